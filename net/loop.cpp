@@ -1,0 +1,192 @@
+#include "net/loop.hpp"
+
+#include <cassert>
+#include <cstdio>
+#include <cstdlib>
+
+#include "net/handle.hpp"
+
+namespace net {
+
+namespace {
+
+std::atomic<handle_id> next_handle_id{1};
+
+void fail_init(const char* what, int rc) {
+  // Without its loop, async or check handle the adapter cannot work at all;
+  // this happens only when the process is out of file descriptors or memory.
+  std::fprintf(stderr, "netactors: %s failed: %s: %s\n", what, uv_err_name(rc),
+               uv_strerror(rc));
+  std::abort();
+}
+
+}  // namespace
+
+loop::loop(std::string name) : name_(std::move(name)) {
+  // Everything libuv needs is initialised here, before the loop thread (or
+  // any thread that could post) exists.
+  if (int rc = uv_loop_init(&loop_); rc < 0) fail_init("uv_loop_init", rc);
+  loop_.data = this;
+  if (int rc = uv_async_init(&loop_, &wakeup_, [](uv_async_t* h) {
+        static_cast<loop*>(h->loop->data)->drain_remote();
+      });
+      rc < 0)
+    fail_init("uv_async_init", rc);
+  uv_check_init(&loop_, &drain_check_);
+  uv_idle_init(&loop_, &drain_idle_);
+  uv_check_start(&drain_check_, [](uv_check_t* h) {
+    static_cast<loop*>(h->loop->data)->drain_local();
+  });
+  // The check handle must not keep the loop alive on its own.
+  uv_unref(reinterpret_cast<uv_handle_t*>(&drain_check_));
+  thread_ = std::thread{[this] { run(); }};
+}
+
+loop::~loop() { stop(); }
+
+bool loop::on_loop_thread() const noexcept {
+  return loop_thread_id_.load(std::memory_order_acquire) ==
+         std::this_thread::get_id();
+}
+
+bool loop::post(task t) {
+  if (on_loop_thread()) {
+    // While stopping, the loop thread still runs what its own tasks and
+    // callbacks post: run() drains the local list before it closes the loop.
+    local_.push_back(std::move(t));
+    arm_local_drain();
+    return true;
+  }
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    if (stopping_) return false;
+    remote_.push_back(std::move(t));
+  }
+  // uv_async_send coalesces: one wake-up may stand for many queued tasks,
+  // which is why drain_remote() takes the whole queue at once.
+  uv_async_send(&wakeup_);
+  return true;
+}
+
+void loop::arm_local_drain() {
+  if (!idle_armed_ && !uv_is_closing(reinterpret_cast<uv_handle_t*>(&drain_idle_))) {
+    // An active idle handle makes the next poll non-blocking, so ready tasks
+    // run in this iteration's check phase or the next idle phase.
+    uv_idle_start(&drain_idle_, [](uv_idle_t* h) {
+      static_cast<loop*>(h->loop->data)->drain_local();
+    });
+    idle_armed_ = true;
+  }
+}
+
+void loop::drain_remote() {
+  std::vector<task> batch;
+  bool stop_now = false;
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    batch.swap(remote_);
+    stop_now = stopping_;
+  }
+  // Run outside the lock: tasks may post more tasks.
+  for (auto& t : batch) t(*this);
+  if (stop_now) begin_stop();
+}
+
+void loop::drain_local() {
+  if (local_.empty()) {
+    if (idle_armed_) {
+      uv_idle_stop(&drain_idle_);
+      idle_armed_ = false;
+    }
+    return;
+  }
+  // Run one batch; what the batch posts waits for the next turn so that I/O
+  // callbacks are not starved by actors that keep messaging each other.
+  local_batch_.swap(local_);
+  for (auto& t : local_batch_) t(*this);
+  local_batch_.clear();
+}
+
+int loop::stop() {
+  assert(!on_loop_thread() && "loop::stop() would join its own thread");
+  std::call_once(stop_once_, [this] {
+    {
+      std::lock_guard<std::mutex> guard{mtx_};
+      stopping_ = true;
+    }
+    uv_async_send(&wakeup_);
+    thread_.join();
+  });
+  return close_result_;
+}
+
+void loop::begin_stop() {
+  close_registered_handles();
+  auto close_internal = [](auto* h) {
+    auto* raw = reinterpret_cast<uv_handle_t*>(h);
+    if (!uv_is_closing(raw)) uv_close(raw, nullptr);
+  };
+  close_internal(&wakeup_);
+  close_internal(&drain_check_);
+  close_internal(&drain_idle_);
+  idle_armed_ = false;
+}
+
+void loop::close_registered_handles() {
+  // close() may run observer code that registers or closes other handles, so
+  // iterate over a snapshot of the ids.
+  std::vector<handle_id> ids;
+  ids.reserve(handles_.size());
+  for (auto& entry : handles_) ids.push_back(entry.first);
+  for (auto id : ids)
+    if (auto* h = find(id)) h->close();
+}
+
+void loop::run() {
+  loop_thread_id_.store(std::this_thread::get_id(), std::memory_order_release);
+  uv_run(&loop_, UV_RUN_DEFAULT);
+  // The stop task closed every handle, but close callbacks and the last tasks
+  // may have posted more work or opened handles: finish until nothing is left.
+  for (;;) {
+    drain_remote();  // stopping_ is set: nothing new arrives from outside
+    while (!local_.empty()) drain_local();
+    close_registered_handles();
+    uv_run(&loop_, UV_RUN_DEFAULT);
+    bool remote_empty;
+    {
+      std::lock_guard<std::mutex> guard{mtx_};
+      remote_empty = remote_.empty();
+    }
+    if (local_.empty() && handles_.empty() && remote_empty) break;
+  }
+  spare_read_buffer_ = byte_buffer{};
+  close_result_ = uv_loop_close(&loop_);
+}
+
+handle_base* loop::find(handle_id id) const {
+  auto it = handles_.find(id);
+  return it == handles_.end() ? nullptr : it->second;
+}
+
+handle_id loop::register_handle(handle_base* h) {
+  auto id = next_handle_id.fetch_add(1, std::memory_order_relaxed);
+  handles_.emplace(id, h);
+  return id;
+}
+
+void loop::unregister_handle(handle_id id) { handles_.erase(id); }
+
+byte_buffer loop::take_read_buffer() {
+  if (spare_read_buffer_.capacity() == 0)
+    return byte_buffer{read_buffer_size};
+  return std::move(spare_read_buffer_);
+}
+
+void loop::give_back_read_buffer(byte_buffer buf) {
+  if (buf.capacity() == read_buffer_size) {
+    buf.resize(0);
+    spare_read_buffer_ = std::move(buf);
+  }
+}
+
+}  // namespace net

@@ -1,0 +1,12 @@
+"""Re-exports Bazel 4.2.3's native C++ rules under @rules_cc//cc:defs.bzl.
+
+Debian's bazel-rules-cc is newer than Bazel 4.2.3 understands, so this shim
+stands in for it.
+"""
+
+cc_binary = native.cc_binary
+cc_import = native.cc_import
+cc_library = native.cc_library
+cc_test = native.cc_test
+cc_toolchain = native.cc_toolchain
+cc_toolchain_suite = native.cc_toolchain_suite
