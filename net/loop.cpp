@@ -57,13 +57,13 @@ bool loop::post(task t) {
     arm_local_drain();
     return true;
   }
-  {
-    std::lock_guard<std::mutex> guard{mtx_};
-    if (stopping_) return false;
-    remote_.push_back(std::move(t));
-  }
+  std::lock_guard<std::mutex> guard{mtx_};
+  if (stopping_) return false;
+  remote_.push_back(std::move(t));
   // uv_async_send coalesces: one wake-up may stand for many queued tasks,
-  // which is why drain_remote() takes the whole queue at once.
+  // which is why drain_remote() takes the whole queue at once. It is called
+  // under the lock because the loop closes wakeup_ once it has seen
+  // stopping_ under this lock: no send can then reach a closed handle.
   uv_async_send(&wakeup_);
   return true;
 }
@@ -113,8 +113,8 @@ int loop::stop() {
     {
       std::lock_guard<std::mutex> guard{mtx_};
       stopping_ = true;
+      uv_async_send(&wakeup_);
     }
-    uv_async_send(&wakeup_);
     thread_.join();
   });
   return close_result_;

@@ -1,0 +1,36 @@
+// net::dhcp addresses: IPv4 and Ethernet MAC addresses as the byte arrays DHCP
+// carries on the wire, plus their text forms ("192.0.2.1",
+// "aa:bb:cc:dd:ee:ff"). Pure functions on value types; thread-safe.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace net::dhcp {
+
+/// An IPv4 address as its four wire bytes, most significant first (network
+/// order): 192.0.2.1 is {192, 0, 2, 1}. Bytes rather than a uint32 so a
+/// field compares, prints and serialises without byte-order conversions.
+using ipv4_address = std::array<uint8_t, 4>;
+
+/// An Ethernet (htype 1) hardware address: six bytes in wire order.
+using mac_address = std::array<uint8_t, 6>;
+
+/// "192.0.2.1": dotted-quad decimal, no leading zeros.
+std::string format_ipv4(const ipv4_address& address);
+
+/// Parses a dotted quad of exactly four decimals 0..255 with 1..3 digits
+/// each; anything else (spaces, a port, "1.2.3", "256.0.0.1") is nullopt.
+std::optional<ipv4_address> parse_ipv4(std::string_view text);
+
+/// "aa:bb:cc:dd:ee:ff": six lowercase two-digit hex bytes joined by colons.
+std::string format_mac(const mac_address& mac);
+
+/// Parses exactly six two-digit hex bytes (either case) separated by ':';
+/// anything else is nullopt.
+std::optional<mac_address> parse_mac(std::string_view text);
+
+}  // namespace net::dhcp

@@ -1,0 +1,112 @@
+// net::tcp_stream: one TCP connection (uv_tcp_t), accepted or connecting.
+// Reads, writes (uv_try_write first, uv_write for the rest), half-close and
+// options; every event goes to one observer the stream owns.
+// Thread safety: loop thread only. Ownership: the loop owns the stream (see
+// net/handle.hpp); the stream owns its observer and its in-flight writes.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+
+#include "net/byte_buffer.hpp"
+#include "net/endpoint.hpp"
+#include "net/handle.hpp"
+#include "net/result.hpp"
+
+namespace net {
+
+class tcp_stream : public handle_base {
+ public:
+  /// Receives a stream's events, on the loop thread. Implementations must not
+  /// close or destroy the stream from inside a callback except via close().
+  class observer {
+   public:
+    virtual ~observer() = default;
+    /// A connect() finished: ok, or why not (ECONNREFUSED, ETIMEDOUT, ...).
+    virtual void on_connect(result<void> status) = 0;
+    /// Bytes arrived (never empty).
+    virtual void on_read(byte_buffer bytes) = 0;
+    /// The peer half-closed (EOF) or reading failed (ECONNRESET, ...).
+    virtual void on_read_end(uv_error reason) = 0;
+    /// A write that did not finish inside write() completed or failed.
+    virtual void on_write_done(uint64_t token, result<void> status) = 0;
+    /// shutdown() finished.
+    virtual void on_shutdown(result<void> status) = 0;
+    /// The stream is closing; no callback follows.
+    virtual void on_closing() = 0;
+  };
+
+  /// Creates an unconnected stream for accept() or connect().
+  static result<tcp_stream*> create(loop& l, std::unique_ptr<observer> obs,
+                                    int family = AF_UNSPEC);
+
+  /// Starts connecting to `peer`; the outcome arrives in on_connect.
+  result<void> connect(const endpoint& peer);
+
+  /// Replaces the observer (an accepted stream gets its observer after the
+  /// actor that will own it exists).
+  void set_observer(std::unique_ptr<observer> obs);
+
+  result<void> read_start();
+  result<void> read_stop();
+  bool reading() const noexcept { return reading_; }
+
+  /// The outcome of a write call.
+  enum class write_status { completed, pending };
+
+  /// Writes `bytes`. Tries to write synchronously first; what the kernel does
+  /// not take goes to uv_write and is reported in on_write_done(token, ...).
+  /// Returns `completed` if everything went out now (no callback follows),
+  /// `pending` otherwise, or the error (no callback follows then either).
+  result<write_status> write(byte_buffer bytes, uint64_t token);
+
+  /// Bytes accepted by write() and not yet handed to the kernel.
+  size_t write_queue_size() const noexcept;
+
+  /// Half-closes: sends FIN after every pending write.
+  result<void> shutdown();
+
+  result<void> set_nodelay(bool enable);
+  result<void> set_keepalive(bool enable, unsigned delay_seconds);
+
+  result<endpoint> local_endpoint() const;
+  result<endpoint> peer_endpoint() const;
+
+  /// Loop thread only. The uv stream, for accept().
+  uv_stream_t* raw_stream() noexcept {
+    return reinterpret_cast<uv_stream_t*>(&tcp_);
+  }
+
+ protected:
+  uv_handle_t* raw_handle() noexcept override {
+    return reinterpret_cast<uv_handle_t*>(&tcp_);
+  }
+  void on_close() override;
+
+ private:
+  tcp_stream(loop& l, std::unique_ptr<observer> obs);
+
+  struct write_req;
+  static void on_alloc(uv_handle_t* h, size_t suggested, uv_buf_t* buf);
+  static void on_read_cb(uv_stream_t* s, ssize_t nread, const uv_buf_t* buf);
+  static void on_written(uv_write_t* req, int status);
+
+  uv_tcp_t tcp_;
+  uv_connect_t connect_req_;
+  uv_shutdown_t shutdown_req_;
+  std::unique_ptr<observer> observer_;
+  byte_buffer read_buf_;  // lent by the loop between alloc and read callbacks
+  bool reading_ = false;
+};
+
+/// Reads of at least this many bytes hand libuv's buffer over by move; smaller
+/// ones are copied into an exact-size buffer so the 64 KiB buffer is reused
+/// (measured cheaper, ../shared/DESIGN_NOTES.md) and a small message does not
+/// pin 64 KiB of memory.
+constexpr size_t move_read_threshold = 16 * 1024;
+
+/// Copies or moves a completed read out of the loop's read buffer, per
+/// move_read_threshold. Shared by TCP and UDP.
+byte_buffer take_read_bytes(loop& l, byte_buffer& read_buf, size_t nread);
+
+}  // namespace net
