@@ -1,7 +1,9 @@
-// net::byte_buffer: an owned, move-only run of bytes. Payloads travel between
-// the loop thread and actors as byte_buffers, by move: the bytes libuv read
-// into become a message, and the bytes an actor writes go into uv_write and are
-// freed in its callback. Thread safety: a value type; not synchronised.
+// net::byte_buffer: an owned run of bytes. Payloads travel between the loop
+// thread and actors as byte_buffers, by move: the bytes libuv read into become
+// a message, and the bytes an actor writes go into uv_write and are freed in
+// its callback. Copies are deep and exist only because CAF 0.17 requires
+// message types to be copyable (it copies a message only when it is shared
+// and a handler asks to change it). Thread safety: a value type.
 #pragma once
 
 #include <cassert>
@@ -47,8 +49,11 @@ class byte_buffer {
     return *this;
   }
 
-  byte_buffer(const byte_buffer&) = delete;
-  byte_buffer& operator=(const byte_buffer&) = delete;
+  byte_buffer(const byte_buffer& other) : byte_buffer(copy_of(other.view())) {}
+  byte_buffer& operator=(const byte_buffer& other) {
+    if (this != &other) *this = copy_of(other.view());
+    return *this;
+  }
 
   char* data() noexcept { return data_.get(); }
   const char* data() const noexcept { return data_.get(); }
@@ -71,9 +76,6 @@ class byte_buffer {
 
   std::string_view view() const noexcept { return {data(), size_}; }
   std::string to_string() const { return std::string{view()}; }
-
-  /// A deep copy (explicit, because copies are what this type avoids).
-  byte_buffer clone() const { return copy_of(view()); }
 
   friend bool operator==(const byte_buffer& a, const byte_buffer& b) noexcept {
     return a.view() == b.view();

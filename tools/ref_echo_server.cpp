@@ -92,7 +92,9 @@ void close_any(uv_handle_t* h, void*) {
   if (!uv_is_closing(h)) uv_close(h, is_static(h) ? nullptr : on_close);
 }
 
-void on_signal(uv_signal_t* handle, int) { uv_walk(handle->loop, close_any, nullptr); }
+void on_signal(uv_signal_t* handle, int) {
+  uv_walk(handle->loop, close_any, nullptr);
+}
 
 bool parse_listen(const std::string& text, sockaddr_storage* out,
                   std::string* host) {

@@ -1,0 +1,52 @@
+#include "actors/loop_context.hpp"
+
+#include <caf/resumable.hpp>
+#include <caf/scheduler/abstract_coordinator.hpp>
+
+#include <cstdio>
+
+namespace netactors {
+
+loop_context::loop_context(caf::actor_system& sys, net::loop& l)
+    : sys_(sys), loop_(l), affine_unit_(*this), resume_unit_(sys) {}
+
+loop_context::affine_unit::affine_unit(loop_context& ctx)
+    : caf::execution_unit(&ctx.sys_), ctx_(ctx) {}
+
+void loop_context::affine_unit::exec_later(caf::resumable* job) {
+  // The scheduler's reference (taken by CAF before calling us) travels with
+  // the task and is released in resume().
+  auto* ctx = &ctx_;
+  if (!ctx_.loop_.post([ctx, job](net::loop&) { ctx->resume(job); })) {
+    // Only possible when a loop is stopped before the actor system, which
+    // runtime's member order rules out. Say so instead of hanging silently.
+    std::fprintf(stderr,
+                 "netactors: loop %s stopped before its actors; a message "
+                 "was dropped\n",
+                 ctx_.loop_.name().c_str());
+    caf::intrusive_ptr_release(job);
+  }
+}
+
+loop_context::resume_unit::resume_unit(caf::actor_system& sys)
+    : caf::execution_unit(&sys) {}
+
+void loop_context::resume_unit::exec_later(caf::resumable* job) {
+  system().scheduler().enqueue(job);
+}
+
+void loop_context::resume(caf::resumable* job) {
+  switch (job->resume(&resume_unit_, max_throughput)) {
+    case caf::resumable::resume_later:
+      // More messages wait: queue behind what else is ready on this loop.
+      affine_unit_.exec_later(job);
+      break;
+    case caf::resumable::done:
+    case caf::resumable::awaiting_message:
+    case caf::resumable::shutdown_execution_unit:
+      caf::intrusive_ptr_release(job);
+      break;
+  }
+}
+
+}  // namespace netactors

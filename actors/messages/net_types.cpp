@@ -1,0 +1,32 @@
+#include "actors/messages/net_types.hpp"
+
+namespace net {
+
+void to_json(nlohmann::json& j, const endpoint& x) {
+  j = nlohmann::json{{"address", x.address()}, {"port", x.port()}};
+}
+
+void from_json(const nlohmann::json& j, endpoint& x) {
+  auto address = j.at("address").get<std::string>();
+  auto port = j.at("port").get<int64_t>();
+  if (port < 0 || port > 65535)
+    throw nlohmann::json::other_error::create(
+        501, "port " + std::to_string(port) + " is not 0..65535", &j);
+  auto ep = endpoint::from_ip(address, static_cast<uint16_t>(port));
+  if (!ep)
+    throw nlohmann::json::other_error::create(501, ep.error().to_string(), &j);
+  x = *ep;
+}
+
+void to_json(nlohmann::json& j, const byte_buffer& x) {
+  j = netactors::base64_encode(x.view());
+}
+
+void from_json(const nlohmann::json& j, byte_buffer& x) {
+  auto decoded = netactors::base64_decode(j.get<std::string>());
+  if (!decoded)
+    throw nlohmann::json::other_error::create(501, "bytes are not base64", &j);
+  x = byte_buffer::copy_of(*decoded);
+}
+
+}  // namespace net

@@ -1,0 +1,191 @@
+// The TCP messages: commands to listener and connection actors, their
+// replies, the events a connection sends its owner, and the loop's internal
+// notifications to a connection. All plain structs; JSON and CAF forms come
+// from NETACTORS_MESSAGE. Protocols are documented in actors/tcp_listener.hpp
+// and actors/tcp_connection.hpp.
+#pragma once
+
+#include <caf/detail/type_list.hpp>
+
+#include <cstdint>
+
+#include "actors/messages/message_macros.hpp"
+#include "actors/messages/net_error_json.hpp"
+#include "actors/messages/net_types.hpp"
+#include "actors/net_error.hpp"
+#include "net/byte_buffer.hpp"
+#include "net/endpoint.hpp"
+
+namespace netactors {
+
+// -- listener ---------------------------------------------------------------
+
+/// To a listener: bind and listen. Reply: tcp_listening, or an error
+/// (EADDRINUSE, EACCES, EADDRNOTAVAIL, ...), after which the listener ends.
+struct tcp_listen {
+  net::endpoint address;
+  int32_t backlog = 511;
+  bool ipv6_only = false;
+};
+NETACTORS_MESSAGE(tcp_listen, address, backlog, ipv6_only)
+
+/// Reply to tcp_listen: the bound address (port 0 resolved).
+struct tcp_listening {
+  uint64_t listener_id = 0;
+  net::endpoint address;
+};
+NETACTORS_MESSAGE(tcp_listening, listener_id, address)
+
+/// To a listener's owner: accepting a connection failed (e.g. EMFILE).
+struct tcp_accept_failed {
+  uint64_t listener_id = 0;
+  net_error reason;
+};
+NETACTORS_MESSAGE(tcp_accept_failed, listener_id, reason)
+
+// -- connection: commands ---------------------------------------------------
+
+/// To an unconnected connection actor: connect. Reply: tcp_connection_opened
+/// or an error (ECONNREFUSED, ETIMEDOUT, ...), after which the actor ends.
+struct tcp_connect {
+  net::endpoint peer;
+  uint32_t timeout_ms = 0;  ///< 0: the kernel's own timeout
+};
+NETACTORS_MESSAGE(tcp_connect, peer, timeout_ms)
+
+/// Write bytes. Sent with `request`, the reply tcp_write_done comes once
+/// libuv has handed every byte to the kernel; sent with `send`, nothing
+/// comes back and a failure ends the connection (the owner is told why).
+struct tcp_write {
+  net::byte_buffer data;
+};
+NETACTORS_MESSAGE(tcp_write, data)
+
+struct tcp_write_done {
+  uint64_t id = 0;
+  uint64_t bytes = 0;
+};
+NETACTORS_MESSAGE(tcp_write_done, id, bytes)
+
+/// Start (true) or stop (false) reading: flow control.
+struct tcp_set_reading {
+  bool enable = true;
+};
+NETACTORS_MESSAGE(tcp_set_reading, enable)
+
+/// Half-close: send FIN after every queued write. Reply: empty message.
+struct tcp_shutdown {};
+NETACTORS_EMPTY_MESSAGE(tcp_shutdown)
+
+/// Close now; queued writes are cancelled. The actor ends.
+struct tcp_close {};
+NETACTORS_EMPTY_MESSAGE(tcp_close)
+
+/// Reply: empty message, or an error.
+struct tcp_set_nodelay {
+  bool enable = true;
+};
+NETACTORS_MESSAGE(tcp_set_nodelay, enable)
+
+/// Reply: empty message, or an error.
+struct tcp_set_keepalive {
+  bool enable = true;
+  uint32_t delay_seconds = 60;
+};
+NETACTORS_MESSAGE(tcp_set_keepalive, enable, delay_seconds)
+
+/// Reply: tcp_connection_info.
+struct tcp_get_info {};
+NETACTORS_EMPTY_MESSAGE(tcp_get_info)
+
+struct tcp_connection_info {
+  uint64_t id = 0;
+  net::endpoint local;
+  net::endpoint peer;
+  bool reading = false;
+  uint64_t bytes_received = 0;
+  uint64_t bytes_sent = 0;
+  uint64_t write_queue_bytes = 0;
+  uint64_t max_write_queue_bytes = 0;  ///< the most ever queued
+  uint64_t high_water = 0;
+  uint64_t write_queue_limit = 0;
+};
+NETACTORS_MESSAGE(tcp_connection_info, id, local, peer, reading,
+                  bytes_received, bytes_sent, write_queue_bytes,
+                  max_write_queue_bytes, high_water, write_queue_limit)
+
+// -- connection: events to the owner (the sender is the connection) --------
+
+/// The connection is established (accepted or connected).
+struct tcp_connection_opened {
+  uint64_t id = 0;
+  net::endpoint local;
+  net::endpoint peer;
+};
+NETACTORS_MESSAGE(tcp_connection_opened, id, local, peer)
+
+/// Bytes arrived (never empty).
+struct tcp_received {
+  uint64_t id = 0;
+  net::byte_buffer data;
+};
+NETACTORS_MESSAGE(tcp_received, id, data)
+
+/// The write queue rose above its high-water mark (above_high_water) or
+/// drained below its low-water mark again.
+struct tcp_backpressure {
+  uint64_t id = 0;
+  uint64_t queued_bytes = 0;
+  bool above_high_water = false;
+};
+NETACTORS_MESSAGE(tcp_backpressure, id, queued_bytes, above_high_water)
+
+/// Sent as a *request*: the peer half-closed (name "EOF") or reading failed.
+/// Every tcp_received came before it. When the owner's reply (any reply, or
+/// an error) arrives, a connection that does not allow half-open
+/// connections shuts down after the owner's queued writes and ends.
+struct tcp_read_closed {
+  uint64_t id = 0;
+  net_error reason;
+};
+NETACTORS_MESSAGE(tcp_read_closed, id, reason)
+
+/// The connection actor ended; reason is empty (code 0) after a local close.
+struct tcp_connection_closed {
+  uint64_t id = 0;
+  net_error reason;
+};
+NETACTORS_MESSAGE(tcp_connection_closed, id, reason)
+
+// -- loop to connection actor (internal; still plain messages) --------------
+
+struct tcp_io_connected {
+  net_error status;
+};
+NETACTORS_MESSAGE(tcp_io_connected, status)
+
+struct tcp_io_read_end {
+  net_error reason;
+};
+NETACTORS_MESSAGE(tcp_io_read_end, reason)
+
+struct tcp_io_write_done {
+  uint64_t token = 0;
+  net_error status;
+};
+NETACTORS_MESSAGE(tcp_io_write_done, token, status)
+
+struct tcp_io_shutdown_done {
+  net_error status;
+};
+NETACTORS_MESSAGE(tcp_io_shutdown_done, status)
+
+using tcp_message_types = caf::detail::type_list<
+    tcp_listen, tcp_listening, tcp_accept_failed, tcp_connect, tcp_write,
+    tcp_write_done, tcp_set_reading, tcp_shutdown, tcp_close, tcp_set_nodelay,
+    tcp_set_keepalive, tcp_get_info, tcp_connection_info,
+    tcp_connection_opened, tcp_received, tcp_backpressure, tcp_read_closed,
+    tcp_connection_closed, tcp_io_connected, tcp_io_read_end,
+    tcp_io_write_done, tcp_io_shutdown_done>;
+
+}  // namespace netactors

@@ -1,0 +1,66 @@
+// netactors::tcp_io: what a connection actor may ask of its socket. The real
+// implementation (actors/uv_tcp_io.hpp) calls net::tcp_stream on the loop
+// thread the actor runs on; tests substitute a fake, as CAF's own tests use a
+// test_multiplexer, so actor logic runs under the deterministic scheduler.
+//
+// Events flow back as messages: bytes go to the owner as tcp_received sent
+// *as* the connection actor; everything else (tcp_io_connected,
+// tcp_io_read_end, tcp_io_write_done, tcp_io_shutdown_done) goes to the
+// connection actor itself.
+// Thread safety: only from the actor that holds it (on its loop thread).
+// Ownership: held by that actor's state, whose destructor calls close().
+#pragma once
+
+#include <caf/actor.hpp>
+
+#include <cstddef>
+#include <cstdint>
+
+#include "actors/net_error.hpp"
+#include "net/byte_buffer.hpp"
+#include "net/endpoint.hpp"
+
+namespace netactors {
+
+class tcp_io {
+ public:
+  virtual ~tcp_io() = default;
+
+  /// The handle id: the connection's id in every message.
+  virtual uint64_t id() const = 0;
+
+  /// Routes the socket's events (see above). Called once, from the actor's
+  /// initialisation.
+  virtual void attach(caf::actor self, caf::actor owner) = 0;
+
+  virtual net_error connect(const net::endpoint& peer) = 0;
+  virtual net_error read_start() = 0;
+  virtual net_error read_stop() = 0;
+
+  /// Outcome of write(): an error, or whether every byte already went out
+  /// (otherwise tcp_io_write_done with this token follows).
+  struct write_outcome {
+    net_error error;
+    bool completed = false;
+  };
+  virtual write_outcome write(net::byte_buffer bytes, uint64_t token) = 0;
+
+  /// Bytes written but not yet handed to the kernel.
+  virtual size_t write_queue_size() const = 0;
+
+  virtual net_error shutdown() = 0;
+  virtual net_error set_nodelay(bool enable) = 0;
+  virtual net_error set_keepalive(bool enable, unsigned delay_seconds) = 0;
+
+  /// Bytes read so far (they go straight to the owner, so the io counts).
+  virtual uint64_t bytes_received() const = 0;
+
+  /// Local and peer addresses; 0.0.0.0:0 when unknown (not connected).
+  virtual net::endpoint local() const = 0;
+  virtual net::endpoint peer() const = 0;
+
+  /// Closes the socket; pending writes are cancelled. Idempotent.
+  virtual void close() = 0;
+};
+
+}  // namespace netactors

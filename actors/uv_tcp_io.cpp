@@ -1,0 +1,160 @@
+#include "actors/uv_tcp_io.hpp"
+
+#include <caf/send.hpp>
+
+#include <uv.h>
+
+#include "actors/messages/tcp_messages.hpp"
+
+namespace netactors {
+
+namespace {
+
+net_error to_net(const net::result<void>& r) {
+  return r ? net_error{} : net_error::from(r.error());
+}
+
+// Turns a stream's callbacks into messages. Runs on the loop thread, outside
+// any actor: it only sends.
+class stream_bridge final : public net::tcp_stream::observer {
+ public:
+  stream_bridge(uint64_t id, caf::actor self, caf::actor owner,
+                std::shared_ptr<uint64_t> bytes_received)
+      : id_(id),
+        self_(std::move(self)),
+        owner_(std::move(owner)),
+        bytes_received_(std::move(bytes_received)) {}
+
+  void on_connect(net::result<void> status) override {
+    caf::anon_send(self_, tcp_io_connected{to_net(status)});
+  }
+
+  void on_read(net::byte_buffer bytes) override {
+    *bytes_received_ += bytes.size();
+    // Straight to the owner, as if from the connection: one mailbox hop
+    // instead of two on the hot path.
+    caf::send_as(self_, owner_, tcp_received{id_, std::move(bytes)});
+  }
+
+  void on_read_end(net::uv_error reason) override {
+    caf::anon_send(self_, tcp_io_read_end{net_error::from(reason)});
+  }
+
+  void on_write_done(uint64_t token, net::result<void> status) override {
+    caf::anon_send(self_, tcp_io_write_done{token, to_net(status)});
+  }
+
+  void on_shutdown(net::result<void> status) override {
+    caf::anon_send(self_, tcp_io_shutdown_done{to_net(status)});
+  }
+
+  void on_closing() override {}
+
+ private:
+  uint64_t id_;
+  caf::actor self_;
+  caf::actor owner_;
+  std::shared_ptr<uint64_t> bytes_received_;
+};
+
+}  // namespace
+
+uv_tcp_io::uv_tcp_io(net::loop& l, net::handle_id stream)
+    : loop_(l), id_(stream) {}
+
+uv_tcp_io::uv_tcp_io(net::loop& l) : loop_(l), id_(0) {}
+
+net::tcp_stream* uv_tcp_io::stream() const {
+  return id_ == 0 ? nullptr : loop_.find_as<net::tcp_stream>(id_);
+}
+
+void uv_tcp_io::attach(caf::actor self, caf::actor owner) {
+  self_ = std::move(self);
+  owner_ = std::move(owner);
+  if (auto* s = stream())
+    s->set_observer(
+        std::make_unique<stream_bridge>(id_, self_, owner_, bytes_received_));
+}
+
+namespace {
+net_error gone(const char* what) {
+  return net_error::of(UV_EBADF, std::string{what} + " on a closed socket");
+}
+}  // namespace
+
+net_error uv_tcp_io::connect(const net::endpoint& peer) {
+  if (id_ != 0) return net_error::of(UV_EISCONN, "connect");
+  auto s = net::tcp_stream::create(loop_, nullptr);
+  if (!s) return net_error::from(s.error());
+  id_ = (*s)->id();
+  (*s)->set_observer(
+      std::make_unique<stream_bridge>(id_, self_, owner_, bytes_received_));
+  return to_net((*s)->connect(peer));
+}
+
+net_error uv_tcp_io::read_start() {
+  auto* s = stream();
+  return s ? to_net(s->read_start()) : gone("read");
+}
+
+net_error uv_tcp_io::read_stop() {
+  auto* s = stream();
+  return s ? to_net(s->read_stop()) : gone("read stop");
+}
+
+tcp_io::write_outcome uv_tcp_io::write(net::byte_buffer bytes, uint64_t token) {
+  auto* s = stream();
+  if (!s) return {gone("write"), false};
+  auto r = s->write(std::move(bytes), token);
+  if (!r) return {net_error::from(r.error()), false};
+  return {{}, *r == net::tcp_stream::write_status::completed};
+}
+
+size_t uv_tcp_io::write_queue_size() const {
+  auto* s = stream();
+  return s ? s->write_queue_size() : 0;
+}
+
+net_error uv_tcp_io::shutdown() {
+  auto* s = stream();
+  return s ? to_net(s->shutdown()) : gone("shutdown");
+}
+
+net_error uv_tcp_io::set_nodelay(bool enable) {
+  auto* s = stream();
+  return s ? to_net(s->set_nodelay(enable)) : gone("nodelay");
+}
+
+net_error uv_tcp_io::set_keepalive(bool enable, unsigned delay_seconds) {
+  auto* s = stream();
+  return s ? to_net(s->set_keepalive(enable, delay_seconds)) : gone("keepalive");
+}
+
+net::endpoint uv_tcp_io::local() const {
+  auto* s = stream();
+  if (!s) return {};
+  auto ep = s->local_endpoint();
+  return ep ? *ep : net::endpoint{};
+}
+
+net::endpoint uv_tcp_io::peer() const {
+  auto* s = stream();
+  if (!s) return {};
+  auto ep = s->peer_endpoint();
+  return ep ? *ep : net::endpoint{};
+}
+
+void uv_tcp_io::close() {
+  if (id_ == 0) return;
+  if (!loop_.on_loop_thread()) {
+    // Only during teardown can an actor's state die off its loop thread;
+    // the handle must still be closed by the loop.
+    loop_.post([id = id_](net::loop& l) {
+      if (auto* h = l.find(id)) h->close();
+    });
+    return;
+  }
+  if (auto* s = stream()) s->close();
+}
+
+}  // namespace netactors

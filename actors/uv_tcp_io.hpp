@@ -1,0 +1,51 @@
+// netactors::uv_tcp_io: tcp_io over a net::tcp_stream. It holds the stream's
+// id, not a pointer: a stream that closed underneath simply is not found.
+// Thread safety: loop thread of `loop` only (the connection actor is
+// loop-affine). Ownership: the loop owns the stream; closing it is the
+// connection actor's call (through close()).
+#pragma once
+
+#include <memory>
+
+#include "actors/tcp_io.hpp"
+#include "net/loop.hpp"
+#include "net/tcp_stream.hpp"
+
+namespace netactors {
+
+class uv_tcp_io final : public tcp_io {
+ public:
+  /// Wraps an accepted stream on `l`.
+  uv_tcp_io(net::loop& l, net::handle_id stream);
+
+  /// No stream yet: connect() creates one on `l` (on the loop thread, where
+  /// the actor that calls it runs). id() is 0 until then.
+  explicit uv_tcp_io(net::loop& l);
+
+  uint64_t id() const override { return id_; }
+  void attach(caf::actor self, caf::actor owner) override;
+  net_error connect(const net::endpoint& peer) override;
+  net_error read_start() override;
+  net_error read_stop() override;
+  write_outcome write(net::byte_buffer bytes, uint64_t token) override;
+  size_t write_queue_size() const override;
+  net_error shutdown() override;
+  net_error set_nodelay(bool enable) override;
+  net_error set_keepalive(bool enable, unsigned delay_seconds) override;
+  uint64_t bytes_received() const override { return *bytes_received_; }
+  net::endpoint local() const override;
+  net::endpoint peer() const override;
+  void close() override;
+
+ private:
+  net::tcp_stream* stream() const;
+
+  net::loop& loop_;
+  net::handle_id id_;
+  caf::actor self_;   // kept from attach() for a stream made by connect()
+  caf::actor owner_;
+  // Shared with the stream's observer, which counts as bytes arrive.
+  std::shared_ptr<uint64_t> bytes_received_ = std::make_shared<uint64_t>(0);
+};
+
+}  // namespace netactors
