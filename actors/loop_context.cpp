@@ -1,5 +1,6 @@
 #include "actors/loop_context.hpp"
 
+#include <caf/logger.hpp>
 #include <caf/resumable.hpp>
 #include <caf/scheduler/abstract_coordinator.hpp>
 
@@ -35,8 +36,15 @@ void loop_context::resume_unit::exec_later(caf::resumable* job) {
   system().scheduler().enqueue(job);
 }
 
+void loop_context::release_thread_logger() {
+  if (caf::logger::current_logger() != nullptr)
+    caf::logger::set_current_actor_system(nullptr);
+}
+
 void loop_context::resume(caf::resumable* job) {
-  switch (job->resume(&resume_unit_, max_throughput)) {
+  auto result = job->resume(&resume_unit_, max_throughput);
+  release_thread_logger();
+  switch (result) {
     case caf::resumable::resume_later:
       // More messages wait: queue behind what else is ready on this loop.
       affine_unit_.exec_later(job);

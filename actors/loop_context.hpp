@@ -73,9 +73,16 @@ class loop_context {
     caf::actor_config cfg{&affine_unit_};
     caf::detail::init_fun_factory<impl, F> factory;
     cfg.init_fun = factory(std::move(fun), std::forward<Ts>(xs)...);
-    return sys_.spawn_class<loop_affine<impl>, caf::no_spawn_options>(
+    auto handle = sys_.spawn_class<loop_affine<impl>, caf::no_spawn_options>(
         cfg, static_cast<caf::execution_unit*>(&affine_unit_));
+    release_thread_logger();
+    return handle;
   }
+
+  /// CAF's spawn and resume pin the actor system's logger in a thread-local
+  /// reference, and ~actor_system waits for the logger to be destroyed. A
+  /// loop thread outlives the system, so it must not keep that reference.
+  static void release_thread_logger();
 
  private:
   class affine_unit final : public caf::execution_unit {

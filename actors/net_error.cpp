@@ -46,6 +46,7 @@ net_error net_error::of(int code, std::string context) {
 }
 
 caf::error make_caf_error(const net_error& e) {
+  if (e.ok()) return caf::none;
   return caf::error{compact_code(e.code), uv_atom::value,
                     caf::make_message(e.code, e.name, e.message, e.context)};
 }

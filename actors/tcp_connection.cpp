@@ -24,6 +24,8 @@ void finish(tcp_connection_actor* self, net_error reason) {
   st.write_promises.clear();
   if (st.connect_promise.pending()) st.connect_promise.deliver(err);
   if (st.shutdown_promise.pending()) st.shutdown_promise.deliver(err);
+  for (auto& rp : st.extra_shutdown_promises) rp.deliver(err);
+  st.extra_shutdown_promises.clear();
   if (!st.closed_event_sent && st.owner) {
     st.closed_event_sent = true;
     self->send(st.owner, tcp_connection_closed{st.io->id(), reason});
@@ -64,11 +66,13 @@ void on_open(tcp_connection_actor* self) {
 // The owner has seen tcp_read_closed and everything before it.
 void after_owner_saw_eof(tcp_connection_actor* self) {
   auto& st = self->state;
-  if (st.options.allow_half_open) return;
+  // Our FIN went out already: both directions are done.
+  if (st.shutdown_done) return finish(self, {});
   if (st.shutting_down) {
     st.finish_after_shutdown = true;
     return;
   }
+  if (st.options.allow_half_open) return;
   if (auto err = st.io->shutdown()) return finish(self, err);
   st.shutting_down = true;
   st.finish_after_shutdown = true;
@@ -96,6 +100,16 @@ caf::behavior tcp_connection(tcp_connection_actor* self,
       self->state.closed_event_sent = true;  // nobody left to tell
       finish(self, {});
     }
+  });
+  self->set_exit_handler([self](const caf::exit_msg& msg) {
+    // Killed (or a linked actor died): end like any other close, so that
+    // waiting requests and the owner learn why.
+    auto reason = msg.reason == caf::exit_reason::user_shutdown ||
+                          msg.reason == caf::exit_reason::kill
+                      ? net_error::of(UV_ECANCELED, "connection actor " +
+                                                        self->home_system().render(msg.reason))
+                      : to_net_error(msg.reason);
+    finish(self, reason);
   });
   if (connected) on_open(self);
   return {
@@ -168,13 +182,17 @@ caf::behavior tcp_connection(tcp_connection_actor* self,
     [self](tcp_set_reading& r) { set_reading(self, r.enable); },
     [self](tcp_shutdown&) {
       auto& st = self->state;
-      auto rp = self->make_response_promise();
+      // Reply only to a request; a plain send gets no empty message back.
+      caf::response_promise rp;
+      if (self->current_message_id().is_request())
+        rp = self->make_response_promise();
       if (!st.open) {
         rp.deliver(make_caf_error(net_error::of(UV_ENOTCONN, "shutdown")));
         return;
       }
       if (st.shutting_down) {
-        rp.deliver(caf::unit);
+        if (st.shutdown_done) rp.deliver(caf::unit);
+        else if (rp.pending()) st.extra_shutdown_promises.push_back(std::move(rp));
         return;
       }
       if (auto err = st.io->shutdown()) {
@@ -189,7 +207,10 @@ caf::behavior tcp_connection(tcp_connection_actor* self,
     [self](tcp_io_shutdown_done& ev) {
       auto& st = self->state;
       if (ev.status) return finish(self, ev.status);
+      st.shutdown_done = true;
       if (st.shutdown_promise.pending()) st.shutdown_promise.deliver(caf::unit);
+      for (auto& rp : st.extra_shutdown_promises) rp.deliver(caf::unit);
+      st.extra_shutdown_promises.clear();
       if (st.finish_after_shutdown) finish(self, {});
     },
     [self](tcp_close&) { finish(self, {}); },

@@ -24,6 +24,7 @@
 #include <cstdint>
 #include <memory>
 #include <unordered_map>
+#include <vector>
 
 #include "actors/messages/tcp_messages.hpp"
 #include "actors/tcp_io.hpp"
@@ -52,6 +53,7 @@ struct tcp_connection_state {
   bool reading = false;
   bool read_closed = false;
   bool shutting_down = false;
+  bool shutdown_done = false;
   bool finish_after_shutdown = false;
   bool above_high_water = false;
   bool closed_event_sent = false;
@@ -60,6 +62,7 @@ struct tcp_connection_state {
   std::unordered_map<uint64_t, caf::response_promise> write_promises;
   caf::response_promise connect_promise;
   caf::response_promise shutdown_promise;
+  std::vector<caf::response_promise> extra_shutdown_promises;
   uint64_t bytes_sent = 0;
   uint64_t max_write_queue_bytes = 0;
 

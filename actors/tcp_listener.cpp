@@ -19,6 +19,7 @@ void spawn_connection(loop_context& ctx, net::handle_id stream,
                              : (handler.factory ? handler.factory(ctx)
                                                 : caf::actor{});
   if (!owner) {
+    loop_context::release_thread_logger();  // the factory may have spawned
     if (auto* h = ctx.loop().find(stream)) h->close();  // rejected
     return;
   }

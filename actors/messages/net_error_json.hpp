@@ -4,10 +4,19 @@
 
 #include <nlohmann/json.hpp>
 
+#include "actors/messages/message_macros.hpp"
 #include "actors/net_error.hpp"
 
 namespace netactors {
 
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(net_error, code, name, message, context)
+inline void to_json(nlohmann::json& j, const net_error& x) {
+  NLOHMANN_JSON_EXPAND(NLOHMANN_JSON_PASTE(NETACTORS_TO_JSON_FIELD, code,
+                                           name, message, context))
+}
+
+inline void from_json(const nlohmann::json& j, net_error& x) {
+  NLOHMANN_JSON_EXPAND(NLOHMANN_JSON_PASTE(NETACTORS_FROM_JSON_FIELD, code,
+                                           name, message, context))
+}
 
 }  // namespace netactors

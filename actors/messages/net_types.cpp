@@ -8,7 +8,13 @@ void to_json(nlohmann::json& j, const endpoint& x) {
 
 void from_json(const nlohmann::json& j, endpoint& x) {
   auto address = j.at("address").get<std::string>();
-  auto port = j.at("port").get<int64_t>();
+  const auto& port_json = j.at("port");
+  if (!port_json.is_number_integer())
+    throw nlohmann::json::type_error::create(302, "port must be a whole number",
+                                             &port_json);
+  if (port_json.is_number_unsigned() && port_json.get<uint64_t>() > 65535)
+    throw nlohmann::json::other_error::create(501, "port is not 0..65535", &j);
+  auto port = port_json.get<int64_t>();
   if (port < 0 || port > 65535)
     throw nlohmann::json::other_error::create(
         501, "port " + std::to_string(port) + " is not 0..65535", &j);

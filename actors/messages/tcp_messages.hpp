@@ -140,8 +140,9 @@ struct tcp_backpressure {
 };
 NETACTORS_MESSAGE(tcp_backpressure, id, queued_bytes, above_high_water)
 
-/// Sent as a *request*: the peer half-closed (name "EOF") or reading failed.
-/// Every tcp_received came before it. When the owner's reply (any reply, or
+/// Sent as a *request* when the peer half-closed (reason "EOF"; a read
+/// error ends the connection with tcp_connection_closed instead). Every
+/// tcp_received came before it. When the owner's reply (any reply, or
 /// an error) arrives, a connection that does not allow half-open
 /// connections shuts down after the owner's queued writes and ends.
 struct tcp_read_closed {

@@ -19,9 +19,9 @@ inline constexpr uint16_t default_max_message_size = 1500;
 /// The options a client asks for in option 55: subnet mask, routers, DNS
 /// servers, domain name, lease time, server identifier.
 inline constexpr uint8_t requested_parameters[] = {
-    option_code::subnet_mask,  option_code::routers,
-    option_code::dns_servers,  option_code::domain_name,
-    option_code::lease_time,   option_code::server_identifier,
+    option_code::subnet_mask, option_code::routers,
+    option_code::dns_servers, option_code::domain_name,
+    option_code::lease_time,  option_code::server_identifier,
 };
 
 /// A DHCPDISCOVER from Ethernet address `mac`: BOOTREQUEST, broadcast flag,

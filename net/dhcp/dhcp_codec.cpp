@@ -141,8 +141,8 @@ parse_result<dhcp_message> parse(const uint8_t* data, size_t size) {
     return parse_error::missing_magic_cookie;
 
   option_collector collector;
-  if (auto error = read_options(data + options_at, data + size, false,
-                                collector))
+  if (auto error =
+          read_options(data + options_at, data + size, false, collector))
     return *error;
 
   if (collector.overload_seen()) {
@@ -154,15 +154,15 @@ parse_result<dhcp_message> parse(const uint8_t* data, size_t size) {
     // RFC 3396 fixes the order: options, then file, then sname.
     if (fields & overload_file) {
       const uint8_t* file = data + file_at;
-      if (auto error = read_options(file, file + msg.file.size(), true,
-                                    collector))
+      if (auto error =
+              read_options(file, file + msg.file.size(), true, collector))
         return *error;
       msg.file.fill(0);
     }
     if (fields & overload_sname) {
       const uint8_t* sname = data + sname_at;
-      if (auto error = read_options(sname, sname + msg.sname.size(), true,
-                                    collector))
+      if (auto error =
+              read_options(sname, sname + msg.sname.size(), true, collector))
         return *error;
       msg.sname.fill(0);
     }

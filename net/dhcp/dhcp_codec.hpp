@@ -1,7 +1,7 @@
 // net::dhcp codec: DHCPv4 messages to and from wire bytes (RFC 2131 section 2,
-// RFC 2132, RFC 3396). Pure functions, no I/O, no allocation beyond the
-// returned values; thread-safe. Malformed input is an error value, never an
-// exception, a crash or a read outside [data, data + size).
+// RFC 2132, RFC 3396). Pure functions without I/O or shared state;
+// thread-safe. Malformed input is an error value, never an exception, a
+// crash or a read outside [data, data + size).
 #pragma once
 
 #include <cstddef>

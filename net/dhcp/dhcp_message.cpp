@@ -70,20 +70,19 @@ std::optional<uint32_t> get_u32(const dhcp_message& msg, uint8_t code) {
          static_cast<uint32_t>(d[2]) << 8 | static_cast<uint32_t>(d[3]);
 }
 
-std::optional<ipv4_address> get_address(const dhcp_message& msg,
-                                        uint8_t code) {
+std::optional<ipv4_address> get_address(const dhcp_message& msg, uint8_t code) {
   const auto* data = find_valid(msg, code);
   if (data == nullptr) return std::nullopt;
   return ipv4_address{(*data)[0], (*data)[1], (*data)[2], (*data)[3]};
 }
 
-std::vector<ipv4_address> get_addresses(const dhcp_message& msg,
-                                        uint8_t code) {
+std::vector<ipv4_address> get_addresses(const dhcp_message& msg, uint8_t code) {
   std::vector<ipv4_address> list;
   const auto* data = find_valid(msg, code);
   if (data == nullptr) return list;
   for (size_t i = 0; i + 4 <= data->size(); i += 4)
-    list.push_back({(*data)[i], (*data)[i + 1], (*data)[i + 2], (*data)[i + 3]});
+    list.push_back(
+        {(*data)[i], (*data)[i + 1], (*data)[i + 2], (*data)[i + 3]});
   return list;
 }
 
@@ -122,8 +121,9 @@ void dhcp_message::set_option(uint8_t code, std::vector<uint8_t> data) {
 }
 
 bool dhcp_message::remove_option(uint8_t code) {
-  auto it = std::find_if(options.begin(), options.end(),
-                         [code](const dhcp_option& o) { return o.code == code; });
+  auto it =
+      std::find_if(options.begin(), options.end(),
+                   [code](const dhcp_option& o) { return o.code == code; });
   if (it == options.end()) return false;
   options.erase(it);
   return true;
@@ -292,9 +292,8 @@ bool operator==(const dhcp_message& a, const dhcp_message& b) {
   return a.op == b.op && a.htype == b.htype && a.hlen == b.hlen &&
          a.hops == b.hops && a.xid == b.xid && a.secs == b.secs &&
          a.flags == b.flags && a.ciaddr == b.ciaddr && a.yiaddr == b.yiaddr &&
-         a.siaddr == b.siaddr && a.giaddr == b.giaddr &&
-         a.chaddr == b.chaddr && a.sname == b.sname && a.file == b.file &&
-         a.options == b.options;
+         a.siaddr == b.siaddr && a.giaddr == b.giaddr && a.chaddr == b.chaddr &&
+         a.sname == b.sname && a.file == b.file && a.options == b.options;
 }
 
 bool operator!=(const dhcp_message& a, const dhcp_message& b) {

@@ -23,16 +23,28 @@ class [[nodiscard]] parse_result {
   explicit operator bool() const noexcept { return ok(); }
 
   /// The value; only valid when ok().
-  T& value() & { assert(ok()); return *value_; }
-  const T& value() const& { assert(ok()); return *value_; }
-  T&& value() && { assert(ok()); return std::move(*value_); }
+  T& value() & {
+    assert(ok());
+    return *value_;
+  }
+  const T& value() const& {
+    assert(ok());
+    return *value_;
+  }
+  T&& value() && {
+    assert(ok());
+    return std::move(*value_);
+  }
   T* operator->() { return &value(); }
   const T* operator->() const { return &value(); }
   T& operator*() & { return value(); }
   const T& operator*() const& { return value(); }
 
   /// The error; only valid when !ok().
-  parse_error error() const noexcept { assert(!ok()); return error_; }
+  parse_error error() const noexcept {
+    assert(!ok());
+    return error_;
+  }
 
  private:
   std::optional<T> value_;

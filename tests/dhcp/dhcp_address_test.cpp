@@ -19,10 +19,9 @@ TEST(dhcp_address, parses_a_dotted_quad) {
 }
 
 TEST(dhcp_address, rejects_what_is_not_exactly_a_dotted_quad) {
-  for (const char* text :
-       {"", "1.2.3", "1.2.3.4.5", "256.0.0.1", "1.2.3.", ".1.2.3", "1..2.3",
-        "1.2.3.4 ", " 1.2.3.4", "1.2.3.4:67", "0001.2.3.4", "a.b.c.d",
-        "1.2.3.-4"}) {
+  for (const char* text : {"", "1.2.3", "1.2.3.4.5", "256.0.0.1", "1.2.3.",
+                           ".1.2.3", "1..2.3", "1.2.3.4 ", " 1.2.3.4",
+                           "1.2.3.4:67", "0001.2.3.4", "a.b.c.d", "1.2.3.-4"}) {
     EXPECT_FALSE(parse_ipv4(text)) << '"' << text << '"';
   }
 }

@@ -24,8 +24,7 @@ TEST(dhcp_build, lays_out_a_request_byte_for_byte) {
 
 TEST(dhcp_build, pads_client_messages_to_the_bootp_minimum) {
   EXPECT_EQ(build_discover(1, golden::client_mac).size(), 300u);
-  EXPECT_EQ(build_request(1, golden::client_mac, golden::leased,
-                          golden::server)
+  EXPECT_EQ(build_request(1, golden::client_mac, golden::leased, golden::server)
                 .size(),
             300u);
 }

@@ -161,8 +161,7 @@ TEST(dhcp_parse_error, names_every_error) {
   EXPECT_STREQ(name(parse_error::truncated_header), "truncated_header");
   EXPECT_STREQ(name(parse_error::bad_op_code), "bad_op_code");
   EXPECT_STREQ(name(parse_error::bad_hardware_length), "bad_hardware_length");
-  EXPECT_STREQ(name(parse_error::missing_magic_cookie),
-               "missing_magic_cookie");
+  EXPECT_STREQ(name(parse_error::missing_magic_cookie), "missing_magic_cookie");
   EXPECT_STREQ(name(parse_error::option_overruns_packet),
                "option_overruns_packet");
   EXPECT_STREQ(name(parse_error::missing_end_option), "missing_end_option");

@@ -9,8 +9,6 @@
 namespace {
 
 using namespace net::dhcp;
-using golden::concat;
-using golden::zeros;
 
 // A reply header with cookie and the given raw options area.
 std::vector<uint8_t> reply_with_options(std::vector<uint8_t> options) {
@@ -154,7 +152,7 @@ TEST(dhcp_parse, reads_options_from_file_and_then_sname_when_overloaded) {
 
 TEST(dhcp_parse, leaves_sname_alone_when_only_file_is_overloaded) {
   auto packet = reply_with_options({52, 1, 1, 255});
-  packet[44] = 'h';  // sname "h", a server name this time
+  packet[44] = 'h';   // sname "h", a server name this time
   packet[108] = 255;  // file: no options but the end option
   auto msg = parse(packet);
   ASSERT_TRUE(msg) << name(msg.error());

@@ -14,8 +14,8 @@ namespace {
 using namespace net::dhcp;
 
 std::vector<std::vector<uint8_t>> golden_packets() {
-  return {golden::discover(), golden::request(), golden::offer(),
-          golden::ack(), golden::nak()};
+  return {golden::discover(), golden::request(), golden::offer(), golden::ack(),
+          golden::nak()};
 }
 
 // Parses a heap copy of exactly `size` bytes, so ASan flags a read of even

@@ -1,0 +1,125 @@
+// echo_client: sends stdin lines, or generated messages over several
+// connections, to an echo server; verifies every echoed byte and prints a
+// JSON summary. Exit code 1 on any mismatch or error.
+#include <caf/all.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <iostream>
+#include <random>
+
+#include "actors/echo.hpp"
+#include "actors/messages.hpp"
+#include "actors/runtime.hpp"
+#include "apps/cli.hpp"
+
+using namespace netactors;
+
+namespace {
+
+uint32_t percentile(std::vector<uint32_t>& v, double p) {
+  if (v.empty()) return 0;
+  auto idx = static_cast<size_t>(p * static_cast<double>(v.size() - 1) + 0.5);
+  std::nth_element(v.begin(), v.begin() + static_cast<ptrdiff_t>(idx), v.end());
+  return v[idx];
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string connect = "127.0.0.1:7000";
+  uint64_t count = 0;
+  uint64_t size = 64;
+  uint64_t concurrency = 1;
+  uint64_t loops = 1;
+  uint64_t timeout_ms = 5000;
+  apps::cli cli{"echo_client",
+                "Without --count: sends each stdin line, prints each verified "
+                "echo, then a JSON summary.\nWith --count N: sends N generated "
+                "messages of --size bytes over --concurrency connections "
+                "(ping-pong), then a JSON summary:\n"
+                "{\"messages\",\"bytes\",\"mismatches\",\"errors\",\"p50_us\","
+                "\"p99_us\"}. Exit code 1 on any mismatch or error."};
+  cli.value("connect", "HOST:PORT", "echo server (default 127.0.0.1:7000)",
+            apps::parse_string(&connect));
+  cli.value("count", "N", "generated messages in all (default: stdin mode)",
+            apps::parse_uint(&count, 1, 100000000));
+  cli.value("size", "B", "bytes per generated message (default 64)",
+            apps::parse_uint(&size, 1, 64 * 1024 * 1024));
+  cli.value("concurrency", "C", "connections (default 1)",
+            apps::parse_uint(&concurrency, 1, 10000));
+  cli.value("loops", "N", "libuv loop threads (default 1)",
+            apps::parse_uint(&loops, 1, 64));
+  cli.value("timeout", "MS", "connect timeout in ms (default 5000)",
+            apps::parse_uint(&timeout_ms, 1, 3600000));
+  if (auto rc = cli.parse(argc, argv)) return *rc;
+  auto server = net::endpoint::parse(connect);
+  if (!server) {
+    std::cerr << "echo_client: bad --connect: " << server.error().to_string()
+              << "\n";
+    return 2;
+  }
+  std::vector<echo_client_job> jobs;
+  bool stdin_mode = count == 0;
+  if (stdin_mode) {
+    echo_client_job job;
+    for (std::string line; std::getline(std::cin, line);)
+      job.messages.push_back(line + "\n");
+    jobs.push_back(std::move(job));
+  } else {
+    concurrency = std::min(concurrency, count);
+    std::mt19937_64 rng{std::random_device{}()};
+    jobs.resize(concurrency);
+    for (uint64_t i = 0; i < count; ++i) {
+      std::string msg(size, '\0');
+      for (auto& c : msg) c = static_cast<char>(rng());
+      jobs[i % concurrency].messages.push_back(std::move(msg));
+    }
+  }
+  caf::actor_system_config cfg;
+  add_message_types(cfg);
+  cfg.set("logger.verbosity", caf::atom("quiet"));
+  echo_client_result total;
+  uint64_t errors = 0;
+  std::vector<std::string> error_names;
+  {
+    runtime rt{cfg, loops};
+    caf::scoped_actor self{rt.system()};
+    for (auto& job : jobs) {
+      job.server = *server;
+      job.connect_timeout_ms = static_cast<uint32_t>(timeout_ms);
+      spawn_echo_client(rt, job, self);
+    }
+    for (size_t i = 0; i < jobs.size(); ++i) {
+      self->receive([&](echo_client_result& r) {
+        total.messages += r.messages;
+        total.bytes += r.bytes;
+        total.mismatches += r.mismatches;
+        total.round_trip_us.insert(total.round_trip_us.end(),
+                                   r.round_trip_us.begin(),
+                                   r.round_trip_us.end());
+        if (!r.error.empty()) {
+          ++errors;
+          error_names.push_back(r.error);
+        }
+      });
+    }
+  }
+  if (stdin_mode && total.mismatches == 0)
+    for (size_t i = 0; i < total.messages; ++i) std::cout << jobs[0].messages[i];
+  nlohmann::ordered_json summary{
+      {"connections", jobs.size()},
+      {"messages", total.messages},
+      {"bytes", total.bytes},
+      {"mismatches", total.mismatches},
+      {"errors", errors},
+      {"p50_us", percentile(total.round_trip_us, 0.50)},
+      {"p99_us", percentile(total.round_trip_us, 0.99)}};
+  if (!error_names.empty()) summary["error_names"] = error_names;
+  std::cout << summary.dump() << std::endl;
+  uint64_t expected = 0;
+  for (auto& j : jobs) expected += j.messages.size();
+  return total.mismatches == 0 && errors == 0 && total.messages == expected ? 0
+                                                                            : 1;
+}

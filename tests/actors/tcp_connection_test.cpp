@@ -1,0 +1,531 @@
+// netactors::tcp_connection under CAF's deterministic scheduler, with a fake
+// socket (fake_tcp_io) and a recording owner (probe).
+#include "actors/tcp_connection.hpp"
+
+#include <caf/all.hpp>
+
+#include <gtest/gtest.h>
+
+#include <uv.h>
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "actors/messages.hpp"
+#include "actors/net_error.hpp"
+#include "tests/actors/actor_test_fixture.hpp"
+#include "tests/actors/fake_tcp_io.hpp"
+
+namespace netactors {
+namespace {
+
+using testing::actor_test;
+using testing::fake_tcp_io;
+using testing::probe_log;
+using testing::release_atom;
+using strings = std::vector<std::string>;
+
+// Arbitrary binary payload: NUL, 0xff, a high bit, text.
+const std::string binary_bytes{"\x00\xff\x80hello\x00\x7f", 10};
+
+net::byte_buffer bytes_of(const std::string& s) {
+  return net::byte_buffer::copy_of(s);
+}
+
+class tcp_connection_test : public actor_test {
+ protected:
+  tcp_connection_test() {
+    options.high_water = 100;
+    options.low_water = 40;
+    options.write_queue_limit = 1000;
+  }
+
+  /// Spawns the connection under test and lets it initialise.
+  void start(bool connected = true) {
+    conn = spawn(tcp_connection, std::shared_ptr<tcp_io>{io}, owner, options,
+                 connected);
+    conn_ended = watch(conn);
+    run();
+  }
+
+  /// The owner's messages, then forgets them (to look at what comes next).
+  strings owner_saw() {
+    auto types = owner_log->types();
+    owner_log->messages.clear();
+    return types;
+  }
+
+  std::shared_ptr<fake_tcp_io> io = std::make_shared<fake_tcp_io>(7);
+  std::shared_ptr<probe_log> owner_log = std::make_shared<probe_log>();
+  caf::actor owner = spawn_probe(owner_log);
+  tcp_connection_options options;
+  caf::actor conn;
+  std::shared_ptr<testing::watch_outcome> conn_ended;
+};
+
+// -- opening ----------------------------------------------------------------
+
+TEST_F(tcp_connection_test,
+       an_accepted_connection_tells_its_owner_it_opened_and_starts_reading) {
+  start();
+  ASSERT_EQ(owner_log->types(), strings{"tcp_connection_opened"});
+  const auto& opened = owner_log->messages[0];
+  EXPECT_EQ(opened.sender, conn.address());
+  EXPECT_EQ(opened.as<tcp_connection_opened>().id, 7u);
+  EXPECT_EQ(opened.as<tcp_connection_opened>().local, io->local_address);
+  EXPECT_EQ(opened.as<tcp_connection_opened>().peer, io->peer_address);
+  EXPECT_EQ(io->calls, (strings{"attach", "nodelay on", "read_start"}));
+  EXPECT_EQ(io->attached_self, conn.address());
+  EXPECT_EQ(io->attached_owner, owner.address());
+  EXPECT_FALSE(conn_ended->ended);
+}
+
+TEST_F(tcp_connection_test, does_not_read_until_asked_when_start_reading_is_off) {
+  options.start_reading = false;
+  options.nodelay = false;
+  start();
+  EXPECT_EQ(owner_log->types(), strings{"tcp_connection_opened"});
+  EXPECT_EQ(io->calls, strings{"attach"});
+  caf::anon_send(conn, tcp_set_reading{true});
+  run();
+  EXPECT_EQ(io->calls, (strings{"attach", "read_start"}));
+}
+
+// -- writing ----------------------------------------------------------------
+
+TEST_F(tcp_connection_test, passes_written_bytes_to_the_socket_unchanged) {
+  start();
+  caf::anon_send(conn, tcp_write{bytes_of(binary_bytes)});
+  caf::anon_send(conn, tcp_write{bytes_of("second")});
+  run();
+  ASSERT_EQ(io->writes.size(), 2u);
+  EXPECT_EQ(io->writes[0].bytes, binary_bytes);
+  EXPECT_EQ(io->writes[1].bytes, "second");
+  EXPECT_NE(io->writes[0].token, io->writes[1].token);
+  EXPECT_EQ(owner_saw(), strings{"tcp_connection_opened"});  // nothing else
+}
+
+TEST_F(tcp_connection_test,
+       replies_to_a_requested_write_that_completed_at_once_with_its_byte_count) {
+  start();
+  io->next_write_completes();
+  auto done = request<tcp_write_done>(conn, tcp_write{bytes_of(binary_bytes)});
+  run();
+  ASSERT_TRUE(done->answered);
+  ASSERT_TRUE(done->value) << caf::to_string(done->error);
+  EXPECT_EQ(done->value->id, 7u);
+  EXPECT_EQ(done->value->bytes, binary_bytes.size());
+}
+
+TEST_F(tcp_connection_test,
+       replies_to_a_pending_write_only_after_the_socket_finished_it) {
+  start();
+  io->next_write_pends();
+  auto done = request<tcp_write_done>(conn, tcp_write{bytes_of("pending")});
+  run();
+  ASSERT_EQ(io->writes.size(), 1u);
+  EXPECT_FALSE(done->answered);
+  caf::anon_send(conn, io->drain(io->writes[0].token));
+  run();
+  ASSERT_TRUE(done->answered);
+  ASSERT_TRUE(done->value) << caf::to_string(done->error);
+  EXPECT_EQ(done->value->bytes, 7u);
+}
+
+TEST_F(tcp_connection_test,
+       tells_its_owner_when_the_queue_rises_above_high_water_and_when_it_falls_below_low_water) {
+  start();
+  owner_saw();
+  io->all_writes_pend();
+  caf::anon_send(conn, tcp_write{bytes_of(std::string(60, 'a'))});
+  run();
+  EXPECT_EQ(owner_saw(), strings{});  // 60 <= high_water 100
+  caf::anon_send(conn, tcp_write{bytes_of(std::string(60, 'b'))});
+  run();
+  auto above = owner_log->all<tcp_backpressure>();
+  EXPECT_EQ(owner_saw(), strings{"tcp_backpressure"});
+  ASSERT_EQ(above.size(), 1u);
+  EXPECT_TRUE(above[0].above_high_water);
+  EXPECT_EQ(above[0].queued_bytes, 120u);
+  EXPECT_EQ(above[0].id, 7u);
+
+  caf::anon_send(conn, io->drain(io->writes[0].token));
+  run();
+  EXPECT_EQ(owner_saw(), strings{});  // 60 is still above low_water 40
+  caf::anon_send(conn, io->drain(io->writes[1].token));
+  run();
+  auto below = owner_log->all<tcp_backpressure>();
+  EXPECT_EQ(owner_saw(), strings{"tcp_backpressure"});
+  ASSERT_EQ(below.size(), 1u);
+  EXPECT_FALSE(below[0].above_high_water);
+  EXPECT_EQ(below[0].queued_bytes, 0u);
+}
+
+TEST_F(tcp_connection_test,
+       fails_a_write_past_the_write_queue_limit_with_ENOBUFS_and_ends) {
+  start();
+  owner_saw();
+  io->all_writes_pend();
+  auto first = request<tcp_write_done>(conn, tcp_write{bytes_of(std::string(600, 'a'))});
+  run();
+  auto second = request<tcp_write_done>(conn, tcp_write{bytes_of(std::string(401, 'b'))});
+  run();
+  EXPECT_EQ(io->writes.size(), 1u);  // the second never reached the socket
+  ASSERT_TRUE(second->answered);
+  EXPECT_EQ(error_name(second->error), "ENOBUFS");
+  EXPECT_EQ(second->error.category(), uv_atom::value);
+  ASSERT_TRUE(first->answered);  // its bytes are lost with the socket
+  EXPECT_TRUE(first->error);
+  auto closed = owner_log->all<tcp_connection_closed>();
+  ASSERT_EQ(closed.size(), 1u);
+  EXPECT_EQ(closed[0].reason.name, "ENOBUFS");
+  EXPECT_TRUE(io->closed());
+  EXPECT_TRUE(conn_ended->ended);
+  EXPECT_EQ(error_name(conn_ended->reason), "ENOBUFS");
+}
+
+TEST_F(tcp_connection_test, ends_when_the_socket_rejects_a_write) {
+  start();
+  io->next_write_fails(net_error::of(UV_EPIPE, "write"));
+  auto done = request<tcp_write_done>(conn, tcp_write{bytes_of("x")});
+  run();
+  ASSERT_TRUE(done->answered);
+  EXPECT_EQ(error_name(done->error), "EPIPE");
+  auto closed = owner_log->all<tcp_connection_closed>();
+  ASSERT_EQ(closed.size(), 1u);
+  EXPECT_EQ(closed[0].reason.name, "EPIPE");
+  EXPECT_TRUE(io->closed());
+  EXPECT_TRUE(conn_ended->ended);
+}
+
+TEST_F(tcp_connection_test, ends_when_a_pending_write_fails) {
+  start();
+  io->next_write_pends();
+  auto done = request<tcp_write_done>(conn, tcp_write{bytes_of("x")});
+  run();
+  caf::anon_send(conn, io->drain(io->writes[0].token, net_error::of(UV_ECONNRESET)));
+  run();
+  ASSERT_TRUE(done->answered);
+  EXPECT_EQ(error_name(done->error), "ECONNRESET");
+  auto closed = owner_log->all<tcp_connection_closed>();
+  ASSERT_EQ(closed.size(), 1u);
+  EXPECT_EQ(closed[0].reason.name, "ECONNRESET");
+  EXPECT_TRUE(io->closed());
+  EXPECT_TRUE(conn_ended->ended);
+}
+
+// -- reading ----------------------------------------------------------------
+
+TEST_F(tcp_connection_test, stops_and_restarts_reading_on_tcp_set_reading) {
+  start();
+  EXPECT_EQ(io->count("read_start"), 1u);
+  caf::anon_send(conn, tcp_set_reading{false});
+  run();
+  EXPECT_EQ(io->count("read_stop"), 1u);
+  caf::anon_send(conn, tcp_set_reading{false});  // already stopped: no call
+  run();
+  EXPECT_EQ(io->count("read_stop"), 1u);
+  caf::anon_send(conn, tcp_set_reading{true});
+  run();
+  EXPECT_EQ(io->count("read_start"), 2u);
+  EXPECT_FALSE(conn_ended->ended);
+}
+
+TEST_F(tcp_connection_test,
+       asks_its_owner_about_the_peers_half_close_then_shuts_down_and_ends) {
+  start();
+  owner_saw();
+  caf::anon_send(conn, tcp_io_read_end{net_error::of(UV_EOF)});
+  run();
+  auto* eof = owner_log->first<tcp_read_closed>();
+  ASSERT_NE(eof, nullptr);
+  EXPECT_TRUE(eof->request);
+  EXPECT_EQ(eof->sender, conn.address());
+  EXPECT_EQ(eof->as<tcp_read_closed>().id, 7u);
+  EXPECT_EQ(eof->as<tcp_read_closed>().reason.name, "EOF");
+  owner_saw();
+  // The owner answered (the probe does so at once): FIN after queued writes.
+  EXPECT_EQ(io->count("shutdown"), 1u);
+  EXPECT_FALSE(io->closed());
+  EXPECT_FALSE(conn_ended->ended);
+
+  caf::anon_send(conn, tcp_io_shutdown_done{});
+  run();
+  auto closed = owner_log->all<tcp_connection_closed>();
+  ASSERT_EQ(closed.size(), 1u);
+  EXPECT_TRUE(closed[0].reason.ok());
+  EXPECT_TRUE(io->closed());
+  EXPECT_TRUE(conn_ended->ended);
+  EXPECT_FALSE(conn_ended->reason);
+}
+
+TEST_F(tcp_connection_test, does_not_shut_down_before_its_owner_answered_the_half_close) {
+  owner_log->hold_read_closed_replies = true;
+  start();
+  caf::anon_send(conn, tcp_io_read_end{net_error::of(UV_EOF)});
+  run();
+  ASSERT_NE(owner_log->first<tcp_read_closed>(), nullptr);
+  EXPECT_EQ(io->count("shutdown"), 0u);
+  caf::anon_send(owner, release_atom::value);
+  run();
+  EXPECT_EQ(io->count("shutdown"), 1u);
+}
+
+TEST_F(tcp_connection_test,
+       with_allow_half_open_keeps_the_write_side_open_until_the_owner_shuts_it_down) {
+  options.allow_half_open = true;
+  start();
+  caf::anon_send(conn, tcp_io_read_end{net_error::of(UV_EOF)});
+  run();
+  ASSERT_NE(owner_log->first<tcp_read_closed>(), nullptr);
+  EXPECT_EQ(io->count("shutdown"), 0u);
+  EXPECT_FALSE(conn_ended->ended);
+
+  auto written = request<tcp_write_done>(conn, tcp_write{bytes_of("late reply")});
+  run();
+  ASSERT_TRUE(written->value) << caf::to_string(written->error);
+
+  auto shut = request<void>(conn, tcp_shutdown{});
+  run();
+  EXPECT_EQ(io->count("shutdown"), 1u);
+  EXPECT_FALSE(shut->answered);
+  caf::anon_send(conn, tcp_io_shutdown_done{});
+  run();
+  ASSERT_TRUE(shut->answered);
+  EXPECT_TRUE(shut->value) << caf::to_string(shut->error);
+  // Both directions are done.
+  EXPECT_TRUE(io->closed());
+  EXPECT_TRUE(conn_ended->ended);
+}
+
+// BUG (actors/tcp_connection.cpp, after_owner_saw_eof, lines 68-71): when the
+// owner's own tcp_shutdown already completed (tcp_io_shutdown_done handled,
+// finish_after_shutdown was false) and the peer's FIN arrives afterwards,
+// after_owner_saw_eof sees shutting_down == true, sets finish_after_shutdown
+// and waits for a tcp_io_shutdown_done that already came. Both directions are
+// closed but the actor never ends, its socket is never closed and the owner
+// never gets tcp_connection_closed.
+TEST_F(tcp_connection_test, ends_when_the_peer_half_closes_after_its_own_shutdown_finished) {
+  start();
+  auto shut = request<void>(conn, tcp_shutdown{});
+  run();
+  caf::anon_send(conn, tcp_io_shutdown_done{});
+  run();
+  ASSERT_TRUE(shut->answered);
+  EXPECT_FALSE(conn_ended->ended);  // the peer may still send
+
+  caf::anon_send(conn, tcp_io_read_end{net_error::of(UV_EOF)});
+  run();
+  ASSERT_NE(owner_log->first<tcp_read_closed>(), nullptr);
+  EXPECT_EQ(owner_log->all<tcp_connection_closed>().size(), 1u);
+  EXPECT_TRUE(io->closed());
+  EXPECT_TRUE(conn_ended->ended);
+}
+
+TEST_F(tcp_connection_test, ends_with_the_reason_of_a_read_error_and_tells_its_owner) {
+  start();
+  caf::anon_send(conn, tcp_io_read_end{net_error::of(UV_ECONNRESET, "read")});
+  run();
+  auto closed = owner_log->all<tcp_connection_closed>();
+  ASSERT_EQ(closed.size(), 1u);
+  EXPECT_EQ(closed[0].id, 7u);
+  EXPECT_EQ(closed[0].reason.name, "ECONNRESET");
+  EXPECT_EQ(closed[0].reason.code, UV_ECONNRESET);
+  EXPECT_TRUE(io->closed());
+  ASSERT_TRUE(conn_ended->ended);
+  EXPECT_EQ(error_name(conn_ended->reason), "ECONNRESET");
+}
+
+// -- closing ----------------------------------------------------------------
+
+TEST_F(tcp_connection_test, closes_the_socket_on_tcp_close) {
+  start();
+  caf::anon_send(conn, tcp_close{});
+  run();
+  EXPECT_TRUE(io->closed());
+  auto closed = owner_log->all<tcp_connection_closed>();
+  ASSERT_EQ(closed.size(), 1u);
+  EXPECT_TRUE(closed[0].reason.ok());
+  EXPECT_TRUE(conn_ended->ended);
+}
+
+TEST_F(tcp_connection_test, closes_the_socket_when_killed) {
+  start();
+  caf::anon_send_exit(conn, caf::exit_reason::user_shutdown);
+  run();
+  EXPECT_TRUE(io->closed());
+  EXPECT_TRUE(conn_ended->ended);
+}
+
+// BUG (actors/tcp_connection.cpp, tcp_connection(): no exit handler): the
+// header promises "When the actor ends for any reason its socket is closed,
+// and the owner gets tcp_connection_closed", but an exit message ends the
+// actor through CAF's default exit handler, bypassing finish(); only the
+// state destructor runs (closing the socket), so the owner is never told.
+TEST_F(tcp_connection_test, tells_its_owner_when_killed) {
+  start();
+  owner_saw();
+  caf::anon_send_exit(conn, caf::exit_reason::user_shutdown);
+  run();
+  EXPECT_EQ(owner_saw(), strings{"tcp_connection_closed"});
+}
+
+TEST_F(tcp_connection_test, closes_when_its_owner_ends) {
+  start();
+  caf::anon_send_exit(owner, caf::exit_reason::user_shutdown);
+  run();
+  EXPECT_TRUE(io->closed());
+  EXPECT_TRUE(conn_ended->ended);
+}
+
+// -- connecting -------------------------------------------------------------
+
+class tcp_connect_test : public tcp_connection_test {
+ protected:
+  net::endpoint server = *net::endpoint::parse("[2001:db8::9]:7007");
+};
+
+TEST_F(tcp_connect_test, connects_on_tcp_connect_and_replies_that_the_connection_opened) {
+  start(/*connected=*/false);
+  EXPECT_EQ(owner_log->types(), strings{});
+  EXPECT_EQ(io->count("read_start"), 0u);
+  auto opened = request<tcp_connection_opened>(conn, tcp_connect{server, 0});
+  run();
+  EXPECT_EQ(io->connects, std::vector<net::endpoint>{server});
+  EXPECT_FALSE(opened->answered);
+
+  caf::anon_send(conn, tcp_io_connected{});
+  run();
+  ASSERT_TRUE(opened->answered);
+  ASSERT_TRUE(opened->value) << caf::to_string(opened->error);
+  EXPECT_EQ(opened->value->id, 7u);
+  EXPECT_EQ(opened->value->peer, server);
+  EXPECT_EQ(owner_log->types(), strings{"tcp_connection_opened"});
+  EXPECT_EQ(io->count("read_start"), 1u);
+  EXPECT_FALSE(conn_ended->ended);
+}
+
+TEST_F(tcp_connect_test, fails_tcp_connect_with_the_sockets_error_and_ends) {
+  start(/*connected=*/false);
+  auto opened = request<tcp_connection_opened>(conn, tcp_connect{server, 0});
+  run();
+  caf::anon_send(conn, tcp_io_connected{net_error::of(UV_ECONNREFUSED, "connect")});
+  run();
+  ASSERT_TRUE(opened->answered);
+  EXPECT_FALSE(opened->value);
+  EXPECT_EQ(error_name(opened->error), "ECONNREFUSED");
+  EXPECT_TRUE(io->closed());
+  ASSERT_TRUE(conn_ended->ended);
+  EXPECT_EQ(error_name(conn_ended->reason), "ECONNREFUSED");
+  auto closed = owner_log->all<tcp_connection_closed>();
+  ASSERT_EQ(closed.size(), 1u);
+  EXPECT_EQ(closed[0].reason.name, "ECONNREFUSED");
+}
+
+TEST_F(tcp_connect_test, fails_tcp_connect_when_the_socket_cannot_even_start_it) {
+  io->connect_result = net_error::of(UV_EADDRNOTAVAIL, "connect");
+  start(/*connected=*/false);
+  auto opened = request<tcp_connection_opened>(conn, tcp_connect{server, 0});
+  run();
+  ASSERT_TRUE(opened->answered);
+  EXPECT_EQ(error_name(opened->error), "EADDRNOTAVAIL");
+  EXPECT_TRUE(conn_ended->ended);
+}
+
+TEST_F(tcp_connect_test, fails_tcp_connect_with_ETIMEDOUT_when_no_answer_comes_in_time) {
+  start(/*connected=*/false);
+  auto opened = request<tcp_connection_opened>(conn, tcp_connect{server, 250});
+  run();
+  sched.advance_time(std::chrono::milliseconds(249));
+  run();
+  EXPECT_FALSE(opened->answered);
+  sched.advance_time(std::chrono::milliseconds(1));
+  run();
+  ASSERT_TRUE(opened->answered);
+  EXPECT_EQ(error_name(opened->error), "ETIMEDOUT");
+  EXPECT_TRUE(io->closed());
+  ASSERT_TRUE(conn_ended->ended);
+  EXPECT_EQ(error_name(conn_ended->reason), "ETIMEDOUT");
+}
+
+TEST_F(tcp_connect_test, a_connection_opened_in_time_outlives_its_connect_timeout) {
+  start(/*connected=*/false);
+  auto opened = request<tcp_connection_opened>(conn, tcp_connect{server, 250});
+  run();
+  caf::anon_send(conn, tcp_io_connected{});
+  run();
+  ASSERT_TRUE(opened->value);
+  sched.advance_time(std::chrono::seconds(1));
+  run();
+  EXPECT_FALSE(conn_ended->ended);
+  EXPECT_FALSE(io->closed());
+}
+
+TEST_F(tcp_connect_test, refuses_tcp_connect_on_an_open_connection_with_EISCONN) {
+  start(/*connected=*/true);
+  auto opened = request<tcp_connection_opened>(conn, tcp_connect{server, 0});
+  run();
+  ASSERT_TRUE(opened->answered);
+  EXPECT_EQ(error_name(opened->error), "EISCONN");
+  EXPECT_TRUE(io->connects.empty());
+}
+
+// -- options and info -------------------------------------------------------
+
+TEST_F(tcp_connection_test, reports_its_counters_on_tcp_get_info) {
+  start();
+  io->received = 42;
+  io->next_write_completes();
+  io->next_write_pends();
+  caf::anon_send(conn, tcp_write{bytes_of("12345")});
+  caf::anon_send(conn, tcp_write{bytes_of("1234567890")});
+  run();
+  auto info = request<tcp_connection_info>(conn, tcp_get_info{});
+  run();
+  ASSERT_TRUE(info->value) << caf::to_string(info->error);
+  EXPECT_EQ(info->value->id, 7u);
+  EXPECT_EQ(info->value->local, io->local_address);
+  EXPECT_EQ(info->value->peer, io->peer_address);
+  EXPECT_TRUE(info->value->reading);
+  EXPECT_EQ(info->value->bytes_received, 42u);
+  EXPECT_EQ(info->value->bytes_sent, 5u);
+  EXPECT_EQ(info->value->write_queue_bytes, 10u);
+  EXPECT_EQ(info->value->max_write_queue_bytes, 10u);
+  EXPECT_EQ(info->value->high_water, 100u);
+  EXPECT_EQ(info->value->write_queue_limit, 1000u);
+
+  caf::anon_send(conn, io->drain(io->writes[1].token));
+  caf::anon_send(conn, tcp_set_reading{false});
+  run();
+  info = request<tcp_connection_info>(conn, tcp_get_info{});
+  run();
+  ASSERT_TRUE(info->value);
+  EXPECT_FALSE(info->value->reading);
+  EXPECT_EQ(info->value->bytes_sent, 15u);
+  EXPECT_EQ(info->value->write_queue_bytes, 0u);
+  EXPECT_EQ(info->value->max_write_queue_bytes, 10u);
+}
+
+TEST_F(tcp_connection_test, passes_nodelay_and_keepalive_to_the_socket) {
+  options.nodelay = false;
+  start();
+  auto nodelay = request<void>(conn, tcp_set_nodelay{true});
+  auto keepalive = request<void>(conn, tcp_set_keepalive{true, 30});
+  run();
+  EXPECT_TRUE(nodelay->value) << caf::to_string(nodelay->error);
+  EXPECT_TRUE(keepalive->value) << caf::to_string(keepalive->error);
+  EXPECT_EQ(io->count("nodelay on"), 1u);
+  EXPECT_EQ(io->count("keepalive on 30"), 1u);
+
+  io->keepalive_result = net_error::of(UV_EINVAL, "keepalive");
+  auto refused = request<void>(conn, tcp_set_keepalive{true, 0});
+  run();
+  ASSERT_TRUE(refused->answered);
+  EXPECT_EQ(error_name(refused->error), "EINVAL");
+  EXPECT_FALSE(conn_ended->ended);
+}
+
+}  // namespace
+}  // namespace netactors
