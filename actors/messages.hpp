@@ -14,14 +14,19 @@
 #include <string>
 #include <string_view>
 
+#include "actors/messages/dhcp_messages.hpp"
+#include "actors/messages/dns_messages.hpp"
 #include "actors/messages/echo_messages.hpp"
+#include "actors/messages/interface_messages.hpp"
 #include "actors/messages/tcp_messages.hpp"
+#include "actors/messages/udp_messages.hpp"
 
 namespace netactors {
 
 /// All message types, in registration order. Areas append their lists here.
-using all_message_types =
-    caf::detail::tl_concat_t<tcp_message_types, echo_message_types>;
+using all_message_types = caf::detail::tl_concat_t<
+    tcp_message_types, echo_message_types, udp_message_types,
+    dhcp_message_types, dns_message_types, interface_message_types>;
 
 /// Registers every message type and the "uv" error category with `cfg`.
 void add_message_types(caf::actor_system_config& cfg);

@@ -23,72 +23,24 @@ namespace {
 
 using nlohmann::json;
 
-// -- samples ----------------------------------------------------------------
+// -- samples: tests/actors/samples/*.hpp -------------------------------------
 
-// Binary payload with NUL, 0xff and every kind of byte in between.
-net::byte_buffer binary_payload() {
-  std::string bytes{"\x00\xff\x80\x7f\x01 hello \x00\xfe\n\"\\", 16};
-  for (int i = 0; i < 256; ++i) bytes += static_cast<char>(i);
-  return net::byte_buffer::copy_of(bytes);
-}
+}  // namespace
+}  // namespace netactors
 
-net::endpoint v6(const char* text) { return *net::endpoint::parse(text); }
+#include "tests/actors/samples/dhcp.hpp"
+#include "tests/actors/samples/dns.hpp"
+#include "tests/actors/samples/interfaces.hpp"
+#include "tests/actors/samples/tcp.hpp"
+#include "tests/actors/samples/udp.hpp"
 
-net_error sample_error(int code, const char* name, const char* context) {
-  // Unicode, quotes and control characters in the strings on purpose.
-  return net_error{code, name, std::string{"libuv says \"no\"\t\u00e9\u2713"},
-                   context};
-}
+namespace netactors {
+namespace {
 
-// One sample per message type, every field away from its default (checked
-// by every_field_of_a_sample_differs_from_its_default). There is no generic
-// definition: a type added to all_message_types without a sample here is a
-// compile error ("incomplete type sample<...>") in the typed tests below.
-template <class T>
-struct sample;
-
-#define NETACTORS_SAMPLE(type, ...) \
-  template <>                       \
-  struct sample<type> {             \
-    static type make() { return __VA_ARGS__; } \
-  };
-
-NETACTORS_SAMPLE(tcp_listen, tcp_listen{v6("[2001:db8::1]:7000"), 17, true})
-NETACTORS_SAMPLE(tcp_listening, tcp_listening{0xfedcba9876543210u, v6("[::1]:65535")})
-NETACTORS_SAMPLE(tcp_accept_failed,
-                 tcp_accept_failed{3, sample_error(UV_EMFILE, "EMFILE", "accept [::]:7000")})
-NETACTORS_SAMPLE(tcp_connect, tcp_connect{v6("[2001:db8::2]:1"), 4294967295u})
-NETACTORS_SAMPLE(tcp_write, tcp_write{binary_payload()})
-NETACTORS_SAMPLE(tcp_write_done, tcp_write_done{18446744073709551615u, 4096})
-NETACTORS_SAMPLE(tcp_set_reading, tcp_set_reading{false})
-NETACTORS_SAMPLE(tcp_shutdown, tcp_shutdown{})
-NETACTORS_SAMPLE(tcp_close, tcp_close{})
-NETACTORS_SAMPLE(tcp_set_nodelay, tcp_set_nodelay{false})
-NETACTORS_SAMPLE(tcp_set_keepalive, tcp_set_keepalive{false, 7})
-NETACTORS_SAMPLE(tcp_get_info, tcp_get_info{})
-NETACTORS_SAMPLE(tcp_connection_info,
-                 tcp_connection_info{9, v6("[2001:db8::1]:7000"), v6("[2001:db8::3]:50000"),
-                                     true, 1u << 20, 1u << 21, 77, 1u << 22, 1000, 2000})
-NETACTORS_SAMPLE(tcp_connection_opened,
-                 tcp_connection_opened{10, v6("[2001:db8::1]:7000"), v6("[fd00::abcd]:443")})
-NETACTORS_SAMPLE(tcp_received, tcp_received{11, binary_payload()})
-NETACTORS_SAMPLE(tcp_backpressure, tcp_backpressure{12, 1u << 20, true})
-NETACTORS_SAMPLE(tcp_read_closed,
-                 tcp_read_closed{13, sample_error(UV_EOF, "EOF", "read [2001:db8::3]:50000")})
-NETACTORS_SAMPLE(tcp_connection_closed,
-                 tcp_connection_closed{14, sample_error(UV_ECONNRESET, "ECONNRESET", "read")})
-NETACTORS_SAMPLE(tcp_io_connected,
-                 tcp_io_connected{sample_error(UV_ECONNREFUSED, "ECONNREFUSED",
-                                               "connect [2001:db8::2]:1")})
-NETACTORS_SAMPLE(tcp_io_read_end, tcp_io_read_end{sample_error(UV_EOF, "EOF", "read")})
-NETACTORS_SAMPLE(tcp_io_write_done,
-                 tcp_io_write_done{15, sample_error(UV_EPIPE, "EPIPE", "write")})
-NETACTORS_SAMPLE(tcp_io_shutdown_done,
-                 tcp_io_shutdown_done{sample_error(UV_ENOTCONN, "ENOTCONN", "shutdown")})
-NETACTORS_SAMPLE(echo_client_result,
-                 echo_client_result{5, 500, 1, {0, 12, 4294967295u}, "ECONNRESET"})
-
-#undef NETACTORS_SAMPLE
+using test_samples::sample;
+using test_samples::binary_payload;
+using test_samples::sample_error;
+using test_samples::v6;
 
 // Every type in all_message_types needs a sample (instantiated here, so a
 // missing one fails the build even before the typed tests).

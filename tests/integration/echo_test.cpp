@@ -654,7 +654,7 @@ TEST_F(echo_service,
   tcp_connection_options options;
   options.high_water = 256 * kib;
   options.low_water = 64 * kib;
-  options.write_queue_limit = 4 * mib;
+  options.write_queue_limit = 64 * mib;  // measure first
   start_runtime(1, options);
   auto ep = listen_ok("127.0.0.1:0");
   auto deadline = test_clock::now() + 60s;
@@ -685,12 +685,23 @@ TEST_F(echo_service,
               static_cast<unsigned long long>(f.sent),
               static_cast<unsigned long long>(info->max_write_queue_bytes),
               rss_after - rss_before);
-  // Reading now drains everything in order; the server resumes, sees the
-  // FIN, and ends cleanly.
-  auto r = exchange(fd.get(), {}, 0, true, deadline);
-  EXPECT_TRUE(r.eof) << describe(r);
-  EXPECT_EQ(r.received.size(), f.sent);
+  // Reading now drains everything in order: the server resumes (its
+  // receive buffer is full, so it reads in bursts) and must still keep its
+  // queue within the limit, or the connection dies with ENOBUFS.
+  auto r = exchange(fd.get(), {}, f.sent, false, deadline);
+  EXPECT_EQ(r.received.size(), f.sent) << describe(r);
   EXPECT_EQ(first_pattern_mismatch(0, r.received), std::string::npos);
+  auto drained = info_of(rec->conn);
+  ASSERT_TRUE(drained) << "the connection ended while draining: "
+                       << rec_->snapshot()[rec->id].close_reason;
+  EXPECT_LE(drained->max_write_queue_bytes, drained->write_queue_limit);
+  EXPECT_EQ(drained->bytes_sent, f.sent);
+  std::printf("queue peak over the whole exchange: %llu bytes\n",
+              static_cast<unsigned long long>(drained->max_write_queue_bytes));
+  // Then the half-close: EOF, and a clean end on the server.
+  auto end = exchange(fd.get(), {}, 0, true, deadline);
+  EXPECT_TRUE(end.eof) << describe(end);
+  EXPECT_TRUE(end.received.empty()) << describe(end);
   auto id = rec->id;
   EXPECT_TRUE(rec_->wait(10s, [id](const conn_map& m) {
     auto it = m.find(id);

@@ -1,0 +1,13 @@
+// The udp messages (filled in by the udp work; see tcp_messages.hpp for the
+// conventions: plain structs, NETACTORS_MESSAGE, a type list at the end).
+#pragma once
+
+#include <caf/detail/type_list.hpp>
+
+#include "actors/messages/message_macros.hpp"
+
+namespace netactors {
+
+using udp_message_types = caf::detail::type_list<>;
+
+}  // namespace netactors

@@ -1,0 +1,12 @@
+// Samples of the resolver and DNS-then-connect messages (see ../message_samples.hpp).
+#pragma once
+
+#include "tests/actors/message_samples.hpp"
+
+namespace netactors {
+namespace test_samples {
+
+// NETACTORS_SAMPLE(type, type{...}) for each type in dns_message_types.
+
+}  // namespace test_samples
+}  // namespace netactors
