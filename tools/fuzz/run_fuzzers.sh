@@ -10,7 +10,8 @@
 # Bazel's autoconfigured toolchain to Debian's clang 14, and the global
 # --copt below instruments the libraries under test as well (a cc_binary's
 # own copts reach only its own sources, and libFuzzer is blind to code
-# compiled without coverage instrumentation). lld replaces the toolchain's
+# compiled without coverage instrumentation). Bazel links with the C driver,
+# so UBSan's C++ half (std::function checks) is requested explicitly. lld replaces the toolchain's
 # gold, which prints a warning per ASan symbol.
 #
 # Environment:
@@ -24,6 +25,7 @@ set -euo pipefail
 # A <name>.dict next to this script is passed to the fuzzer when present.
 FUZZERS=(
   dhcp_parse_fuzzer:dhcp
+  json_message_fuzzer:json
 )
 
 budget="${1:-60}"
@@ -44,6 +46,7 @@ bazel_flags=(
   --copt=-O1
   --copt=-g
   --linkopt=-fuse-ld=lld
+  --linkopt=-fsanitize-link-c++-runtime
   --strip=never
   --symlink_prefix=/
 )

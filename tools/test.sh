@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Installs what is missing, then runs the whole netactors test suite:
+#   1. bazel test //...                      (every test, gcc)
+#   2. bazel test --config=asan //...        (ASan + UBSan, every test)
+#   3. bazel test --config=tsan, tag "tsan"  (everything that does not link
+#      CAF: the loop adapter, its cross-thread queue, net/; Debian's CAF is
+#      not TSan-instrumented, see README)
+#   4. tools/fuzz/run_fuzzers.sh             (libFuzzer, clang, bounded time)
+# and prints "suite: N passed, N failed" last. Exit code 0 only if all pass.
+#
+#   tools/test.sh [--quick]   --quick: step 1 only
+#   FUZZ_SECONDS=60           total fuzzing budget (default 60)
+set -uo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/.." && pwd)"
+cd "$root"
+
+quick=0
+for arg in "$@"; do
+  case "$arg" in
+    --quick) quick=1 ;;
+    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    *) echo "test.sh: unknown option $arg" >&2; exit 2 ;;
+  esac
+done
+
+bash "$here/setup.sh" || { echo "test.sh: setup failed" >&2; exit 1; }
+
+# The Bazel server must not outlive us (it lingers for hours otherwise); the
+# fuzzers use their own output base and server.
+fuzz_base="/tmp/bazel-fuzz-${USER:-$(id -un)}"
+cleanup() {
+  bazel shutdown >/dev/null 2>&1 || true
+  bazel --output_base="$fuzz_base" shutdown >/dev/null 2>&1 || true
+}
+trap cleanup EXIT
+
+ci_flags=()
+if [ "${CI:-}" = "true" ]; then ci_flags=(--config=ci); fi
+
+passed=0
+failed=0
+log="$(mktemp "${TMPDIR:-/tmp}/netactors-test.XXXXXX")"
+
+# Runs one bazel test phase and adds its per-target results to the totals.
+phase() {
+  local name="$1"
+  shift
+  echo "=== $name: bazel test $*" >&2
+  bazel test "${ci_flags[@]}" "$@" 2>&1 | tee "$log"
+  local rc=${PIPESTATUS[0]}
+  local p f
+  p=$(grep -cE '^//[^ ]+ +(\(cached\) )?PASSED' "$log")
+  f=$(grep -cE '^//[^ ]+ +(\(cached\) )?(FAILED|TIMEOUT|NO STATUS|INCOMPLETE)|FAILED TO BUILD' "$log")
+  if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi  # build or setup error
+  passed=$((passed + p))
+  failed=$((failed + f))
+  echo "=== $name: $p passed, $f failed (exit $rc)" >&2
+}
+
+phase "plain" //...
+if [ "$quick" -eq 0 ]; then
+  phase "asan" --config=asan //...
+  phase "tsan" --config=tsan --test_tag_filters=tsan --build_tag_filters=tsan //...
+  echo "=== fuzz: tools/fuzz/run_fuzzers.sh ${FUZZ_SECONDS:-60}" >&2
+  if BAZEL_OUTPUT_BASE="$fuzz_base" bash "$here/fuzz/run_fuzzers.sh" "${FUZZ_SECONDS:-60}"; then
+    passed=$((passed + 1))
+  else
+    failed=$((failed + 1))
+  fi
+fi
+rm -f "$log"
+
+echo "suite: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
