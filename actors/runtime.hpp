@@ -23,6 +23,10 @@ class runtime {
   /// Call add_message_types(cfg) (actors/messages.hpp) first.
   explicit runtime(caf::actor_system_config& cfg, size_t loops = 1);
 
+  /// Waits for every actor to end (as ~actor_system does), then lets each
+  /// loop finish the task it is running before the system is torn down.
+  ~runtime();
+
   runtime(const runtime&) = delete;
   runtime& operator=(const runtime&) = delete;
 

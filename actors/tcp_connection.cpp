@@ -20,12 +20,13 @@ void finish(tcp_connection_actor* self, net_error reason) {
   auto& st = self->state;
   auto err = reason.ok() ? make_caf_error(net_error::of(UV_ECANCELED, "connection closed"))
                          : make_caf_error(reason);
-  for (auto& entry : st.write_promises) entry.second.deliver(err);
-  st.write_promises.clear();
-  if (st.connect_promise.pending()) st.connect_promise.deliver(err);
-  if (st.shutdown_promise.pending()) st.shutdown_promise.deliver(err);
-  for (auto& rp : st.extra_shutdown_promises) rp.deliver(err);
-  st.extra_shutdown_promises.clear();
+  for (auto& entry : st.pending_writes)
+    if (entry.second.promise.pending()) entry.second.promise.deliver(err);
+  st.pending_writes.clear();
+  for (auto& rp : st.connect_promises) rp.deliver(err);
+  st.connect_promises.clear();
+  for (auto& rp : st.shutdown_promises) rp.deliver(err);
+  st.shutdown_promises.clear();
   if (!st.closed_event_sent && st.owner) {
     st.closed_event_sent = true;
     self->send(st.owner, tcp_connection_closed{st.io->id(), reason});
@@ -115,12 +116,12 @@ caf::behavior tcp_connection(tcp_connection_actor* self,
   return {
     [self](tcp_connect& req) {
       auto& st = self->state;
-      if (st.open || st.connect_promise.pending()) {
+      if (st.open || !st.connect_promises.empty()) {
         self->make_response_promise().deliver(
             make_caf_error(net_error::of(UV_EISCONN, "connect")));
         return;
       }
-      st.connect_promise = self->make_response_promise();
+      st.connect_promises.push_back(self->make_response_promise());
       if (auto err = st.io->connect(req.peer)) return finish(self, err);
       if (req.timeout_ms > 0)
         self->delayed_send(self, std::chrono::milliseconds(req.timeout_ms),
@@ -129,8 +130,8 @@ caf::behavior tcp_connection(tcp_connection_actor* self,
     [self](tcp_io_connected& ev) {
       auto& st = self->state;
       if (ev.status) return finish(self, ev.status);
-      if (st.connect_promise.pending())
-        st.connect_promise.deliver(opened_event(st));
+      for (auto& rp : st.connect_promises) rp.deliver(opened_event(st));
+      st.connect_promises.clear();
       on_open(self);
     },
     [self](connect_timeout_atom) {
@@ -161,22 +162,23 @@ caf::behavior tcp_connection(tcp_connection_actor* self,
         if (wants_ack) rp.deliver(tcp_write_done{st.io->id(), size});
         return;
       }
-      st.pending_bytes.emplace(token, size);
-      if (wants_ack) st.write_promises.emplace(token, std::move(rp));
+      st.pending_writes.emplace(token, tcp_connection_state::pending_write{
+                                           size, std::move(rp)});
       update_backpressure(self);
     },
     [self](tcp_io_write_done& ev) {
       auto& st = self->state;
-      auto it = st.pending_bytes.find(ev.token);
-      if (it == st.pending_bytes.end()) return;
-      auto size = it->second;
-      st.pending_bytes.erase(it);
-      if (ev.status) return finish(self, ev.status);
-      st.bytes_sent += size;
-      if (auto p = st.write_promises.find(ev.token); p != st.write_promises.end()) {
-        p->second.deliver(tcp_write_done{st.io->id(), size});
-        st.write_promises.erase(p);
+      auto it = st.pending_writes.find(ev.token);
+      if (it == st.pending_writes.end()) return;
+      auto done = std::move(it->second);
+      st.pending_writes.erase(it);
+      if (ev.status) {
+        if (done.promise.pending()) done.promise.deliver(make_caf_error(ev.status));
+        return finish(self, ev.status);
       }
+      st.bytes_sent += done.size;
+      if (done.promise.pending())
+        done.promise.deliver(tcp_write_done{st.io->id(), done.size});
       update_backpressure(self);
     },
     [self](tcp_set_reading& r) { set_reading(self, r.enable); },
@@ -192,7 +194,7 @@ caf::behavior tcp_connection(tcp_connection_actor* self,
       }
       if (st.shutting_down) {
         if (st.shutdown_done) rp.deliver(caf::unit);
-        else if (rp.pending()) st.extra_shutdown_promises.push_back(std::move(rp));
+        else if (rp.pending()) st.shutdown_promises.push_back(std::move(rp));
         return;
       }
       if (auto err = st.io->shutdown()) {
@@ -200,7 +202,7 @@ caf::behavior tcp_connection(tcp_connection_actor* self,
         return finish(self, err);
       }
       st.shutting_down = true;
-      st.shutdown_promise = std::move(rp);
+      if (rp.pending()) st.shutdown_promises.push_back(std::move(rp));
       // Both directions done: nothing left for this connection to do.
       st.finish_after_shutdown = st.read_closed;
     },
@@ -208,9 +210,8 @@ caf::behavior tcp_connection(tcp_connection_actor* self,
       auto& st = self->state;
       if (ev.status) return finish(self, ev.status);
       st.shutdown_done = true;
-      if (st.shutdown_promise.pending()) st.shutdown_promise.deliver(caf::unit);
-      for (auto& rp : st.extra_shutdown_promises) rp.deliver(caf::unit);
-      st.extra_shutdown_promises.clear();
+      for (auto& rp : st.shutdown_promises) rp.deliver(caf::unit);
+      st.shutdown_promises.clear();
       if (st.finish_after_shutdown) finish(self, {});
     },
     [self](tcp_close&) { finish(self, {}); },

@@ -46,6 +46,13 @@ struct tcp_connection_options {
 };
 
 struct tcp_connection_state {
+  /// A write libuv has not finished: its size, and the requester's promise
+  /// when the write was a request.
+  struct pending_write {
+    uint64_t size = 0;
+    caf::response_promise promise;
+  };
+
   std::shared_ptr<tcp_io> io;
   caf::actor owner;
   tcp_connection_options options;
@@ -58,13 +65,12 @@ struct tcp_connection_state {
   bool above_high_water = false;
   bool closed_event_sent = false;
   uint64_t next_token = 1;
-  std::unordered_map<uint64_t, uint64_t> pending_bytes;  // token -> size
-  std::unordered_map<uint64_t, caf::response_promise> write_promises;
-  caf::response_promise connect_promise;
-  caf::response_promise shutdown_promise;
-  std::vector<caf::response_promise> extra_shutdown_promises;
   uint64_t bytes_sent = 0;
   uint64_t max_write_queue_bytes = 0;
+  std::unordered_map<uint64_t, pending_write> pending_writes;  // by token
+  // Requests answered later; empty (no allocation) on an idle connection.
+  std::vector<caf::response_promise> connect_promises;
+  std::vector<caf::response_promise> shutdown_promises;
 
   ~tcp_connection_state();
 

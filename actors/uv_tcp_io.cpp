@@ -18,19 +18,14 @@ net_error to_net(const net::result<void>& r) {
 // any actor: it only sends.
 class stream_bridge final : public net::tcp_stream::observer {
  public:
-  stream_bridge(uint64_t id, caf::actor self, caf::actor owner,
-                std::shared_ptr<uint64_t> bytes_received)
-      : id_(id),
-        self_(std::move(self)),
-        owner_(std::move(owner)),
-        bytes_received_(std::move(bytes_received)) {}
+  stream_bridge(uint64_t id, caf::actor self, caf::actor owner)
+      : id_(id), self_(std::move(self)), owner_(std::move(owner)) {}
 
   void on_connect(net::result<void> status) override {
     caf::anon_send(self_, tcp_io_connected{to_net(status)});
   }
 
   void on_read(net::byte_buffer bytes) override {
-    *bytes_received_ += bytes.size();
     // Straight to the owner, as if from the connection: one mailbox hop
     // instead of two on the hot path.
     caf::send_as(self_, owner_, tcp_received{id_, std::move(bytes)});
@@ -54,7 +49,6 @@ class stream_bridge final : public net::tcp_stream::observer {
   uint64_t id_;
   caf::actor self_;
   caf::actor owner_;
-  std::shared_ptr<uint64_t> bytes_received_;
 };
 
 }  // namespace
@@ -73,7 +67,7 @@ void uv_tcp_io::attach(caf::actor self, caf::actor owner) {
   owner_ = std::move(owner);
   if (auto* s = stream())
     s->set_observer(
-        std::make_unique<stream_bridge>(id_, self_, owner_, bytes_received_));
+        std::make_unique<stream_bridge>(id_, self_, owner_));
 }
 
 namespace {
@@ -88,7 +82,7 @@ net_error uv_tcp_io::connect(const net::endpoint& peer) {
   if (!s) return net_error::from(s.error());
   id_ = (*s)->id();
   (*s)->set_observer(
-      std::make_unique<stream_bridge>(id_, self_, owner_, bytes_received_));
+      std::make_unique<stream_bridge>(id_, self_, owner_));
   return to_net((*s)->connect(peer));
 }
 
@@ -128,6 +122,11 @@ net_error uv_tcp_io::set_nodelay(bool enable) {
 net_error uv_tcp_io::set_keepalive(bool enable, unsigned delay_seconds) {
   auto* s = stream();
   return s ? to_net(s->set_keepalive(enable, delay_seconds)) : gone("keepalive");
+}
+
+uint64_t uv_tcp_io::bytes_received() const {
+  auto* s = stream();
+  return s ? s->bytes_read() : 0;
 }
 
 net::endpoint uv_tcp_io::local() const {

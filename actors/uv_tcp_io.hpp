@@ -32,7 +32,7 @@ class uv_tcp_io final : public tcp_io {
   net_error shutdown() override;
   net_error set_nodelay(bool enable) override;
   net_error set_keepalive(bool enable, unsigned delay_seconds) override;
-  uint64_t bytes_received() const override { return *bytes_received_; }
+  uint64_t bytes_received() const override;
   net::endpoint local() const override;
   net::endpoint peer() const override;
   void close() override;
@@ -44,8 +44,6 @@ class uv_tcp_io final : public tcp_io {
   net::handle_id id_;
   caf::actor self_;   // kept from attach() for a stream made by connect()
   caf::actor owner_;
-  // Shared with the stream's observer, which counts as bytes arrive.
-  std::shared_ptr<uint64_t> bytes_received_ = std::make_shared<uint64_t>(0);
 };
 
 }  // namespace netactors

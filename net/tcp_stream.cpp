@@ -32,16 +32,22 @@ void tcp_stream::set_observer(std::unique_ptr<observer> obs) {
 }
 
 result<void> tcp_stream::connect(const endpoint& peer) {
-  connect_req_.data = this;
-  int rc = uv_tcp_connect(&connect_req_, &tcp_, peer.sockaddr_ptr(),
-                          [](uv_connect_t* req, int status) {
-                            auto* self = static_cast<tcp_stream*>(req->data);
+  // Requests are allocated when used, not embedded: an accepted connection
+  // never connects and rarely shuts down, and idle memory per connection
+  // counts.
+  auto req = std::make_unique<uv_connect_t>();
+  req->data = this;
+  int rc = uv_tcp_connect(req.get(), &tcp_, peer.sockaddr_ptr(),
+                          [](uv_connect_t* r, int status) {
+                            std::unique_ptr<uv_connect_t> owned{r};
+                            auto* self = static_cast<tcp_stream*>(r->data);
                             // A close() before the connect finished ends it
                             // with UV_ECANCELED; the observer was told already.
                             if (self->is_closing()) return;
                             self->observer_->on_connect(
                                 result<void>::from_code(status, "connect"));
                           });
+  if (rc == 0) req.release();  // the callback owns it now
   return result<void>::from_code(rc, "connect " + peer.to_string());
 }
 
@@ -79,6 +85,7 @@ byte_buffer take_read_bytes(loop& l, byte_buffer& read_buf, size_t nread) {
 void tcp_stream::on_read_cb(uv_stream_t* s, ssize_t nread, const uv_buf_t*) {
   auto* self = static_cast<tcp_stream*>(static_cast<handle_base*>(s->data));
   if (nread > 0) {
+    self->bytes_read_ += static_cast<uint64_t>(nread);
     self->observer_->on_read(take_read_bytes(
         self->owner(), self->read_buf_, static_cast<size_t>(nread)));
     return;
@@ -139,14 +146,17 @@ size_t tcp_stream::write_queue_size() const noexcept {
 }
 
 result<void> tcp_stream::shutdown() {
-  shutdown_req_.data = this;
-  int rc = uv_shutdown(&shutdown_req_, raw_stream(),
-                       [](uv_shutdown_t* req, int status) {
-                         auto* self = static_cast<tcp_stream*>(req->data);
+  auto req = std::make_unique<uv_shutdown_t>();
+  req->data = this;
+  int rc = uv_shutdown(req.get(), raw_stream(),
+                       [](uv_shutdown_t* r, int status) {
+                         std::unique_ptr<uv_shutdown_t> owned{r};
+                         auto* self = static_cast<tcp_stream*>(r->data);
                          if (self->is_closing()) return;
                          self->observer_->on_shutdown(
                              result<void>::from_code(status, "shutdown"));
                        });
+  if (rc == 0) req.release();  // the callback owns it now
   return result<void>::from_code(rc, "shutdown");
 }
 

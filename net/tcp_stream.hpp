@@ -60,6 +60,9 @@ class tcp_stream : public handle_base {
   /// `pending` otherwise, or the error (no callback follows then either).
   result<write_status> write(byte_buffer bytes, uint64_t token);
 
+  /// Bytes read so far.
+  uint64_t bytes_read() const noexcept { return bytes_read_; }
+
   /// Bytes accepted by write() and not yet handed to the kernel.
   size_t write_queue_size() const noexcept;
 
@@ -92,10 +95,9 @@ class tcp_stream : public handle_base {
   static void on_written(uv_write_t* req, int status);
 
   uv_tcp_t tcp_;
-  uv_connect_t connect_req_;
-  uv_shutdown_t shutdown_req_;
   std::unique_ptr<observer> observer_;
   byte_buffer read_buf_;  // lent by the loop between alloc and read callbacks
+  uint64_t bytes_read_ = 0;
   bool reading_ = false;
 };
 

@@ -92,7 +92,8 @@ class udp_socket : public handle_base {
   result<void> set_multicast_interface(const std::string& interface_address);
   /// SO_BINDTODEVICE: send and receive only through interface `name` (e.g.
   /// "eth0"); an empty name removes the binding. ENODEV for an unknown
-  /// interface.
+  /// interface; EPERM for changing or removing an existing binding without
+  /// CAP_NET_RAW (the first binding needs no privilege since Linux 5.7).
   result<void> bind_to_device(const std::string& name);
 
  protected:

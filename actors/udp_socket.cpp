@@ -1,0 +1,159 @@
+#include "actors/udp_socket.hpp"
+
+#include <caf/all.hpp>
+
+#include <uv.h>
+
+#include <string>
+
+namespace netactors {
+
+namespace {
+
+// Ends the actor: waiting requests learn why, the owner gets udp_closed, the
+// socket closes.
+void finish(udp_socket_actor* self, net_error reason) {
+  auto& st = self->state;
+  auto err = make_caf_error(reason.ok()
+                                ? net_error::of(UV_ECANCELED, "socket closed")
+                                : reason);
+  for (auto& entry : st.pending)
+    if (entry.second.promise.pending()) entry.second.promise.deliver(err);
+  st.pending.clear();
+  if (!st.closed_event_sent && st.owner) {
+    st.closed_event_sent = true;
+    self->send(st.owner, udp_closed{st.io->id(), reason});
+  }
+  st.io->close();
+  self->quit(reason.ok() ? caf::error{} : make_caf_error(reason));
+}
+
+caf::result<void> reply(const net_error& err) {
+  if (err) return make_caf_error(err);
+  return caf::unit;
+}
+
+}  // namespace
+
+const char* udp_socket_state::name = "udp_socket";
+
+udp_socket_state::~udp_socket_state() {
+  if (io) io->close();
+}
+
+caf::behavior udp_socket(udp_socket_actor* self, std::shared_ptr<udp_io> io,
+                         caf::actor owner, udp_socket_options options) {
+  auto& st = self->state;
+  st.io = std::move(io);
+  st.owner = std::move(owner);
+  st.options = options;
+  st.io->attach(caf::actor_cast<caf::actor>(self), st.owner);
+  self->monitor(st.owner);
+  self->set_down_handler([self](const caf::down_msg& dm) {
+    if (dm.source == self->state.owner.address()) {
+      self->state.closed_event_sent = true;  // nobody left to tell
+      finish(self, {});
+    }
+  });
+  self->set_exit_handler([self](const caf::exit_msg& msg) {
+    auto reason = msg.reason == caf::exit_reason::user_shutdown ||
+                          msg.reason == caf::exit_reason::kill
+                      ? net_error::of(UV_ECANCELED,
+                                      "udp socket actor " +
+                                          self->home_system().render(msg.reason))
+                      : to_net_error(msg.reason);
+    finish(self, reason);
+  });
+  return {
+    [self](udp_bind& req) -> caf::result<udp_bound> {
+      auto& st = self->state;
+      if (st.bound)
+        return make_caf_error(net_error::of(
+            UV_EISCONN, "bind " + req.address.to_string() + ": already bound"));
+      if (auto err = st.io->bind(req.address, req.reuse_address, req.ipv6_only,
+                                 req.device)) {
+        auto caf_err = make_caf_error(err);
+        finish(self, err);
+        return caf_err;
+      }
+      st.bound = true;
+      if (st.options.start_receiving) {
+        if (auto err = st.io->receive_start(st.options.receive_buffer_size)) {
+          auto caf_err = make_caf_error(err);
+          finish(self, err);
+          return caf_err;
+        }
+        st.receiving = true;
+      }
+      return udp_bound{st.io->id(), st.io->local()};
+    },
+    [self](udp_send& req) {
+      auto& st = self->state;
+      bool wants_ack = self->current_message_id().is_request();
+      caf::response_promise rp;
+      if (wants_ack) rp = self->make_response_promise();
+      auto fail = [&](net_error err) {
+        if (wants_ack)
+          rp.deliver(make_caf_error(err));
+        else
+          self->send(st.owner, udp_send_failed{st.io->id(), req.to, err});
+      };
+      if (!st.bound)
+        return fail(net_error::of(UV_EBADF, "send to " + req.to.to_string() +
+                                                " before udp_bind"));
+      auto token = st.next_token++;
+      uint64_t size = req.data.size();
+      if (auto err = st.io->send(req.to, std::move(req.data), token))
+        return fail(err);
+      st.pending.emplace(token, udp_socket_state::pending_send{
+                                    size, req.to, std::move(rp)});
+    },
+    [self](udp_io_send_done& ev) {
+      auto& st = self->state;
+      auto it = st.pending.find(ev.token);
+      if (it == st.pending.end()) return;
+      auto done = std::move(it->second);
+      st.pending.erase(it);
+      if (ev.status) {
+        if (done.promise.pending())
+          done.promise.deliver(make_caf_error(ev.status));
+        else
+          self->send(st.owner, udp_send_failed{st.io->id(), done.to, ev.status});
+        return;
+      }
+      if (done.promise.pending())
+        done.promise.deliver(udp_send_done{st.io->id(), done.bytes});
+    },
+    [self](udp_set_receiving& req) -> caf::result<void> {
+      auto& st = self->state;
+      if (!st.bound)
+        return make_caf_error(net_error::of(UV_EBADF, "receive before udp_bind"));
+      if (req.enable == st.receiving) return caf::unit;
+      auto err = req.enable
+                     ? st.io->receive_start(st.options.receive_buffer_size)
+                     : st.io->receive_stop();
+      if (!err) st.receiving = req.enable;
+      return reply(err);
+    },
+    [self](udp_set_broadcast& req) {
+      return reply(self->state.io->set_broadcast(req.enable));
+    },
+    [self](udp_set_ttl& req) { return reply(self->state.io->set_ttl(req.ttl)); },
+    [self](udp_set_membership& req) {
+      return reply(self->state.io->set_membership(
+          req.group, req.interface_address, req.join));
+    },
+    [self](udp_set_multicast_loop& req) {
+      return reply(self->state.io->set_multicast_loop(req.enable));
+    },
+    [self](udp_set_multicast_ttl& req) {
+      return reply(self->state.io->set_multicast_ttl(req.ttl));
+    },
+    [self](udp_set_multicast_interface& req) {
+      return reply(self->state.io->set_multicast_interface(req.interface_address));
+    },
+    [self](udp_close&) { finish(self, {}); },
+  };
+}
+
+}  // namespace netactors

@@ -1,0 +1,163 @@
+#include "actors/udp_uv_io.hpp"
+
+#include <caf/send.hpp>
+
+#include <uv.h>
+
+#include <memory>
+
+#include "actors/messages/udp_messages.hpp"
+
+namespace netactors {
+
+namespace {
+
+net_error to_net(const net::result<void>& r) {
+  return r ? net_error{} : net_error::from(r.error());
+}
+
+net_error not_bound(const char* what) {
+  return net_error::of(UV_EBADF, std::string{what} + " before udp_bind");
+}
+
+// Turns a socket's callbacks into messages. Runs on the loop thread, outside
+// any actor: it only sends.
+class socket_bridge final : public net::udp_socket::observer {
+ public:
+  socket_bridge(uint64_t id, caf::actor self, caf::actor owner)
+      : id_(id), self_(std::move(self)), owner_(std::move(owner)) {}
+
+  void on_datagram(net::endpoint sender, net::byte_buffer bytes,
+                   bool truncated) override {
+    // Straight to the owner, as if from the socket actor: one mailbox hop.
+    caf::send_as(self_, owner_,
+                 udp_received{id_, sender, std::move(bytes), truncated});
+  }
+
+  void on_receive_error(net::uv_error reason) override {
+    caf::send_as(self_, owner_,
+                 udp_receive_failed{id_, net_error::from(reason)});
+  }
+
+  void on_send_done(uint64_t token, net::result<void> status) override {
+    caf::anon_send(self_, udp_io_send_done{token, to_net(status)});
+  }
+
+  void on_closing() override {}
+
+ private:
+  uint64_t id_;
+  caf::actor self_;
+  caf::actor owner_;
+};
+
+}  // namespace
+
+udp_uv_io::udp_uv_io(net::loop& l) : loop_(l) {}
+
+net::udp_socket* udp_uv_io::socket() const {
+  return id_ == 0 ? nullptr : loop_.find_as<net::udp_socket>(id_);
+}
+
+void udp_uv_io::attach(caf::actor self, caf::actor owner) {
+  self_ = std::move(self);
+  owner_ = std::move(owner);
+}
+
+net_error udp_uv_io::bind(const net::endpoint& local, bool reuse_address,
+                          bool ipv6_only, const std::string& device) {
+  if (id_ != 0) return net_error::of(UV_EISCONN, "bind " + local.to_string());
+  auto created = net::udp_socket::create(loop_, local.family(), nullptr);
+  if (!created) return net_error::from(created.error());
+  auto* s = *created;
+  net::result<void> r;
+  // The device first: from then on the socket sees only that interface's
+  // traffic, even on a wildcard address shared with other sockets.
+  if (!device.empty()) r = s->bind_to_device(device);
+  if (r) r = s->bind(local, {reuse_address, ipv6_only});
+  if (!r) {
+    s->close();
+    return net_error::from(r.error());
+  }
+  id_ = s->id();
+  s->set_observer(std::make_unique<socket_bridge>(id_, self_, owner_));
+  return {};
+}
+
+net::endpoint udp_uv_io::local() const {
+  auto* s = socket();
+  if (!s) return {};
+  auto ep = s->local_endpoint();
+  return ep ? *ep : net::endpoint{};
+}
+
+net_error udp_uv_io::receive_start(size_t buffer_size) {
+  auto* s = socket();
+  return s ? to_net(s->receive_start(buffer_size)) : not_bound("receive");
+}
+
+net_error udp_uv_io::receive_stop() {
+  auto* s = socket();
+  return s ? to_net(s->receive_stop()) : not_bound("receive stop");
+}
+
+net_error udp_uv_io::send(const net::endpoint& to, net::byte_buffer bytes,
+                          uint64_t token) {
+  auto* s = socket();
+  return s ? to_net(s->send(to, std::move(bytes), token)) : not_bound("send");
+}
+
+net_error udp_uv_io::set_broadcast(bool enable) {
+  auto* s = socket();
+  return s ? to_net(s->set_broadcast(enable)) : not_bound("broadcast");
+}
+
+net_error udp_uv_io::set_ttl(int ttl) {
+  auto* s = socket();
+  return s ? to_net(s->set_ttl(ttl)) : not_bound("ttl");
+}
+
+net_error udp_uv_io::set_membership(const std::string& group,
+                                    const std::string& interface_address,
+                                    bool join) {
+  auto* s = socket();
+  return s ? to_net(s->set_membership(group, interface_address, join))
+           : not_bound("membership");
+}
+
+net_error udp_uv_io::set_multicast_loop(bool enable) {
+  auto* s = socket();
+  return s ? to_net(s->set_multicast_loop(enable)) : not_bound("multicast loop");
+}
+
+net_error udp_uv_io::set_multicast_ttl(int ttl) {
+  auto* s = socket();
+  return s ? to_net(s->set_multicast_ttl(ttl)) : not_bound("multicast ttl");
+}
+
+net_error udp_uv_io::set_multicast_interface(const std::string& address) {
+  auto* s = socket();
+  return s ? to_net(s->set_multicast_interface(address))
+           : not_bound("multicast interface");
+}
+
+void udp_uv_io::close() {
+  if (id_ == 0) return;
+  if (!loop_.on_loop_thread()) {
+    // Only during teardown can an actor's state die off its loop thread;
+    // the handle must still be closed by the loop.
+    loop_.post([id = id_](net::loop& l) {
+      if (auto* h = l.find(id)) h->close();
+    });
+    return;
+  }
+  if (auto* s = socket()) s->close();
+}
+
+caf::actor spawn_udp_socket(loop_context& ctx, caf::actor owner,
+                            udp_socket_options options) {
+  return ctx.spawn(udp_socket, std::make_shared<udp_uv_io>(ctx.loop()),
+                   std::move(owner), options);
+}
+
+}  // namespace netactors

@@ -1,0 +1,55 @@
+// netactors::udp_uv_io: udp_io over a net::udp_socket, and the helper that
+// spawns a UDP socket actor with one. The io holds the socket's id, not a
+// pointer: a socket that closed underneath simply is not found.
+// Thread safety: udp_uv_io is loop-thread only (its actor is loop-affine);
+// spawn_udp_socket is thread-safe. Ownership: the loop owns the socket;
+// closing it is the actor's call (through close()).
+#pragma once
+
+#include "actors/loop_context.hpp"
+#include "actors/udp_io.hpp"
+#include "actors/udp_socket.hpp"
+#include "net/loop.hpp"
+#include "net/udp_socket.hpp"
+
+namespace netactors {
+
+class udp_uv_io final : public udp_io {
+ public:
+  /// No socket yet: bind() creates one on `l`.
+  explicit udp_uv_io(net::loop& l);
+
+  uint64_t id() const override { return id_; }
+  void attach(caf::actor self, caf::actor owner) override;
+  net_error bind(const net::endpoint& local, bool reuse_address,
+                 bool ipv6_only, const std::string& device) override;
+  net::endpoint local() const override;
+  net_error receive_start(size_t buffer_size) override;
+  net_error receive_stop() override;
+  net_error send(const net::endpoint& to, net::byte_buffer bytes,
+                 uint64_t token) override;
+  net_error set_broadcast(bool enable) override;
+  net_error set_ttl(int ttl) override;
+  net_error set_membership(const std::string& group,
+                           const std::string& interface_address,
+                           bool join) override;
+  net_error set_multicast_loop(bool enable) override;
+  net_error set_multicast_ttl(int ttl) override;
+  net_error set_multicast_interface(const std::string& address) override;
+  void close() override;
+
+ private:
+  net::udp_socket* socket() const;
+
+  net::loop& loop_;
+  net::handle_id id_ = 0;
+  caf::actor self_;
+  caf::actor owner_;
+};
+
+/// Spawns an unbound UDP socket actor on `ctx`'s loop, owned by `owner`;
+/// request udp_bind from it. Thread-safe.
+caf::actor spawn_udp_socket(loop_context& ctx, caf::actor owner,
+                            udp_socket_options options = {});
+
+}  // namespace netactors

@@ -1,0 +1,311 @@
+#include "net/interfaces.hpp"
+
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <uv.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <map>
+#include <tuple>
+
+namespace net {
+
+namespace {
+
+// Numeric form of an address for ordering; zeros if it does not parse
+// (snapshots only hold what uv_ip*_name produced, which always parses).
+std::array<unsigned char, 16> address_bytes(const interface_address& a) {
+  std::array<unsigned char, 16> out{};
+  inet_pton(a.family == ip_family::v4 ? AF_INET : AF_INET6, a.address.c_str(),
+            out.data());
+  return out;
+}
+
+int count_leading_ones(const unsigned char* bytes, size_t n) {
+  int ones = 0;
+  for (size_t i = 0; i < n; ++i) {
+    for (int bit = 7; bit >= 0; --bit) {
+      if ((bytes[i] >> bit & 1) == 0) return ones;
+      ++ones;
+    }
+  }
+  return ones;
+}
+
+// Closes a descriptor on every path out of snapshot_interfaces().
+class fd_guard {
+ public:
+  explicit fd_guard(int fd) : fd_(fd) {}
+  ~fd_guard() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  fd_guard(const fd_guard&) = delete;
+  fd_guard& operator=(const fd_guard&) = delete;
+  int get() const noexcept { return fd_; }
+
+ private:
+  int fd_;
+};
+
+void copy_name(ifreq& req, const std::string& name) {
+  std::memset(&req, 0, sizeof(req));
+  std::strncpy(req.ifr_name, name.c_str(), IFNAMSIZ - 1);
+}
+
+// IFF_UP, IFF_RUNNING and IFF_LOOPBACK of `name`; false if the interface is
+// gone (ENODEV: it vanished between if_nameindex and now).
+bool read_flags(int sock, interface_info& info) {
+  ifreq req;
+  copy_name(req, info.name);
+  if (::ioctl(sock, SIOCGIFFLAGS, &req) < 0) return false;
+  info.up = (req.ifr_flags & IFF_UP) != 0;
+  info.running = (req.ifr_flags & IFF_RUNNING) != 0;
+  info.internal = (req.ifr_flags & IFF_LOOPBACK) != 0;
+  return true;
+}
+
+// The link-layer address of an interface libuv did not list (libuv takes it
+// from the AF_PACKET entry that getifaddrs only reports for running links).
+void read_mac(int sock, interface_info& info) {
+#ifdef SIOCGIFHWADDR
+  ifreq req;
+  copy_name(req, info.name);
+  if (::ioctl(sock, SIOCGIFHWADDR, &req) < 0) return;
+  unsigned char bytes[6];
+  std::memcpy(bytes, req.ifr_hwaddr.sa_data, sizeof(bytes));
+  info.mac = format_mac(bytes);
+#else
+  // Without SIOCGIFHWADDR (the BSDs, macOS) the MAC of an interface that is
+  // down stays all zeros; libuv reports it once the link runs.
+  (void)sock;
+  (void)info;
+#endif
+}
+
+interface_address convert(const uv_interface_address_t& a) {
+  interface_address out;
+  char text[INET6_ADDRSTRLEN] = {0};
+  if (a.address.address4.sin_family == AF_INET) {
+    out.family = ip_family::v4;
+    uv_ip4_name(&a.address.address4, text, sizeof(text));
+    out.address = text;
+    uv_ip4_name(&a.netmask.netmask4, text, sizeof(text));
+    out.netmask = text;
+  } else {
+    out.family = ip_family::v6;
+    uv_ip6_name(&a.address.address6, text, sizeof(text));
+    out.address = text;
+    uv_ip6_name(&a.netmask.netmask6, text, sizeof(text));
+    out.netmask = text;
+    out.scope_id = a.address.address6.sin6_scope_id;
+  }
+  out.prefix_length = netmask_prefix_length(
+      reinterpret_cast<const sockaddr*>(&a.netmask.netmask4));
+  return out;
+}
+
+}  // namespace
+
+bool operator==(const interface_address& a,
+                const interface_address& b) noexcept {
+  return a.family == b.family && a.address == b.address &&
+         a.netmask == b.netmask && a.prefix_length == b.prefix_length &&
+         a.scope_id == b.scope_id;
+}
+
+bool address_less(const interface_address& a, const interface_address& b) {
+  auto fa = a.family == ip_family::v4 ? 0 : 1;
+  auto fb = b.family == ip_family::v4 ? 0 : 1;
+  return std::make_tuple(fa, address_bytes(a), a.prefix_length, a.scope_id,
+                         a.netmask) <
+         std::make_tuple(fb, address_bytes(b), b.prefix_length, b.scope_id,
+                         b.netmask);
+}
+
+bool interface_info::same_link(const interface_info& other) const noexcept {
+  return name == other.name && index == other.index && mac == other.mac &&
+         internal == other.internal && up == other.up &&
+         running == other.running;
+}
+
+bool operator==(const interface_info& a, const interface_info& b) noexcept {
+  return a.same_link(b) && a.addresses == b.addresses;
+}
+
+const interface_info* interface_snapshot::find(std::string_view name) const {
+  for (auto& i : interfaces)
+    if (i.name == name) return &i;
+  return nullptr;
+}
+
+std::string format_mac(const unsigned char (&bytes)[6]) {
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(17);
+  for (int i = 0; i < 6; ++i) {
+    if (i > 0) out += ':';
+    out += digits[bytes[i] >> 4];
+    out += digits[bytes[i] & 0xf];
+  }
+  return out;
+}
+
+uint8_t netmask_prefix_length(const sockaddr* netmask) {
+  if (netmask->sa_family == AF_INET) {
+    auto* sin = reinterpret_cast<const sockaddr_in*>(netmask);
+    return static_cast<uint8_t>(count_leading_ones(
+        reinterpret_cast<const unsigned char*>(&sin->sin_addr), 4));
+  }
+  if (netmask->sa_family == AF_INET6) {
+    auto* sin6 = reinterpret_cast<const sockaddr_in6*>(netmask);
+    return static_cast<uint8_t>(count_leading_ones(sin6->sin6_addr.s6_addr, 16));
+  }
+  return 0;
+}
+
+result<interface_snapshot> snapshot_interfaces() {
+  uv_interface_address_t* addrs = nullptr;
+  int count = 0;
+  if (int rc = uv_interface_addresses(&addrs, &count); rc < 0)
+    return uv_error{rc, "uv_interface_addresses"};
+  std::map<std::string, interface_info> by_name;
+  for (int i = 0; i < count; ++i) {
+    auto& a = addrs[i];
+    auto& info = by_name[a.name];
+    if (info.name.empty()) {
+      info.name = a.name;
+      unsigned char mac[6];
+      std::memcpy(mac, a.phys_addr, sizeof(mac));
+      info.mac = format_mac(mac);
+      info.internal = a.is_internal != 0;
+      // libuv lists only interfaces that are up and running; the flags read
+      // below confirm it (or see a change that happened in between).
+      info.up = info.running = true;
+    }
+    auto fam = a.address.address4.sin_family;
+    if (fam == AF_INET || fam == AF_INET6) info.addresses.push_back(convert(a));
+  }
+  uv_free_interface_addresses(addrs, count);
+
+  fd_guard sock{::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)};
+  if (sock.get() < 0)
+    return uv_error{uv_translate_sys_error(errno), "socket for SIOCGIFFLAGS"};
+
+  interface_snapshot out;
+  auto* names = ::if_nameindex();
+  if (names == nullptr)
+    return uv_error{uv_translate_sys_error(errno), "if_nameindex"};
+  for (auto* n = names; n->if_index != 0 && n->if_name != nullptr; ++n) {
+    interface_info info;
+    auto it = by_name.find(n->if_name);
+    bool listed = it != by_name.end();
+    if (listed) {
+      info = std::move(it->second);
+      by_name.erase(it);
+    } else {
+      info.name = n->if_name;
+    }
+    info.index = n->if_index;
+    if (!read_flags(sock.get(), info)) {
+      // Gone since if_nameindex: report it only if libuv had addresses.
+      if (!listed) continue;
+    }
+    if (!listed) read_mac(sock.get(), info);
+    out.interfaces.push_back(std::move(info));
+  }
+  ::if_freenameindex(names);
+  // Names libuv listed that if_nameindex did not: an interface added in
+  // between, or a Linux IPv4 alias label ("eth0:1").
+  for (auto& [name, info] : by_name) {
+    info.index = ::if_nametoindex(name.c_str());
+    read_flags(sock.get(), info);
+    out.interfaces.push_back(std::move(info));
+  }
+  for (auto& info : out.interfaces)
+    std::sort(info.addresses.begin(), info.addresses.end(), address_less);
+  std::stable_sort(out.interfaces.begin(), out.interfaces.end(),
+                   [](const interface_info& a, const interface_info& b) {
+                     return std::make_tuple(a.index == 0, a.index, a.name) <
+                            std::make_tuple(b.index == 0, b.index, b.name);
+                   });
+  return out;
+}
+
+const char* to_string(interface_change::kind k) noexcept {
+  switch (k) {
+    case interface_change::kind::interface_added:
+      return "interface_added";
+    case interface_change::kind::interface_removed:
+      return "interface_removed";
+    case interface_change::kind::interface_changed:
+      return "interface_changed";
+    case interface_change::kind::address_added:
+      return "address_added";
+    case interface_change::kind::address_removed:
+      return "address_removed";
+  }
+  return "unknown";
+}
+
+std::vector<interface_change> diff_interfaces(const interface_snapshot& before,
+                                              const interface_snapshot& after) {
+  using kind = interface_change::kind;
+  std::vector<interface_change> out;
+  for (auto& old_if : before.interfaces) {
+    if (after.find(old_if.name) == nullptr) {
+      interface_change c;
+      c.what = kind::interface_removed;
+      c.interface = old_if;
+      out.push_back(std::move(c));
+    }
+  }
+  auto contains = [](const std::vector<interface_address>& list,
+                     const interface_address& a) {
+    return std::find(list.begin(), list.end(), a) != list.end();
+  };
+  for (auto& new_if : after.interfaces) {
+    auto* old_if = before.find(new_if.name);
+    if (old_if == nullptr) {
+      interface_change c;
+      c.what = kind::interface_added;
+      c.interface = new_if;
+      out.push_back(std::move(c));
+      continue;
+    }
+    if (!old_if->same_link(new_if)) {
+      interface_change c;
+      c.what = kind::interface_changed;
+      c.interface = new_if;
+      c.previous = *old_if;
+      out.push_back(std::move(c));
+    }
+    for (auto& a : old_if->addresses) {
+      if (!contains(new_if.addresses, a)) {
+        interface_change c;
+        c.what = kind::address_removed;
+        c.interface = new_if;
+        c.address = a;
+        out.push_back(std::move(c));
+      }
+    }
+    for (auto& a : new_if.addresses) {
+      if (!contains(old_if->addresses, a)) {
+        interface_change c;
+        c.what = kind::address_added;
+        c.interface = new_if;
+        c.address = a;
+        out.push_back(std::move(c));
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace net

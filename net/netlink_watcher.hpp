@@ -1,0 +1,144 @@
+// net::interface_watcher: keeps a current interface_snapshot (net/interfaces.hpp)
+// and tells its observer what changed. Two ways to notice a change:
+// - netlink_watcher (Linux): an AF_NETLINK/NETLINK_ROUTE socket subscribed to
+//   RTMGRP_LINK | RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR, read through a
+//   uv_poll_t. Every batch of kernel notifications triggers one re-snapshot
+//   and diff, so a change is seen as soon as the kernel announces it.
+// - interface_poller: a uv_timer_t that re-snapshots every interval; the
+//   portable fallback (what Node offers, if anything) and the answer when a
+//   netlink socket cannot be had.
+// watch_interfaces() picks one. Both subscribe (or start ticking) before the
+// baseline snapshot is taken, so no change after create() can be missed.
+// Thread safety: loop thread only. Ownership: the loop owns the watcher (see
+// net/handle.hpp); the watcher owns its observer and, for netlink, its socket.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "net/handle.hpp"
+#include "net/interfaces.hpp"
+#include "net/result.hpp"
+
+namespace net {
+
+class interface_watcher : public handle_base {
+ public:
+  /// Receives a watcher's events on the loop thread. It may close() the
+  /// watcher from inside a callback.
+  class observer {
+   public:
+    virtual ~observer() = default;
+    /// `changes` (never empty) took the previous snapshot to `now`, which
+    /// is also current() from here on.
+    virtual void on_interfaces_changed(
+        const interface_snapshot& now,
+        const std::vector<interface_change>& changes) = 0;
+    /// Reading the interfaces (or the netlink socket) failed; the watcher
+    /// keeps going and tries again on the next notification or tick.
+    virtual void on_watch_error(const uv_error& error) = 0;
+    /// The watcher is closing; no callback follows.
+    virtual void on_closing() = 0;
+  };
+
+  enum class method { netlink, polling };
+
+  /// How this watcher notices changes.
+  virtual method how() const noexcept = 0;
+
+  /// The snapshot every reported change has been applied to.
+  const interface_snapshot& current() const noexcept { return current_; }
+
+  /// Re-reads the interfaces now and reports any difference.
+  void rescan();
+
+ protected:
+  interface_watcher(loop& l, std::unique_ptr<observer> obs);
+
+  /// Takes the baseline snapshot; called by create() once subscribed.
+  result<void> take_baseline();
+
+  /// Tells the observer about `error`.
+  void report(const uv_error& error);
+
+  /// For a create() that fails after init: the caller gets the error, so
+  /// the observer hears nothing (not even on_closing).
+  void forget_observer() noexcept { observer_.reset(); }
+
+  void on_close() override;
+
+ private:
+  interface_snapshot current_;
+  std::unique_ptr<observer> observer_;
+};
+
+/// "netlink" or "polling".
+const char* to_string(interface_watcher::method m) noexcept;
+
+class netlink_watcher final : public interface_watcher {
+ public:
+  /// Opens a non-blocking NETLINK_ROUTE socket bound to the link and address
+  /// multicast groups. UV_ENOSYS where there is no netlink (not Linux);
+  /// otherwise socket()'s or bind()'s error (EPERM in a locked-down sandbox,
+  /// EMFILE, ...).
+  static result<int> open_socket();
+
+  /// Watches through `fd`, a socket from open_socket(), which the watcher
+  /// owns from here on (it is closed on failure too).
+  static result<netlink_watcher*> create(loop& l, int fd,
+                                         std::unique_ptr<observer> obs);
+
+  method how() const noexcept override { return method::netlink; }
+
+ protected:
+  uv_handle_t* raw_handle() noexcept override {
+    return reinterpret_cast<uv_handle_t*>(&poll_);
+  }
+
+ private:
+  netlink_watcher(loop& l, int fd, std::unique_ptr<observer> obs);
+  ~netlink_watcher() override;
+  static void on_readable(uv_poll_t* h, int status, int events);
+  void drain();
+
+  uv_poll_t poll_;
+  int fd_;
+};
+
+class interface_poller final : public interface_watcher {
+ public:
+  /// Re-snapshots every `interval_ms` (at least 1).
+  static result<interface_poller*> create(loop& l, uint64_t interval_ms,
+                                          std::unique_ptr<observer> obs);
+
+  method how() const noexcept override { return method::polling; }
+
+ protected:
+  uv_handle_t* raw_handle() noexcept override {
+    return reinterpret_cast<uv_handle_t*>(&timer_);
+  }
+
+ private:
+  interface_poller(loop& l, std::unique_ptr<observer> obs);
+
+  uv_timer_t timer_;
+};
+
+struct interface_watch_options {
+  enum class method {
+    automatic,  ///< netlink where it can be opened, polling otherwise
+    netlink,    ///< netlink or an error
+    polling,    ///< polling only
+  };
+  method use = method::automatic;
+  /// The polling interval.
+  uint64_t poll_interval_ms = 1000;
+};
+
+/// Starts watching as `opts` says.
+result<interface_watcher*> watch_interfaces(loop& l,
+                                            const interface_watch_options& opts,
+                                            std::unique_ptr<interface_watcher::observer> obs);
+
+}  // namespace net
