@@ -35,15 +35,25 @@ void finish(tcp_connection_actor* self, net_error reason) {
   self->quit(reason.ok() ? caf::error{} : make_caf_error(reason));
 }
 
+void set_reading(tcp_connection_actor* self, bool enable);
+
 void update_backpressure(tcp_connection_actor* self) {
   auto& st = self->state;
   auto queued = static_cast<uint64_t>(st.io->write_queue_size());
   if (queued > st.max_write_queue_bytes) st.max_write_queue_bytes = queued;
   if (!st.above_high_water && queued > st.options.high_water) {
     st.above_high_water = true;
+    if (st.options.pause_reading_when_full && st.reading) {
+      st.paused_by_backpressure = true;
+      set_reading(self, false);
+    }
     self->send(st.owner, tcp_backpressure{st.io->id(), queued, true});
   } else if (st.above_high_water && queued <= st.options.low_water) {
     st.above_high_water = false;
+    if (st.paused_by_backpressure) {
+      st.paused_by_backpressure = false;
+      set_reading(self, true);
+    }
     self->send(st.owner, tcp_backpressure{st.io->id(), queued, false});
   }
 }
@@ -181,7 +191,11 @@ caf::behavior tcp_connection(tcp_connection_actor* self,
         done.promise.deliver(tcp_write_done{st.io->id(), done.size});
       update_backpressure(self);
     },
-    [self](tcp_set_reading& r) { set_reading(self, r.enable); },
+    [self](tcp_set_reading& r) {
+      // The owner's word overrides an automatic pause.
+      self->state.paused_by_backpressure = false;
+      set_reading(self, r.enable);
+    },
     [self](tcp_shutdown&) {
       auto& st = self->state;
       // Reply only to a request; a plain send gets no empty message back.

@@ -43,6 +43,10 @@ struct tcp_connection_options {
   bool start_reading = true;
   /// TCP_NODELAY on open: echo-style traffic wants it.
   bool nodelay = true;
+  /// Stop reading as soon as the write queue passes high_water and start
+  /// again below low_water, without waiting for the owner to react to
+  /// tcp_backpressure (for owners that write what they read, like echo).
+  bool pause_reading_when_full = false;
 };
 
 struct tcp_connection_state {
@@ -63,6 +67,7 @@ struct tcp_connection_state {
   bool shutdown_done = false;
   bool finish_after_shutdown = false;
   bool above_high_water = false;
+  bool paused_by_backpressure = false;
   bool closed_event_sent = false;
   uint64_t next_token = 1;
   uint64_t bytes_sent = 0;

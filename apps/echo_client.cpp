@@ -34,6 +34,7 @@ int main(int argc, char** argv) {
   uint64_t concurrency = 1;
   uint64_t loops = 1;
   uint64_t timeout_ms = 5000;
+  uint64_t deadline_s = 300;
   apps::cli cli{"echo_client",
                 "Without --count: sends each stdin line, prints each verified "
                 "echo, then a JSON summary.\nWith --count N: sends N generated "
@@ -53,6 +54,10 @@ int main(int argc, char** argv) {
             apps::parse_uint(&loops, 1, 64));
   cli.value("timeout", "MS", "connect timeout in ms (default 5000)",
             apps::parse_uint(&timeout_ms, 1, 3600000));
+  cli.value("deadline", "S",
+            "give up on sessions that have not finished after S seconds "
+            "(default 300)",
+            apps::parse_uint(&deadline_s, 1, 86400));
   if (auto rc = cli.parse(argc, argv)) return *rc;
   auto server = net::endpoint::parse(connect);
   if (!server) {
@@ -86,13 +91,20 @@ int main(int argc, char** argv) {
   {
     runtime rt{cfg, loops};
     caf::scoped_actor self{rt.system()};
+    std::vector<caf::actor> sessions;
     for (auto& job : jobs) {
       job.server = *server;
       job.connect_timeout_ms = static_cast<uint32_t>(timeout_ms);
-      spawn_echo_client(rt, job, self);
+      sessions.push_back(spawn_echo_client(rt, job, self));
     }
+    auto deadline = std::chrono::steady_clock::now() +
+                    std::chrono::seconds(deadline_s);
     for (size_t i = 0; i < jobs.size(); ++i) {
-      self->receive([&](echo_client_result& r) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
+      bool timed_out = false;
+      self->receive(
+          [&](echo_client_result& r) {
         total.messages += r.messages;
         total.bytes += r.bytes;
         total.mismatches += r.mismatches;
@@ -103,7 +115,20 @@ int main(int argc, char** argv) {
           ++errors;
           error_names.push_back(r.error);
         }
-      });
+          },
+          caf::after(std::max(left, std::chrono::milliseconds{0})) >> [&] {
+            timed_out = true;
+          });
+      if (timed_out) {
+        auto unfinished = jobs.size() - i;
+        errors += unfinished;
+        error_names.push_back(std::to_string(unfinished) +
+                              " sessions unfinished at the deadline");
+        // End the stragglers; the runtime waits for every actor.
+        for (auto& session : sessions)
+          self->send_exit(session, caf::exit_reason::user_shutdown);
+        break;
+      }
     }
   }
   if (stdin_mode && total.mismatches == 0)

@@ -63,6 +63,10 @@ int main(int argc, char** argv) {
     for (size_t i = 0; i < rt.loop_count(); ++i)
       handlers.push_back(rt.loop_at(i).spawn(echo_handler, printer));
     tcp_connection_handler handler;
+    // Echo writes what it reads: pause a connection's reading the moment its
+    // write queue passes the high-water mark (the handler's own reaction to
+    // tcp_backpressure comes a mailbox round trip later).
+    handler.options.pause_reading_when_full = true;
     handler.factory = [&rt, handlers](loop_context& ctx) {
       for (size_t i = 0; i < rt.loop_count(); ++i)
         if (&rt.loop_at(i) == &ctx) return handlers[i];

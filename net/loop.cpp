@@ -1,6 +1,7 @@
 #include "net/loop.hpp"
 
 #include <cassert>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 
@@ -23,6 +24,11 @@ void fail_init(const char* what, int rc) {
 }  // namespace
 
 loop::loop(std::string name) : name_(std::move(name)) {
+  // A write to a socket the peer has reset raises SIGPIPE, whose default
+  // action kills the process; libuv leaves it to the program. With it
+  // ignored the write fails with EPIPE, which reaches the owner by name.
+  static std::once_flag sigpipe_once;
+  std::call_once(sigpipe_once, [] { std::signal(SIGPIPE, SIG_IGN); });
   // Everything libuv needs is initialised here, before the loop thread (or
   // any thread that could post) exists.
   if (int rc = uv_loop_init(&loop_); rc < 0) fail_init("uv_loop_init", rc);

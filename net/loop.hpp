@@ -33,7 +33,9 @@ class loop {
  public:
   using task = unique_task<void(loop&)>;
 
-  /// Initialises the libuv loop and starts its thread.
+  /// Initialises the libuv loop and starts its thread. The first loop of a
+  /// process sets SIGPIPE to be ignored (writes to a reset peer then fail
+  /// with EPIPE instead of killing the process).
   explicit loop(std::string name = "netactors");
 
   /// Calls stop().

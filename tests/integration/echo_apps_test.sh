@@ -93,14 +93,16 @@ print(line["port"])
 
 # stop_server NAME SIGNAL: sends SIGNAL, waits (at most 10 s) for exit 0.
 stop_server() {
-  local name="$1" sig="$2"
+  local name="$1" sig="$2" state=""
   kill "-$sig" "$pid" 2>/dev/null
-  (sleep 10 && kill -KILL "$pid" 2>/dev/null) &
-  local watchdog=$!
-  wait "$pid"
+  for _ in $(seq 100); do
+    state="$(cut -d' ' -f3 "/proc/$pid/stat" 2>/dev/null)"
+    [[ -z "$state" || "$state" == Z ]] && break
+    sleep 0.1
+  done
+  [[ -z "$state" || "$state" == Z ]] || kill -KILL "$pid" 2>/dev/null
+  wait "$pid" 2>/dev/null
   local status=$?
-  kill "$watchdog" 2>/dev/null
-  wait "$watchdog" 2>/dev/null
   [[ $status -eq 0 ]] || fail "$name: SIG$sig gave exit code $status (want 0;" \
     "141: SIGPIPE had killed it, 137: it hung)" "$(cat "$tmp/$name.err")"
 }
@@ -228,7 +230,8 @@ s.bind(("127.0.0.1", 0))
 print(s.getsockname()[1], flush=True)
 time.sleep(30)'
 }
-pids+=("$holder_PID")
+holder_pid=$holder_PID  # bash unsets holder_PID once the coproc ends
+pids+=("$holder_pid")
 closed_port=""
 read -r -t 10 closed_port <&"${holder[0]}"
 if [[ -n "$closed_port" ]]; then
@@ -239,8 +242,8 @@ if [[ -n "$closed_port" ]]; then
 else
   fail "could not hold a closed port"
 fi
-kill "$holder_PID" 2>/dev/null
-wait "$holder_PID" 2>/dev/null
+kill "$holder_pid" 2>/dev/null
+wait "$holder_pid" 2>/dev/null
 
 # -- a peer that resets mid-echo ---------------------------------------------
 # BUG (net/ and apps/echo_server.cpp): nothing ignores SIGPIPE, so an echo

@@ -10,7 +10,6 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
-#include <thread>
 
 namespace integration {
 
@@ -99,7 +98,8 @@ int millis_until(test_clock::time_point deadline) {
 }  // namespace
 
 exchange_result exchange(int fd, std::string_view out, size_t expect,
-                         bool shut_after_send, test_clock::time_point deadline) {
+                         bool shut_after_send,
+                         test_clock::time_point deadline) {
   exchange_result r;
   bool shut = false;
   char buf[64 * 1024];
@@ -139,8 +139,8 @@ exchange_result exchange(int fd, std::string_view out, size_t expect,
     }
     if ((p.revents & POLLOUT) && r.sent < out.size()) {
       auto chunk = std::min<size_t>(out.size() - r.sent, 256 * 1024);
-      auto put = ::send(fd, out.data() + r.sent, chunk,
-                        MSG_DONTWAIT | MSG_NOSIGNAL);
+      auto put =
+          ::send(fd, out.data() + r.sent, chunk, MSG_DONTWAIT | MSG_NOSIGNAL);
       if (put > 0) {
         r.sent += static_cast<size_t>(put);
       } else if (put < 0 && errno != EAGAIN && errno != EWOULDBLOCK &&
@@ -201,7 +201,8 @@ flood_result flood(int fd, uint64_t limit, std::chrono::milliseconds stall,
     }
     auto n = std::min<uint64_t>(limit - r.sent, 64 * 1024);
     chunk = pattern_bytes(r.sent, n);
-    auto put = ::send(fd, chunk.data(), chunk.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+    auto put =
+        ::send(fd, chunk.data(), chunk.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
     if (put > 0) {
       r.sent += static_cast<uint64_t>(put);
       last_progress = test_clock::now();

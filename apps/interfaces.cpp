@@ -1,0 +1,211 @@
+// interfaces: the host's network interfaces, from the interface actor.
+// A table by default; --json for one JSON document; --watch for one JSON line
+// per change (netlink on Linux, polling with --poll) until SIGINT/SIGTERM.
+#include <caf/all.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "actors/interfaces.hpp"
+#include "actors/messages.hpp"
+#include "actors/runtime.hpp"
+#include "apps/cli.hpp"
+#include "apps/signals.hpp"
+
+using namespace netactors;
+
+namespace {
+
+using ojson = nlohmann::ordered_json;
+
+ojson address_json(const interface_address& a) {
+  return ojson{{"family", a.family},
+               {"address", a.address},
+               {"netmask", a.netmask},
+               {"prefix", a.prefix}};
+}
+
+ojson addresses_json(const std::vector<interface_address>& list) {
+  auto out = ojson::array();
+  for (auto& a : list) out.push_back(address_json(a));
+  return out;
+}
+
+// The --json form: exactly name, mac, internal and addresses.
+std::string report_json(const std::vector<interface_info>& interfaces) {
+  auto list = ojson::array();
+  for (auto& i : interfaces)
+    list.push_back(ojson{{"name", i.name},
+                         {"mac", i.mac},
+                         {"internal", i.internal},
+                         {"addresses", addresses_json(i.addresses)}});
+  return ojson{{"interfaces", list}}.dump();
+}
+
+// In --watch lines an interface also shows its index and link state.
+ojson interface_json(const interface_info& i) {
+  return ojson{{"name", i.name},         {"index", i.index},
+               {"mac", i.mac},           {"internal", i.internal},
+               {"up", i.up},             {"running", i.running},
+               {"addresses", addresses_json(i.addresses)}};
+}
+
+std::string event_json(const interface_event& e) {
+  ojson line{{"event", to_string(e.kind)}};
+  switch (e.kind) {
+    case interface_event_kind::address_added:
+    case interface_event_kind::address_removed:
+      line["interface"] = e.interface.name;
+      line["address"] = address_json(e.address);
+      break;
+    case interface_event_kind::interface_changed:
+      line["interface"] = interface_json(e.interface);
+      line["previous"] = interface_json(e.previous);
+      break;
+    case interface_event_kind::interface_added:
+    case interface_event_kind::interface_removed:
+      line["interface"] = interface_json(e.interface);
+      break;
+  }
+  return line.dump();
+}
+
+std::string state_of(const interface_info& i) {
+  std::string s = i.up ? "up" : "down";
+  if (i.up) s += i.running ? ",running" : ",no-carrier";
+  if (i.internal) s += ",loopback";
+  return s;
+}
+
+std::string address_text(const interface_address& a) {
+  auto s = a.address + "/" + std::to_string(a.prefix);
+  if (a.scope_id != 0) s += " (scope " + std::to_string(a.scope_id) + ")";
+  return s;
+}
+
+void print_table(std::ostream& out, const std::vector<interface_info>& interfaces) {
+  std::vector<std::vector<std::string>> rows;
+  rows.push_back({"NAME", "INDEX", "STATE", "MAC", "ADDRESSES"});
+  for (auto& i : interfaces) {
+    std::vector<std::string> first{i.name, std::to_string(i.index), state_of(i), i.mac,
+                                   i.addresses.empty() ? "-" : address_text(i.addresses[0])};
+    rows.push_back(first);
+    for (size_t k = 1; k < i.addresses.size(); ++k)
+      rows.push_back({"", "", "", "", address_text(i.addresses[k])});
+  }
+  std::vector<size_t> width(5, 0);
+  for (auto& r : rows)
+    for (size_t c = 0; c < r.size(); ++c) width[c] = std::max(width[c], r[c].size());
+  for (auto& r : rows) {
+    std::string line;
+    for (size_t c = 0; c < r.size(); ++c) {
+      line += r[c];
+      if (c + 1 < r.size()) line += std::string(width[c] - r[c].size() + 2, ' ');
+    }
+    out << line << "\n";
+  }
+  out << std::flush;
+}
+
+// Stops main's sigwait: a process-directed signal, which the blocked threads
+// leave pending for it.
+void stop_main() { ::kill(::getpid(), SIGTERM); }
+
+// Subscribes and prints one JSON line per change; one actor, so lines never
+// mix. A failed subscription sets *exit_code and stops main.
+caf::behavior watch_printer(caf::event_based_actor* self, caf::actor target,
+                            std::atomic<int>* exit_code) {
+  self->request(target, caf::infinite, interfaces_subscribe{})
+      .then(
+          [](interface_report&) {
+            std::cerr << "interfaces: watching for changes" << std::endl;
+          },
+          [exit_code](caf::error& err) {
+            std::cerr << "interfaces: cannot watch: " << to_net_error(err).to_string()
+                      << std::endl;
+            exit_code->store(1);
+            stop_main();
+          });
+  return {
+    [](interfaces_changed& ev) {
+      for (auto& e : ev.events) std::cout << event_json(e) << "\n";
+      std::cout << std::flush;
+    },
+    [](interfaces_watch_failed& f) {
+      std::cerr << "interfaces: reading interfaces failed: " << f.reason.to_string()
+                << std::endl;
+    },
+  };
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  bool json = false;
+  bool watch = false;
+  uint64_t poll_ms = 0;
+  apps::cli cli{"interfaces",
+                "Lists the network interfaces: a table, or with --json\n"
+                "{\"interfaces\":[{\"name\",\"mac\",\"internal\",\"addresses\":"
+                "[{\"family\",\"address\",\"netmask\",\"prefix\"}]}]}.\n"
+                "--watch prints one JSON line per change "
+                "({\"event\":\"address_added\",...}) until SIGINT/SIGTERM (exit 0)."};
+  cli.flag("json", "print the interfaces as one JSON document", &json);
+  cli.flag("watch", "print changes as JSON lines until interrupted", &watch);
+  cli.value("poll", "MS",
+            "with --watch: poll every MS ms instead of listening to netlink",
+            apps::parse_uint(&poll_ms, 1, 3600000));
+  if (auto rc = cli.parse(argc, argv)) return *rc;
+  if (poll_ms != 0 && !watch) {
+    std::cerr << "interfaces: --poll needs --watch\n" << cli.usage();
+    return 2;
+  }
+  if (json && watch) {
+    std::cerr << "interfaces: --json and --watch exclude each other\n" << cli.usage();
+    return 2;
+  }
+  apps::block_stop_signals();  // before any thread starts
+  caf::actor_system_config cfg;
+  add_message_types(cfg);
+  cfg.set("logger.verbosity", caf::atom("quiet"));
+  std::atomic<int> exit_code{0};
+  {
+    runtime rt{cfg, 1};
+    auto& sys = rt.system();
+    net::interface_watch_options options;
+    if (poll_ms != 0) {
+      options.use = net::interface_watch_options::method::polling;
+      options.poll_interval_ms = poll_ms;
+    }
+    auto actor = spawn_interfaces(rt, options);
+    caf::scoped_actor self{sys};
+    if (watch) {
+      auto printer = sys.spawn(watch_printer, actor, &exit_code);
+      apps::wait_for_stop_signal();
+      self->send_exit(printer, caf::exit_reason::user_shutdown);
+    } else {
+      self->request(actor, caf::infinite, interfaces_query{})
+          .receive(
+              [&](interface_report& r) {
+                if (json)
+                  std::cout << report_json(r.interfaces) << std::endl;
+                else
+                  print_table(std::cout, r.interfaces);
+              },
+              [&](caf::error& err) {
+                std::cerr << "interfaces: " << to_net_error(err).to_string() << "\n";
+                exit_code.store(1);
+              });
+    }
+    self->send_exit(actor, caf::exit_reason::user_shutdown);
+  }
+  return exit_code.load();
+}
