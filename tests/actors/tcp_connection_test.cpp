@@ -135,6 +135,37 @@ TEST_F(tcp_connection_test,
 }
 
 TEST_F(tcp_connection_test,
+       with_pause_reading_when_full_stops_reading_at_high_water_and_resumes_below_low_water) {
+  options.pause_reading_when_full = true;
+  start();
+  io->calls.clear();
+  io->all_writes_pend();
+  caf::anon_send(conn, tcp_write{bytes_of(std::string(120, 'a'))});
+  run();
+  // Paused by the connection itself, before the owner could react.
+  EXPECT_EQ(io->calls, (strings{"write", "read_stop"}));
+  io->calls.clear();
+  caf::anon_send(conn, io->drain(io->writes[0].token));
+  run();
+  EXPECT_EQ(io->calls, strings{"read_start"});
+}
+
+TEST_F(tcp_connection_test,
+       an_owners_tcp_set_reading_overrides_the_automatic_pause) {
+  options.pause_reading_when_full = true;
+  start();
+  io->all_writes_pend();
+  caf::anon_send(conn, tcp_write{bytes_of(std::string(120, 'a'))});
+  run();
+  caf::anon_send(conn, tcp_set_reading{false});  // the owner wants it paused
+  run();
+  io->calls.clear();
+  caf::anon_send(conn, io->drain(io->writes[0].token));
+  run();
+  EXPECT_EQ(io->calls, strings{});  // drained, but stays paused
+}
+
+TEST_F(tcp_connection_test,
        tells_its_owner_when_the_queue_rises_above_high_water_and_when_it_falls_below_low_water) {
   start();
   owner_saw();
