@@ -56,12 +56,13 @@ caf::behavior udp_socket(udp_socket_actor* self, std::shared_ptr<udp_io> io,
     }
   });
   self->set_exit_handler([self](const caf::exit_msg& msg) {
-    auto reason = msg.reason == caf::exit_reason::user_shutdown ||
-                          msg.reason == caf::exit_reason::kill
-                      ? net_error::of(UV_ECANCELED,
-                                      "udp socket actor " +
-                                          self->home_system().render(msg.reason))
-                      : to_net_error(msg.reason);
+    bool asked = msg.reason == caf::exit_reason::user_shutdown ||
+                 msg.reason == caf::exit_reason::kill;
+    auto reason =
+        asked ? net_error::of(UV_ECANCELED,
+                              "udp socket actor " +
+                                  self->home_system().render(msg.reason))
+              : to_net_error(msg.reason);
     finish(self, reason);
   });
   return {
@@ -105,8 +106,8 @@ caf::behavior udp_socket(udp_socket_actor* self, std::shared_ptr<udp_io> io,
       uint64_t size = req.data.size();
       if (auto err = st.io->send(req.to, std::move(req.data), token))
         return fail(err);
-      st.pending.emplace(token, udp_socket_state::pending_send{
-                                    size, req.to, std::move(rp)});
+      st.pending.emplace(
+          token, udp_socket_state::pending_send{size, req.to, std::move(rp)});
     },
     [self](udp_io_send_done& ev) {
       auto& st = self->state;
@@ -118,7 +119,8 @@ caf::behavior udp_socket(udp_socket_actor* self, std::shared_ptr<udp_io> io,
         if (done.promise.pending())
           done.promise.deliver(make_caf_error(ev.status));
         else
-          self->send(st.owner, udp_send_failed{st.io->id(), done.to, ev.status});
+          self->send(st.owner,
+                     udp_send_failed{st.io->id(), done.to, ev.status});
         return;
       }
       if (done.promise.pending())
@@ -127,7 +129,8 @@ caf::behavior udp_socket(udp_socket_actor* self, std::shared_ptr<udp_io> io,
     [self](udp_set_receiving& req) -> caf::result<void> {
       auto& st = self->state;
       if (!st.bound)
-        return make_caf_error(net_error::of(UV_EBADF, "receive before udp_bind"));
+        return make_caf_error(
+            net_error::of(UV_EBADF, "receive before udp_bind"));
       if (req.enable == st.receiving) return caf::unit;
       auto err = req.enable
                      ? st.io->receive_start(st.options.receive_buffer_size)
@@ -138,7 +141,9 @@ caf::behavior udp_socket(udp_socket_actor* self, std::shared_ptr<udp_io> io,
     [self](udp_set_broadcast& req) {
       return reply(self->state.io->set_broadcast(req.enable));
     },
-    [self](udp_set_ttl& req) { return reply(self->state.io->set_ttl(req.ttl)); },
+    [self](udp_set_ttl& req) {
+      return reply(self->state.io->set_ttl(req.ttl));
+    },
     [self](udp_set_membership& req) {
       return reply(self->state.io->set_membership(
           req.group, req.interface_address, req.join));
@@ -150,7 +155,8 @@ caf::behavior udp_socket(udp_socket_actor* self, std::shared_ptr<udp_io> io,
       return reply(self->state.io->set_multicast_ttl(req.ttl));
     },
     [self](udp_set_multicast_interface& req) {
-      return reply(self->state.io->set_multicast_interface(req.interface_address));
+      return reply(
+          self->state.io->set_multicast_interface(req.interface_address));
     },
     [self](udp_close&) { finish(self, {}); },
   };

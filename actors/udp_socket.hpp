@@ -1,6 +1,7 @@
 // netactors::udp_socket: the actor that is one UDP socket.
 //
-// Protocol (dynamically typed; all messages in actors/messages/udp_messages.hpp):
+// Protocol (dynamically typed; all messages in
+// actors/messages/udp_messages.hpp):
 //   to it:         udp_bind -> udp_bound (or an error, and the actor ends)
 //                  udp_send -> udp_send_done or an error (when requested;
 //                    a plain send reports a failure as udp_send_failed)

@@ -1,6 +1,6 @@
 #include "actors/udp_uv_io.hpp"
 
-#include <caf/send.hpp>
+#include <caf/all.hpp>
 
 #include <uv.h>
 
@@ -127,7 +127,8 @@ net_error udp_uv_io::set_membership(const std::string& group,
 
 net_error udp_uv_io::set_multicast_loop(bool enable) {
   auto* s = socket();
-  return s ? to_net(s->set_multicast_loop(enable)) : not_bound("multicast loop");
+  return s ? to_net(s->set_multicast_loop(enable))
+           : not_bound("multicast loop");
 }
 
 net_error udp_uv_io::set_multicast_ttl(int ttl) {

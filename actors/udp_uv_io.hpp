@@ -21,8 +21,8 @@ class udp_uv_io final : public udp_io {
 
   uint64_t id() const override { return id_; }
   void attach(caf::actor self, caf::actor owner) override;
-  net_error bind(const net::endpoint& local, bool reuse_address,
-                 bool ipv6_only, const std::string& device) override;
+  net_error bind(const net::endpoint& local, bool reuse_address, bool ipv6_only,
+                 const std::string& device) override;
   net::endpoint local() const override;
   net_error receive_start(size_t buffer_size) override;
   net_error receive_stop() override;

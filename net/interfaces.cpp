@@ -203,6 +203,11 @@ result<interface_snapshot> snapshot_interfaces() {
   if (names == nullptr)
     return uv_error{uv_translate_sys_error(errno), "if_nameindex"};
   for (auto* n = names; n->if_index != 0 && n->if_name != nullptr; ++n) {
+    // The link dump behind if_nameindex is not atomic either: a concurrent
+    // change can list an interface twice.
+    bool seen = false;
+    for (auto& known : out.interfaces) seen = seen || known.name == n->if_name;
+    if (seen) continue;
     interface_info info;
     auto it = by_name.find(n->if_name);
     bool listed = it != by_name.end();
@@ -228,8 +233,12 @@ result<interface_snapshot> snapshot_interfaces() {
     read_flags(sock.get(), info);
     out.interfaces.push_back(std::move(info));
   }
-  for (auto& info : out.interfaces)
-    std::sort(info.addresses.begin(), info.addresses.end(), address_less);
+  // A change while getifaddrs dumps the addresses can list one twice.
+  for (auto& info : out.interfaces) {
+    auto& list = info.addresses;
+    std::sort(list.begin(), list.end(), address_less);
+    list.erase(std::unique(list.begin(), list.end()), list.end());
+  }
   std::stable_sort(out.interfaces.begin(), out.interfaces.end(),
                    [](const interface_info& a, const interface_info& b) {
                      return std::make_tuple(a.index == 0, a.index, a.name) <

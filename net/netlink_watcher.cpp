@@ -13,11 +13,22 @@
 
 namespace net {
 
+namespace {
+// Snapshots per rescan while changes keep coming.
+constexpr int max_snapshot_attempts = 4;
+// Rescans in a row that may wait for calmer times before one reports
+// anyway.
+constexpr int max_unsettled_in_a_row = 16;
+}  // namespace
+
 interface_watcher::interface_watcher(loop& l, std::unique_ptr<observer> obs)
     : handle_base(l), observer_(std::move(obs)) {}
 
 result<void> interface_watcher::take_baseline() {
-  auto now = snapshot_interfaces();
+  // An unsettled baseline is still the best there is; the next notification
+  // or tick corrects it.
+  bool settled = true;
+  auto now = read_snapshot(settled);
   if (!now) return now.error();
   current_ = std::move(*now);
   return {};
@@ -29,11 +40,14 @@ void interface_watcher::report(const uv_error& error) {
 
 void interface_watcher::rescan() {
   if (is_closing()) return;
-  auto now = snapshot_interfaces();
+  bool settled = true;
+  auto now = read_snapshot(settled);
   if (!now) {
     report(now.error());
     return;
   }
+  if (!settled && ++unsettled_in_a_row_ < max_unsettled_in_a_row) return;
+  unsettled_in_a_row_ = 0;
   auto changes = diff_interfaces(current_, *now);
   if (changes.empty()) return;
   current_ = std::move(*now);
@@ -112,13 +126,46 @@ void netlink_watcher::on_readable(uv_poll_t* h, int status, int) {
     self->close();
     return;
   }
-  self->drain();
-}
-
-void netlink_watcher::drain() {
-#ifdef __linux__
   // Read everything queued, then re-snapshot once: a link going down comes
   // as several notifications (the link, then each address it loses).
+  if (self->drain()) self->rescan();
+}
+
+result<interface_snapshot> netlink_watcher::read_snapshot(bool& settled) {
+  for (int attempt = 1;; ++attempt) {
+    auto now = snapshot_interfaces();
+    if (!now) return now;
+    // Every change announces itself on this socket, subscribed before the
+    // first snapshot: if nothing arrived while this one was read, the dumps
+    // saw one consistent state.
+    if (!pending()) return now;
+    if (attempt == max_snapshot_attempts) {
+      // Leave the notifications queued: the poll handle fires again on the
+      // next loop iteration, after other handles had their turn.
+      settled = false;
+      return now;
+    }
+    drain();
+  }
+}
+
+bool netlink_watcher::pending() {
+#ifdef __linux__
+  char byte;
+  for (;;) {
+    ssize_t n = ::recv(fd_, &byte, sizeof(byte), MSG_PEEK | MSG_DONTWAIT);
+    if (n >= 0) return true;
+    if (errno == EINTR) continue;
+    // ENOBUFS: notifications were dropped; a fresh snapshot is the remedy.
+    return errno == ENOBUFS;
+  }
+#else
+  return false;
+#endif
+}
+
+bool netlink_watcher::drain() {
+#ifdef __linux__
   alignas(nlmsghdr) char buf[16384];
   bool relevant = false;
   for (;;) {
@@ -164,7 +211,9 @@ void netlink_watcher::drain() {
       }
     }
   }
-  if (relevant) rescan();
+  return relevant;
+#else
+  return false;
 #endif
 }
 
@@ -172,6 +221,22 @@ void netlink_watcher::drain() {
 
 interface_poller::interface_poller(loop& l, std::unique_ptr<observer> obs)
     : interface_watcher(l, std::move(obs)) {}
+
+result<interface_snapshot> interface_poller::read_snapshot(bool& settled) {
+  // Without notifications, agreement of two reads in a row is the sign
+  // that no change tore them; failing that, the next tick tries again.
+  auto previous = snapshot_interfaces();
+  for (int attempt = 2; previous; ++attempt) {
+    auto now = snapshot_interfaces();
+    if (!now || *now == *previous) return now;
+    if (attempt == max_snapshot_attempts) {
+      settled = false;
+      return now;
+    }
+    previous = std::move(now);
+  }
+  return previous;
+}
 
 result<interface_poller*> interface_poller::create(
     loop& l, uint64_t interval_ms, std::unique_ptr<observer> obs) {

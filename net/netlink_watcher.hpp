@@ -56,6 +56,15 @@ class interface_watcher : public handle_base {
  protected:
   interface_watcher(loop& l, std::unique_ptr<observer> obs);
 
+  /// A snapshot that no concurrent change tore. The kernel dumps behind
+  /// getifaddrs and if_nameindex are not atomic: an address added or
+  /// removed while they run can be listed twice or not at all. Sets
+  /// `settled` to false when changes kept coming and another trigger is
+  /// on its way: rescan() then waits for it instead of reporting, except
+  /// after many such waits in a row (a kernel that never stops changing
+  /// still gets reported).
+  virtual result<interface_snapshot> read_snapshot(bool& settled) = 0;
+
   /// Takes the baseline snapshot; called by create() once subscribed.
   result<void> take_baseline();
 
@@ -71,6 +80,7 @@ class interface_watcher : public handle_base {
  private:
   interface_snapshot current_;
   std::unique_ptr<observer> observer_;
+  int unsettled_in_a_row_ = 0;
 };
 
 /// "netlink" or "polling".
@@ -100,7 +110,16 @@ class netlink_watcher final : public interface_watcher {
   netlink_watcher(loop& l, int fd, std::unique_ptr<observer> obs);
   ~netlink_watcher() override;
   static void on_readable(uv_poll_t* h, int status, int events);
-  void drain();
+
+  /// Snapshots until no notification arrived while one was read.
+  result<interface_snapshot> read_snapshot(bool& settled) override;
+
+  /// Reads every queued notification; true if one was about links or
+  /// addresses (or the kernel dropped some: ENOBUFS).
+  bool drain();
+
+  /// Whether a notification (or an overrun) is queued, without reading it.
+  bool pending();
 
   uv_poll_t poll_;
   int fd_;
@@ -121,6 +140,9 @@ class interface_poller final : public interface_watcher {
 
  private:
   interface_poller(loop& l, std::unique_ptr<observer> obs);
+
+  /// Snapshots until two in a row agree.
+  result<interface_snapshot> read_snapshot(bool& settled) override;
 
   uv_timer_t timer_;
 };

@@ -52,7 +52,8 @@ result<void> udp_socket::bind(const endpoint& local, const bind_options& opts) {
 result<endpoint> udp_socket::local_endpoint() const {
   sockaddr_storage ss{};
   int len = sizeof(ss);
-  if (int rc = uv_udp_getsockname(&udp_, reinterpret_cast<sockaddr*>(&ss), &len);
+  if (int rc =
+          uv_udp_getsockname(&udp_, reinterpret_cast<sockaddr*>(&ss), &len);
       rc < 0)
     return uv_error{rc, "getsockname"};
   return endpoint::from_sockaddr(reinterpret_cast<sockaddr*>(&ss));
@@ -64,7 +65,8 @@ result<void> udp_socket::receive_start(size_t buffer_size) {
     return uv_error{UV_EINVAL, "receive buffer of " +
                                    std::to_string(buffer_size) + " bytes"};
   buffer_size_ = buffer_size;
-  int rc = uv_udp_recv_start(&udp_, &udp_socket::on_alloc, &udp_socket::on_recv);
+  int rc =
+      uv_udp_recv_start(&udp_, &udp_socket::on_alloc, &udp_socket::on_recv);
   if (rc == 0) receiving_ = true;
   return result<void>::from_code(rc, "receive start");
 }
@@ -123,8 +125,8 @@ result<void> udp_socket::send(const endpoint& peer, byte_buffer bytes,
   req->bytes = std::move(bytes);
   req->token = token;
   req->req.data = this;
-  auto buf = uv_buf_init(req->bytes.data(),
-                         static_cast<unsigned>(req->bytes.size()));
+  auto buf =
+      uv_buf_init(req->bytes.data(), static_cast<unsigned>(req->bytes.size()));
   if (int rc = uv_udp_send(&req->req, &udp_, &buf, 1, peer.sockaddr_ptr(),
                            &udp_socket::on_sent);
       rc < 0)
@@ -163,11 +165,10 @@ result<void> udp_socket::set_membership(const std::string& group,
   auto what = std::string{join ? "join " : "leave "} + group;
   if (!interface_address.empty()) what += " on " + interface_address;
   return result<void>::from_code(
-      uv_udp_set_membership(&udp_, group.c_str(),
-                            interface_address.empty()
-                                ? nullptr
-                                : interface_address.c_str(),
-                            join ? UV_JOIN_GROUP : UV_LEAVE_GROUP),
+      uv_udp_set_membership(
+          &udp_, group.c_str(),
+          interface_address.empty() ? nullptr : interface_address.c_str(),
+          join ? UV_JOIN_GROUP : UV_LEAVE_GROUP),
       what);
 }
 

@@ -1,13 +1,174 @@
-// The interfaces messages (filled in by the interfaces work; see tcp_messages.hpp for the
-// conventions: plain structs, NETACTORS_MESSAGE, a type list at the end).
+// The interface messages: queries and subscriptions to the interface actor,
+// its replies and events, and the watcher's internal notifications. All plain
+// structs; JSON and CAF forms come from NETACTORS_MESSAGE (see
+// tcp_messages.hpp for the conventions). The protocol is documented in
+// actors/interfaces.hpp. The value types (interface_address, interface_info,
+// interface_event) mirror net/interfaces.hpp without depending on it.
 #pragma once
 
 #include <caf/detail/type_list.hpp>
 
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
 #include "actors/messages/message_macros.hpp"
+#include "actors/messages/net_error_json.hpp"
+#include "actors/net_error.hpp"
 
 namespace netactors {
 
-using interface_message_types = caf::detail::type_list<>;
+// -- values inside the messages ---------------------------------------------
+
+/// One address of an interface.
+struct interface_address {
+  std::string family;   ///< "ipv4" or "ipv6"
+  std::string address;  ///< "192.0.2.10", "fe80::10" (no scope suffix)
+  std::string netmask;  ///< "255.255.255.0", "ffff:ffff:ffff:ffff::"
+  uint8_t prefix = 0;   ///< prefix length from the netmask
+  uint32_t scope_id = 0;  ///< IPv6 scope id (interface index of link-local)
+};
+NETACTORS_MESSAGE(interface_address, family, address, netmask, prefix,
+                  scope_id)
+
+/// One interface: link attributes and, while it is up and running, its
+/// addresses (see net/interfaces.hpp).
+struct interface_info {
+  std::string name;
+  uint32_t index = 0;
+  std::string mac;        ///< "aa:bb:cc:dd:ee:ff"
+  bool internal = false;  ///< loopback
+  bool up = false;        ///< IFF_UP
+  bool running = false;   ///< IFF_RUNNING
+  std::vector<interface_address> addresses;
+};
+NETACTORS_MESSAGE(interface_info, name, index, mac, internal, up, running,
+                  addresses)
+
+/// What an interface_event says happened.
+enum class interface_event_kind : uint8_t {
+  interface_added,
+  interface_removed,
+  interface_changed,
+  address_added,
+  address_removed,
+};
+
+/// "interface_added", ... (also the JSON form).
+inline std::string to_string(interface_event_kind k) {
+  switch (k) {
+    case interface_event_kind::interface_added:
+      return "interface_added";
+    case interface_event_kind::interface_removed:
+      return "interface_removed";
+    case interface_event_kind::interface_changed:
+      return "interface_changed";
+    case interface_event_kind::address_added:
+      return "address_added";
+    case interface_event_kind::address_removed:
+      return "address_removed";
+  }
+  return "unknown";
+}
+
+inline void to_json(nlohmann::json& j, interface_event_kind k) {
+  j = to_string(k);
+}
+
+/// Throws nlohmann::json::exception for anything but one of the five names.
+inline void from_json(const nlohmann::json& j, interface_event_kind& k) {
+  if (j.is_string()) {
+    for (auto candidate :
+         {interface_event_kind::interface_added,
+          interface_event_kind::interface_removed,
+          interface_event_kind::interface_changed,
+          interface_event_kind::address_added,
+          interface_event_kind::address_removed}) {
+      if (j.get<std::string>() == to_string(candidate)) {
+        k = candidate;
+        return;
+      }
+    }
+  }
+  throw nlohmann::json::type_error::create(
+      302, "interface event kind must be one of interface_added, "
+           "interface_removed, interface_changed, address_added, "
+           "address_removed",
+      &j);
+}
+
+/// One change (net::interface_change).
+struct interface_event {
+  interface_event_kind kind = interface_event_kind::interface_added;
+  /// The interface after the change; for interface_removed, before it.
+  interface_info interface;
+  /// interface_changed only: the interface before the change.
+  interface_info previous;
+  /// address_added and address_removed only.
+  interface_address address;
+};
+NETACTORS_MESSAGE(interface_event, kind, interface, previous, address)
+
+// -- requests to the interface actor ----------------------------------------
+
+/// Reply: interface_report, or an error (the snapshot failed).
+struct interfaces_query {};
+NETACTORS_EMPTY_MESSAGE(interfaces_query)
+
+/// The sender becomes a subscriber. Reply: interface_report, the state the
+/// interfaces_changed events that follow apply to; or an error (no watch
+/// could be started).
+struct interfaces_subscribe {};
+NETACTORS_EMPTY_MESSAGE(interfaces_subscribe)
+
+/// The sender stops being a subscriber. Reply: empty message.
+struct interfaces_unsubscribe {};
+NETACTORS_EMPTY_MESSAGE(interfaces_unsubscribe)
+
+// -- replies and events from the interface actor ----------------------------
+
+/// Every interface, ordered by index.
+struct interface_report {
+  std::vector<interface_info> interfaces;
+};
+NETACTORS_MESSAGE(interface_report, interfaces)
+
+/// To subscribers: the changes (never empty, in order) that took the
+/// previous state to `interfaces`.
+struct interfaces_changed {
+  std::vector<interface_event> events;
+  std::vector<interface_info> interfaces;
+};
+NETACTORS_MESSAGE(interfaces_changed, events, interfaces)
+
+/// To subscribers: reading the interfaces failed; the watch goes on.
+struct interfaces_watch_failed {
+  net_error reason;
+};
+NETACTORS_MESSAGE(interfaces_watch_failed, reason)
+
+// -- loop to interface actor (internal; still plain messages) ---------------
+
+/// Watcher `watch_id` saw `events`, leading to `interfaces`.
+struct interface_watch_update {
+  uint64_t watch_id = 0;
+  std::vector<interface_event> events;
+  std::vector<interface_info> interfaces;
+};
+NETACTORS_MESSAGE(interface_watch_update, watch_id, events, interfaces)
+
+/// Watcher `watch_id` could not read the interfaces.
+struct interface_watch_error {
+  uint64_t watch_id = 0;
+  net_error reason;
+};
+NETACTORS_MESSAGE(interface_watch_error, watch_id, reason)
+
+using interface_message_types = caf::detail::type_list<
+    interfaces_query, interfaces_subscribe, interfaces_unsubscribe,
+    interface_report, interfaces_changed, interfaces_watch_failed,
+    interface_watch_update, interface_watch_error>;
 
 }  // namespace netactors

@@ -150,9 +150,8 @@ NETACTORS_MESSAGE(udp_io_send_done, token, status)
 
 using udp_message_types = caf::detail::type_list<
     udp_bind, udp_bound, udp_send, udp_send_done, udp_set_receiving,
-    udp_set_broadcast, udp_set_ttl, udp_set_membership,
-    udp_set_multicast_loop, udp_set_multicast_ttl,
-    udp_set_multicast_interface, udp_close, udp_received, udp_send_failed,
-    udp_receive_failed, udp_closed, udp_io_send_done>;
+    udp_set_broadcast, udp_set_ttl, udp_set_membership, udp_set_multicast_loop,
+    udp_set_multicast_ttl, udp_set_multicast_interface, udp_close, udp_received,
+    udp_send_failed, udp_receive_failed, udp_closed, udp_io_send_done>;
 
 }  // namespace netactors

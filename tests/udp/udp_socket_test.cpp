@@ -33,6 +33,13 @@ struct event {
   std::string error;  // "" for success, else the uv error name
 };
 
+event make_event(std::string kind, std::string sender = {},
+                 std::string bytes = {}, bool truncated = false,
+                 uint64_t token = 0, std::string error = {}) {
+  return event{std::move(kind), std::move(sender), std::move(bytes),
+               truncated, token, std::move(error)};
+}
+
 // Events from the loop thread, waited for (bounded) on the test thread.
 class recorder {
  public:
@@ -82,16 +89,17 @@ class recording_observer : public net::udp_socket::observer {
   explicit recording_observer(std::shared_ptr<recorder> r) : r_(std::move(r)) {}
   void on_datagram(net::endpoint sender, net::byte_buffer bytes,
                    bool truncated) override {
-    r_->push({"datagram", sender.to_string(), bytes.to_string(), truncated});
+    r_->push(make_event("datagram", sender.to_string(), bytes.to_string(),
+                        truncated));
   }
   void on_receive_error(net::uv_error reason) override {
-    r_->push({"receive_error", "", "", false, 0, reason.name()});
+    r_->push(make_event("receive_error", "", "", false, 0, reason.name()));
   }
   void on_send_done(uint64_t token, net::result<void> status) override {
-    r_->push({"send_done", "", "", false, token,
-              status ? "" : status.error().name()});
+    r_->push(make_event("send_done", "", "", false, token,
+                        status ? "" : status.error().name()));
   }
-  void on_closing() override { r_->push({"closing"}); }
+  void on_closing() override { r_->push(make_event("closing")); }
 
  private:
   std::shared_ptr<recorder> r_;
@@ -448,7 +456,9 @@ TEST_F(udp_socket_test, closing_with_sends_in_flight_reports_closing_and_nothing
     s->close();
     auto after = s->send(to, net::byte_buffer::copy_of("late"), 999);
     EXPECT_FALSE(after);
-    if (!after) EXPECT_EQ(after.error().name(), "ECANCELED");
+    if (!after) {
+      EXPECT_EQ(after.error().name(), "ECANCELED");
+    }
     return 0;
   });
   ASSERT_TRUE(events->next("closing"));

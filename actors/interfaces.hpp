@@ -1,0 +1,108 @@
+// netactors::interfaces: the interface actor, which reports the host's network
+// interfaces and tells subscribers when they change.
+//
+// Protocol (dynamically typed; messages in actors/messages/interface_messages.hpp):
+//   interfaces_query       -> interface_report (or an error)
+//   interfaces_subscribe   -> interface_report: the state that the events
+//                             that follow apply to (or an error)
+//   interfaces_unsubscribe -> ()
+//   to subscribers:           interfaces_changed, interfaces_watch_failed;
+//                             the sender of each is the interface actor.
+// Watching (netlink on Linux, polling otherwise; net/netlink_watcher.hpp)
+// runs only while there are subscribers. A subscriber that ends is dropped
+// (the actor monitors it). While watching, a query is answered with the
+// state the subscribers have been told about, so a query never runs ahead of
+// the events; otherwise with a fresh snapshot.
+// Thread safety: an actor (loop-affine: its port calls net/ on its loop).
+// Ownership: its state owns the port, whose watch closes when the actor ends.
+#pragma once
+
+#include <caf/actor.hpp>
+#include <caf/stateful_actor.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "actors/messages/interface_messages.hpp"
+#include "actors/net_error.hpp"
+#include "actors/runtime.hpp"
+#include "net/netlink_watcher.hpp"
+
+namespace netactors {
+
+/// What the interface actor asks of the system. The real port
+/// (uv_interface_port) reads net/ on the actor's loop; tests use a fake, as
+/// the connection actor's tests use a fake tcp_io.
+/// Thread safety: only from the actor that holds it.
+class interface_port {
+ public:
+  virtual ~interface_port() = default;
+
+  struct snapshot_result {
+    net_error error;  ///< code 0 on success
+    std::vector<interface_info> interfaces;
+  };
+
+  /// Reads the interfaces now.
+  virtual snapshot_result snapshot() = 0;
+
+  struct watch_result {
+    net_error error;   ///< code 0 on success
+    uint64_t id = 0;   ///< names the watch in the messages below
+    std::vector<interface_info> baseline;  ///< what later updates apply to
+  };
+
+  /// Starts watching. Changes arrive at `self` as interface_watch_update,
+  /// failures as interface_watch_error, both carrying the watch's id.
+  virtual watch_result start_watch(caf::actor self) = 0;
+
+  /// Stops watch `id`; nothing arrives from it afterwards (messages already
+  /// sent may still be queued: the actor ignores ids it no longer watches).
+  /// Safe from any thread during teardown.
+  virtual void stop_watch(uint64_t id) = 0;
+};
+
+/// interface_port over net/interfaces and net/netlink_watcher on `loop`.
+class uv_interface_port final : public interface_port {
+ public:
+  uv_interface_port(net::loop& l, net::interface_watch_options options);
+
+  snapshot_result snapshot() override;
+  watch_result start_watch(caf::actor self) override;
+  void stop_watch(uint64_t id) override;
+
+ private:
+  net::loop& loop_;
+  net::interface_watch_options options_;
+};
+
+/// Conversions from net/ to the message types.
+interface_address to_message(const net::interface_address& address);
+interface_info to_message(const net::interface_info& info);
+interface_event to_message(const net::interface_change& change);
+std::vector<interface_info> to_message(const net::interface_snapshot& s);
+
+struct interfaces_state {
+  std::shared_ptr<interface_port> port;
+  uint64_t watch_id = 0;  ///< 0: not watching
+  std::vector<interface_info> current;  ///< while watching
+  std::vector<caf::actor_addr> subscribers;
+
+  ~interfaces_state();
+
+  static const char* name;
+};
+
+using interfaces_actor = caf::stateful_actor<interfaces_state>;
+
+/// The interface actor's behavior.
+caf::behavior interfaces(interfaces_actor* self,
+                         std::shared_ptr<interface_port> port);
+
+/// Spawns the interface actor on the runtime's first loop. Thread-safe.
+caf::actor spawn_interfaces(runtime& rt,
+                            net::interface_watch_options options = {});
+
+}  // namespace netactors

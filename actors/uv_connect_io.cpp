@@ -1,0 +1,103 @@
+#include "actors/uv_connect_io.hpp"
+
+#include <caf/event_based_actor.hpp>
+#include <caf/send.hpp>
+
+#include <memory>
+#include <utility>
+#include <vector>
+
+#include "actors/messages/dns_messages.hpp"
+#include "actors/uv_tcp_io.hpp"
+
+namespace netactors {
+
+namespace {
+
+// Reports the connect of one attempt. Until adoption nothing else can
+// happen on the stream: it does not read and nobody writes to it.
+class attempt_bridge final : public net::tcp_stream::observer {
+ public:
+  attempt_bridge(uint32_t attempt, caf::actor self)
+      : attempt_(attempt), self_(std::move(self)) {}
+
+  void on_connect(net::result<void> status) override {
+    caf::anon_send(
+        self_,
+        dns_io_attempt_done{
+            attempt_, status ? net_error{} : net_error::from(status.error())});
+  }
+  void on_read(net::byte_buffer) override {}
+  void on_read_end(net::uv_error) override {}
+  void on_write_done(uint64_t, net::result<void>) override {}
+  void on_shutdown(net::result<void>) override {}
+  void on_closing() override {}
+
+ private:
+  uint32_t attempt_;
+  caf::actor self_;
+};
+
+}  // namespace
+
+uv_connect_io::uv_connect_io(loop_context& ctx) : ctx_(ctx) {}
+
+void uv_connect_io::attach(caf::actor self) { self_ = std::move(self); }
+
+net_error uv_connect_io::start(uint32_t attempt, const net::endpoint& peer) {
+  if (streams_.count(attempt) != 0)
+    return net_error::of(UV_EALREADY, "attempt " + std::to_string(attempt));
+  auto s = net::tcp_stream::create(
+      ctx_.loop(), std::make_unique<attempt_bridge>(attempt, self_));
+  if (!s) return net_error::from(s.error());
+  auto started = (*s)->connect(peer);
+  if (!started) {
+    (*s)->close();
+    return net_error::from(started.error());
+  }
+  streams_.emplace(attempt, (*s)->id());
+  return {};
+}
+
+void uv_connect_io::cancel(uint32_t attempt) {
+  auto it = streams_.find(attempt);
+  if (it == streams_.end()) return;
+  // Closing a connecting stream cancels its connect request: libuv calls it
+  // back with UV_ECANCELED, which net::tcp_stream keeps to itself.
+  if (auto* h = ctx_.loop().find(it->second)) h->close();
+  streams_.erase(it);
+}
+
+connect_io::adopted uv_connect_io::adopt(
+    uint32_t attempt, caf::actor owner, const tcp_connection_options& options) {
+  auto it = streams_.find(attempt);
+  if (it == streams_.end() || ctx_.loop().find(it->second) == nullptr)
+    return {};
+  auto id = it->second;
+  streams_.erase(it);
+  // The connection actor replaces this io's observer with its own (in
+  // uv_tcp_io::attach) and tells `owner` tcp_connection_opened.
+  auto conn =
+      ctx_.spawn(tcp_connection, std::make_shared<uv_tcp_io>(ctx_.loop(), id),
+                 std::move(owner), options, true);
+  return {std::move(conn), id};
+}
+
+void uv_connect_io::close() {
+  if (streams_.empty()) return;
+  std::vector<net::handle_id> ids;
+  for (auto& entry : streams_) ids.push_back(entry.second);
+  streams_.clear();
+  auto close_all = [ids](net::loop& l) {
+    for (auto id : ids)
+      if (auto* h = l.find(id)) h->close();
+  };
+  auto& l = ctx_.loop();
+  // Only during teardown can an actor's state die off its loop thread.
+  if (l.on_loop_thread())
+    close_all(l);
+  else
+    l.post(std::move(close_all));
+}
+
+}  // namespace netactors

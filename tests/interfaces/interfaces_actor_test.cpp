@@ -1,0 +1,434 @@
+// The interface actor's logic under CAF's deterministic scheduler, with a fake
+// port standing in for net/ (as fake_tcp_io does for connections): queries,
+// subscriptions, fan-out of changes, stale watches, and subscribers that
+// leave or die.
+#include "actors/interfaces.hpp"
+
+#include <caf/all.hpp>
+#include <caf/scheduler/test_coordinator.hpp>
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include <uv.h>
+
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "actors/messages.hpp"
+
+namespace netactors {
+namespace {
+
+using sub_atom = caf::atom_constant<caf::atom("sub")>;
+using unsub_atom = caf::atom_constant<caf::atom("unsub")>;
+
+class fake_port final : public interface_port {
+ public:
+  snapshot_result next_snapshot;
+  net_error next_watch_error;
+  std::vector<interface_info> baseline;
+  int snapshots = 0;
+  std::vector<uint64_t> started;
+  std::vector<uint64_t> stopped;
+
+  snapshot_result snapshot() override {
+    ++snapshots;
+    return next_snapshot;
+  }
+
+  watch_result start_watch(caf::actor) override {
+    if (next_watch_error) return {next_watch_error, 0, {}};
+    auto id = 100 + started.size();
+    started.push_back(id);
+    return {{}, id, baseline};
+  }
+
+  void stop_watch(uint64_t id) override { stopped.push_back(id); }
+};
+
+interface_info named(const char* name, uint32_t index) {
+  interface_info i;
+  i.name = name;
+  i.index = index;
+  i.mac = "02:00:00:00:00:0a";
+  i.up = i.running = true;
+  return i;
+}
+
+interface_event address_added(const interface_info& on, const char* address) {
+  interface_event e;
+  e.kind = interface_event_kind::address_added;
+  e.interface = on;
+  e.address = interface_address{"ipv4", address, "255.255.255.0", 24, 0};
+  return e;
+}
+
+// What one subscriber saw.
+struct subscriber_log {
+  std::vector<interface_report> replies;
+  std::vector<caf::error> errors;
+  std::vector<interfaces_changed> changes;
+  std::vector<interfaces_watch_failed> failures;
+  std::vector<caf::actor_addr> senders;
+  int unsubscribed = 0;
+};
+
+caf::behavior subscriber(caf::event_based_actor* self,
+                         std::shared_ptr<subscriber_log> log, caf::actor target) {
+  auto subscribe = [self, log, target] {
+    self->request(target, caf::infinite, interfaces_subscribe{})
+        .then([log](interface_report& r) { log->replies.push_back(std::move(r)); },
+              [log](caf::error& e) { log->errors.push_back(std::move(e)); });
+  };
+  subscribe();
+  return {
+    [self, log](interfaces_changed& ev) {
+      log->changes.push_back(std::move(ev));
+      log->senders.push_back(caf::actor_cast<caf::actor_addr>(self->current_sender()));
+    },
+    [log](interfaces_watch_failed& f) { log->failures.push_back(std::move(f)); },
+    [subscribe](sub_atom) { subscribe(); },
+    [self, log, target](unsub_atom) {
+      self->request(target, caf::infinite, interfaces_unsubscribe{})
+          .then([log]() { ++log->unsubscribed; });
+    },
+  };
+}
+
+// The parts of tests/actors/actor_test_fixture.hpp these tests need (that
+// target is private to tests/actors): a deterministic actor system, one-shot
+// requests and watching an actor end.
+template <class Reply>
+struct request_outcome {
+  bool answered = false;
+  std::optional<Reply> value;
+  caf::error error;
+};
+
+template <class Reply, class Msg>
+void requester(caf::event_based_actor* self, std::shared_ptr<request_outcome<Reply>> out,
+               caf::actor dest, Msg msg) {
+  self->request(dest, caf::infinite, std::move(msg))
+      .then(
+          [out](Reply& r) {
+            out->answered = true;
+            out->value = std::move(r);
+          },
+          [out](caf::error& err) {
+            out->answered = true;
+            out->error = std::move(err);
+          });
+}
+
+struct watch_outcome {
+  bool ended = false;
+};
+
+using idle_atom = caf::atom_constant<caf::atom("idle")>;
+
+caf::behavior watcher(caf::event_based_actor* self, std::shared_ptr<watch_outcome> out,
+                      caf::actor_addr target) {
+  self->set_down_handler([self, out](caf::down_msg&) {
+    out->ended = true;
+    self->quit();
+  });
+  self->monitor(target);
+  return {[](idle_atom) {}};
+}
+
+class deterministic_actors : public ::testing::Test {
+ protected:
+  deterministic_actors()
+      : sys(configure(cfg)),
+        sched(dynamic_cast<caf::scheduler::test_coordinator&>(sys.scheduler())) {}
+
+  ~deterministic_actors() override {
+    for (auto& a : spawned) caf::anon_send_exit(a, caf::exit_reason::kill);
+    sched.run();
+    spawned.clear();
+  }
+
+  static caf::actor_system_config& configure(caf::actor_system_config& c) {
+    add_message_types(c);
+    c.set("scheduler.policy", caf::atom("testing"));
+    c.set("logger.file-verbosity", caf::atom("quiet"));
+    c.set("logger.console-verbosity", caf::atom("quiet"));
+    return c;
+  }
+
+  size_t run() { return sched.run(); }
+
+  // Every spawn passes arguments: CAF 0.17 spawning a function without any
+  // binds a reference to a null tuple.
+  template <class... Ts>
+  caf::actor spawn(Ts&&... xs) {
+    auto a = caf::actor_cast<caf::actor>(sys.spawn(std::forward<Ts>(xs)...));
+    spawned.push_back(a);
+    return a;
+  }
+
+  template <class Reply, class Msg>
+  std::shared_ptr<request_outcome<Reply>> request(caf::actor dest, Msg msg) {
+    auto out = std::make_shared<request_outcome<Reply>>();
+    spawn(requester<Reply, Msg>, out, std::move(dest), std::move(msg));
+    return out;
+  }
+
+  std::shared_ptr<watch_outcome> watch(caf::actor target) {
+    auto out = std::make_shared<watch_outcome>();
+    spawn(watcher, out, target.address());
+    return out;
+  }
+
+  caf::actor_system_config cfg;
+  caf::actor_system sys;
+  caf::scheduler::test_coordinator& sched;
+  std::vector<caf::actor> spawned;
+};
+
+class interfaces_actor_test : public deterministic_actors {
+ protected:
+  interfaces_actor_test() {
+    port->next_snapshot.interfaces = {named("lo", 1), named("va", 10)};
+    port->baseline = {named("lo", 1), named("va", 10)};
+    actor = spawn(interfaces, std::shared_ptr<interface_port>(port));
+    run();
+  }
+
+  std::shared_ptr<subscriber_log> subscribe() {
+    auto log = std::make_shared<subscriber_log>();
+    subscribers.push_back(spawn(subscriber, log, actor));
+    run();
+    return log;
+  }
+
+  void update(uint64_t watch_id, std::vector<interface_event> events,
+              std::vector<interface_info> now) {
+    caf::anon_send(actor, interface_watch_update{watch_id, std::move(events), std::move(now)});
+    run();
+  }
+
+  std::shared_ptr<fake_port> port = std::make_shared<fake_port>();
+  caf::actor actor;
+  std::vector<caf::actor> subscribers;
+};
+
+TEST_F(interfaces_actor_test, a_query_without_subscribers_reads_a_fresh_snapshot_each_time) {
+  auto first = request<interface_report>(actor, interfaces_query{});
+  run();
+  ASSERT_TRUE(first->value);
+  EXPECT_EQ(first->value->interfaces.size(), 2u);
+  EXPECT_EQ(first->value->interfaces[1].name, "va");
+  port->next_snapshot.interfaces.push_back(named("vb", 11));
+  auto second = request<interface_report>(actor, interfaces_query{});
+  run();
+  ASSERT_TRUE(second->value);
+  EXPECT_EQ(second->value->interfaces.size(), 3u);
+  EXPECT_EQ(port->snapshots, 2);
+  EXPECT_TRUE(port->started.empty());
+}
+
+TEST_F(interfaces_actor_test, a_failed_snapshot_is_an_error_with_its_libuv_name) {
+  port->next_snapshot.error = net_error::of(UV_ENOBUFS, "if_nameindex");
+  auto r = request<interface_report>(actor, interfaces_query{});
+  run();
+  ASSERT_TRUE(r->answered);
+  EXPECT_FALSE(r->value);
+  EXPECT_EQ(error_name(r->error), "ENOBUFS");
+  EXPECT_EQ(to_net_error(r->error).context, "if_nameindex");
+}
+
+TEST_F(interfaces_actor_test, the_first_subscriber_starts_the_watch_and_gets_its_baseline) {
+  port->baseline = {named("lo", 1), named("va", 10), named("vb", 11)};
+  auto log = subscribe();
+  ASSERT_EQ(log->replies.size(), 1u);
+  EXPECT_EQ(log->replies[0].interfaces.size(), 3u);
+  EXPECT_EQ(port->started, std::vector<uint64_t>{100});
+  EXPECT_EQ(port->snapshots, 0);  // the baseline is the watch's
+}
+
+TEST_F(interfaces_actor_test, later_subscribers_share_the_watch_and_its_current_state) {
+  auto a = subscribe();
+  update(100, {address_added(named("va", 10), "192.0.2.11")}, {named("va", 10)});
+  auto b = subscribe();
+  EXPECT_EQ(port->started, std::vector<uint64_t>{100});
+  ASSERT_EQ(b->replies.size(), 1u);
+  ASSERT_EQ(b->replies[0].interfaces.size(), 1u);  // the state after the update
+  EXPECT_EQ(b->changes.size(), 0u);                // nothing from before it joined
+  EXPECT_EQ(a->changes.size(), 1u);
+}
+
+TEST_F(interfaces_actor_test, updates_reach_every_subscriber_in_order_from_the_interface_actor) {
+  auto a = subscribe();
+  auto b = subscribe();
+  auto va = named("va", 10);
+  update(100, {address_added(va, "192.0.2.11"), address_added(va, "192.0.2.12")}, {va});
+  update(100, {address_added(va, "192.0.2.13")}, {va, named("vb", 11)});
+  for (auto& log : {a, b}) {
+    ASSERT_EQ(log->changes.size(), 2u);
+    ASSERT_EQ(log->changes[0].events.size(), 2u);
+    EXPECT_EQ(log->changes[0].events[0].address.address, "192.0.2.11");
+    EXPECT_EQ(log->changes[0].events[1].address.address, "192.0.2.12");
+    EXPECT_EQ(log->changes[1].events[0].address.address, "192.0.2.13");
+    EXPECT_EQ(log->changes[1].interfaces.size(), 2u);
+    for (auto& s : log->senders) EXPECT_EQ(s, actor.address());
+  }
+}
+
+TEST_F(interfaces_actor_test, a_query_while_watching_answers_with_the_state_the_events_apply_to) {
+  auto log = subscribe();
+  update(100, {address_added(named("va", 10), "192.0.2.11")}, {named("va", 10)});
+  // The port would say something else; the subscribers were not told yet.
+  port->next_snapshot.interfaces = {named("other", 3)};
+  auto r = request<interface_report>(actor, interfaces_query{});
+  run();
+  ASSERT_TRUE(r->value);
+  ASSERT_EQ(r->value->interfaces.size(), 1u);
+  EXPECT_EQ(r->value->interfaces[0].name, "va");
+  EXPECT_EQ(port->snapshots, 0);
+}
+
+TEST_F(interfaces_actor_test, an_update_without_events_changes_the_state_silently) {
+  auto log = subscribe();
+  update(100, {}, {named("va", 10)});
+  EXPECT_TRUE(log->changes.empty());
+  auto r = request<interface_report>(actor, interfaces_query{});
+  run();
+  ASSERT_TRUE(r->value);
+  EXPECT_EQ(r->value->interfaces.size(), 1u);
+}
+
+TEST_F(interfaces_actor_test, unsubscribing_the_last_subscriber_stops_the_watch) {
+  auto a = subscribe();
+  auto b = subscribe();
+  caf::anon_send(subscribers[0], unsub_atom::value);
+  run();
+  EXPECT_EQ(a->unsubscribed, 1);
+  EXPECT_TRUE(port->stopped.empty());
+  update(100, {address_added(named("va", 10), "192.0.2.11")}, {named("va", 10)});
+  EXPECT_EQ(a->changes.size(), 0u);
+  EXPECT_EQ(b->changes.size(), 1u);
+  caf::anon_send(subscribers[1], unsub_atom::value);
+  run();
+  EXPECT_EQ(port->stopped, std::vector<uint64_t>{100});
+  // Not watching any more: queries read fresh snapshots again.
+  auto r = request<interface_report>(actor, interfaces_query{});
+  run();
+  EXPECT_EQ(port->snapshots, 1);
+}
+
+TEST_F(interfaces_actor_test, a_subscriber_that_ends_is_dropped_and_the_last_one_stops_the_watch) {
+  auto a = subscribe();
+  auto b = subscribe();
+  caf::anon_send_exit(subscribers[0], caf::exit_reason::kill);
+  run();
+  EXPECT_TRUE(port->stopped.empty());
+  update(100, {address_added(named("va", 10), "192.0.2.11")}, {named("va", 10)});
+  EXPECT_EQ(b->changes.size(), 1u);
+  EXPECT_EQ(a->changes.size(), 0u);
+  caf::anon_send_exit(subscribers[1], caf::exit_reason::user_shutdown);
+  run();
+  EXPECT_EQ(port->stopped, std::vector<uint64_t>{100});
+}
+
+TEST_F(interfaces_actor_test, updates_from_a_stopped_watch_are_ignored) {
+  auto a = subscribe();
+  caf::anon_send(subscribers[0], unsub_atom::value);
+  run();
+  caf::anon_send(subscribers[0], sub_atom::value);  // a new watch: id 101
+  run();
+  EXPECT_EQ(port->started, (std::vector<uint64_t>{100, 101}));
+  update(100, {address_added(named("va", 10), "192.0.2.99")}, {named("stale", 9)});
+  caf::anon_send(actor, interface_watch_error{100, net_error::of(UV_EMFILE, "old")});
+  run();
+  EXPECT_TRUE(a->changes.empty());
+  EXPECT_TRUE(a->failures.empty());
+  update(101, {address_added(named("va", 10), "192.0.2.11")}, {named("va", 10)});
+  ASSERT_EQ(a->changes.size(), 1u);
+  EXPECT_EQ(a->changes[0].events[0].address.address, "192.0.2.11");
+}
+
+TEST_F(interfaces_actor_test, subscribing_twice_delivers_each_change_once) {
+  auto a = subscribe();
+  caf::anon_send(subscribers[0], sub_atom::value);
+  run();
+  EXPECT_EQ(a->replies.size(), 2u);
+  update(100, {address_added(named("va", 10), "192.0.2.11")}, {named("va", 10)});
+  EXPECT_EQ(a->changes.size(), 1u);
+  caf::anon_send(subscribers[0], unsub_atom::value);  // one unsubscribe is enough
+  run();
+  EXPECT_EQ(port->stopped, std::vector<uint64_t>{100});
+}
+
+TEST_F(interfaces_actor_test, watch_errors_reach_subscribers_and_the_watch_goes_on) {
+  auto a = subscribe();
+  caf::anon_send(actor, interface_watch_error{100, net_error::of(UV_EMFILE, "socket")});
+  run();
+  ASSERT_EQ(a->failures.size(), 1u);
+  EXPECT_EQ(a->failures[0].reason.name, "EMFILE");
+  update(100, {address_added(named("va", 10), "192.0.2.11")}, {named("va", 10)});
+  EXPECT_EQ(a->changes.size(), 1u);
+  EXPECT_TRUE(port->stopped.empty());
+}
+
+TEST_F(interfaces_actor_test, a_watch_that_cannot_start_fails_the_subscription_and_keeps_nobody) {
+  port->next_watch_error = net_error::of(UV_EMFILE, "netlink socket");
+  auto a = subscribe();
+  ASSERT_EQ(a->errors.size(), 1u);
+  EXPECT_EQ(error_name(a->errors[0]), "EMFILE");
+  EXPECT_TRUE(a->replies.empty());
+  port->next_watch_error = {};
+  auto b = subscribe();
+  ASSERT_EQ(b->replies.size(), 1u);
+  update(100, {address_added(named("va", 10), "192.0.2.11")}, {named("va", 10)});
+  EXPECT_EQ(a->changes.size(), 0u);
+  EXPECT_EQ(b->changes.size(), 1u);
+}
+
+TEST_F(interfaces_actor_test, a_subscription_without_a_sender_is_refused) {
+  caf::anon_send(actor, interfaces_subscribe{});
+  run();
+  EXPECT_TRUE(port->started.empty());
+}
+
+TEST_F(interfaces_actor_test, ending_the_actor_stops_its_watch) {
+  auto a = subscribe();
+  auto watched = watch(actor);
+  caf::anon_send_exit(actor, caf::exit_reason::user_shutdown);
+  run();
+  EXPECT_TRUE(watched->ended);
+  EXPECT_EQ(port->stopped, std::vector<uint64_t>{100});
+}
+
+// -- the event's JSON form ------------------------------------------------------
+
+TEST(interface_event_json, names_the_kind_and_refuses_unknown_kinds) {
+  interface_event e = address_added(named("va", 10), "192.0.2.11");
+  nlohmann::json j = e;
+  EXPECT_EQ(j["kind"], "address_added");
+  EXPECT_EQ(j["address"]["prefix"], 24);
+  auto back = j.get<interface_event>();
+  EXPECT_EQ(back.kind, interface_event_kind::address_added);
+  for (auto bad : {nlohmann::json("link_up"), nlohmann::json(3), nlohmann::json(nullptr)}) {
+    j["kind"] = bad;
+    EXPECT_THROW(j.get<interface_event>(), nlohmann::json::exception) << bad;
+    auto parsed = message_from_json(nlohmann::json{
+        {"type", "interfaces_changed"},
+        {"data", {{"events", nlohmann::json::array({j})}, {"interfaces", nlohmann::json::array()}}}});
+    EXPECT_FALSE(parsed) << bad;
+  }
+}
+
+TEST(interface_event_json, refuses_a_prefix_outside_0_to_255) {
+  nlohmann::json a = interface_address{"ipv4", "192.0.2.1", "255.255.255.0", 24, 0};
+  a["prefix"] = 256;
+  EXPECT_THROW(a.get<interface_address>(), nlohmann::json::exception);
+  a["prefix"] = -1;
+  EXPECT_THROW(a.get<interface_address>(), nlohmann::json::exception);
+}
+
+}  // namespace
+}  // namespace netactors

@@ -1,0 +1,292 @@
+// apps/interfaces as a process, inside the test's own network namespace: the
+// table and --json are exact, --watch prints a JSON line for an address added
+// and removed and for a link going down and up (each within a second), and
+// SIGINT/SIGTERM end it with exit code 0. Every wait is bounded; every child
+// is killed if a check fails.
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "tests/interfaces/test_namespace.hpp"
+
+namespace {
+
+using namespace std::chrono_literals;
+using clock_type = std::chrono::steady_clock;
+using interfaces_test::sh;
+using json = nlohmann::json;
+
+std::string app_path() {
+  const char* srcdir = std::getenv("TEST_SRCDIR");
+  const char* workspace = std::getenv("TEST_WORKSPACE");
+  return std::string{srcdir ? srcdir : "."} + "/" + (workspace ? workspace : "netactors") +
+         "/apps/interfaces";
+}
+
+// A child process with its stdout and stderr on pipes.
+class child {
+ public:
+  explicit child(std::vector<std::string> args) {
+    int out[2], err[2];
+    if (::pipe2(out, O_CLOEXEC) != 0 || ::pipe2(err, O_CLOEXEC) != 0) return;
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      ::dup2(out[1], 1);
+      ::dup2(err[1], 2);
+      std::vector<char*> argv;
+      auto path = app_path();
+      argv.push_back(path.data());
+      for (auto& a : args) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      ::execv(argv[0], argv.data());
+      ::_exit(127);
+    }
+    ::close(out[1]);
+    ::close(err[1]);
+    out_ = out[0];
+    err_ = err[0];
+  }
+
+  ~child() {
+    if (pid_ > 0 && !exited_) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+    }
+    if (out_ >= 0) ::close(out_);
+    if (err_ >= 0) ::close(err_);
+  }
+
+  bool started() const { return pid_ > 0; }
+
+  // The next stdout line, or "" when `limit` passes (or stdout ends) first.
+  std::string next_line(std::chrono::milliseconds limit) {
+    auto deadline = clock_type::now() + limit;
+    for (;;) {
+      auto nl = out_buf_.find('\n');
+      if (nl != std::string::npos) {
+        auto line = out_buf_.substr(0, nl);
+        out_buf_.erase(0, nl + 1);
+        return line;
+      }
+      if (!pump(deadline)) return "";
+    }
+  }
+
+  // Waits until stderr contains `text`.
+  bool stderr_has(const std::string& text, std::chrono::milliseconds limit) {
+    auto deadline = clock_type::now() + limit;
+    while (err_buf_.find(text) == std::string::npos)
+      if (!pump(deadline)) return false;
+    return true;
+  }
+
+  // Everything until the child closes its output, then its exit code; -1 if
+  // it does not end within `limit`, -2 if a signal ended it.
+  int finish(std::chrono::milliseconds limit) {
+    auto deadline = clock_type::now() + limit;
+    while (pump(deadline)) {
+    }
+    while (clock_type::now() < deadline) {
+      int status = 0;
+      pid_t r = ::waitpid(pid_, &status, WNOHANG);
+      if (r == pid_) {
+        exited_ = true;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : -2;
+      }
+      ::usleep(2000);
+    }
+    return -1;
+  }
+
+  void signal(int sig) { ::kill(pid_, sig); }
+  const std::string& out() const { return out_buf_; }
+  const std::string& err() const { return err_buf_; }
+
+ private:
+  // Reads what is available before `deadline`; false at the deadline or
+  // when both pipes are closed.
+  bool pump(clock_type::time_point deadline) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock_type::now());
+    if (left.count() <= 0 || (out_ < 0 && err_ < 0)) return false;
+    pollfd fds[2] = {{out_, POLLIN, 0}, {err_, POLLIN, 0}};
+    int n = ::poll(fds, 2, static_cast<int>(left.count()));
+    if (n <= 0) return n == 0 ? false : true;
+    for (int i = 0; i < 2; ++i) {
+      if (fds[i].fd < 0 || fds[i].revents == 0) continue;
+      char buf[4096];
+      ssize_t got = ::read(fds[i].fd, buf, sizeof(buf));
+      int& fd = i == 0 ? out_ : err_;
+      if (got <= 0) {
+        ::close(fd);
+        fd = -1;
+      } else {
+        (i == 0 ? out_buf_ : err_buf_).append(buf, static_cast<size_t>(got));
+      }
+    }
+    return true;
+  }
+
+  pid_t pid_ = -1;
+  int out_ = -1;
+  int err_ = -1;
+  bool exited_ = false;
+  std::string out_buf_;
+  std::string err_buf_;
+};
+
+class interfaces_app : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { *setup_error() = interfaces_test::enter_test_namespace(); }
+
+  static std::string* setup_error() {
+    static std::string error = "not set up";
+    return &error;
+  }
+
+  void SetUp() override { ASSERT_EQ(*setup_error(), "") << "cannot build the test namespace"; }
+
+  // Starts `interfaces --watch ARGS...` and waits until it has subscribed.
+  std::unique_ptr<child> start_watch(std::vector<std::string> args) {
+    args.insert(args.begin(), "--watch");
+    auto c = std::make_unique<child>(args);
+    EXPECT_TRUE(c->started());
+    EXPECT_TRUE(c->stderr_has("watching", 10s)) << c->err();
+    return c;
+  }
+
+  // The next line, parsed; null if none came within a second.
+  static json next_event(child& c) {
+    auto line = c.next_line(1s);
+    if (line.empty()) return nullptr;
+    auto j = json::parse(line, nullptr, false);
+    EXPECT_FALSE(j.is_discarded()) << line;
+    return j;
+  }
+};
+
+TEST_F(interfaces_app, json_is_exactly_the_documented_form) {
+  child c({"--json"});
+  ASSERT_TRUE(c.started());
+  EXPECT_EQ(c.finish(10s), 0) << c.err();
+  // Byte for byte: key order, no spaces, one line.
+  EXPECT_EQ(c.out(), nlohmann::ordered_json::parse(interfaces_test::expected_json).dump() + "\n");
+}
+
+TEST_F(interfaces_app, the_table_lists_every_interface_its_state_and_addresses) {
+  child c({});
+  ASSERT_TRUE(c.started());
+  EXPECT_EQ(c.finish(10s), 0) << c.err();
+  EXPECT_EQ(c.out(),
+            "NAME  INDEX  STATE                MAC                ADDRESSES\n"
+            "lo    1      up,running,loopback  00:00:00:00:00:00  127.0.0.1/8\n"
+            "                                                     ::1/128\n"
+            "va    10     up,running           02:00:00:00:00:0a  192.0.2.10/24\n"
+            "                                                     2001:db8::10/64\n"
+            "                                                     fe80::10/64 (scope 10)\n"
+            "vb    11     up,running           02:00:00:00:00:0b  -\n");
+}
+
+TEST_F(interfaces_app, watch_prints_addresses_added_and_removed_and_stops_on_sigterm) {
+  auto c = start_watch({});
+  ASSERT_EQ(sh("ip addr add 198.51.100.7/24 dev va"), 0);
+  EXPECT_EQ(next_event(*c), json::parse(R"({"event":"address_added","interface":"va",
+    "address":{"family":"ipv4","address":"198.51.100.7","netmask":"255.255.255.0","prefix":24}})"));
+  ASSERT_EQ(sh("ip -6 addr add 2001:db8::77/64 dev va nodad"), 0);
+  EXPECT_EQ(next_event(*c), json::parse(R"({"event":"address_added","interface":"va",
+    "address":{"family":"ipv6","address":"2001:db8::77","netmask":"ffff:ffff:ffff:ffff::","prefix":64}})"));
+  ASSERT_EQ(sh("ip addr del 198.51.100.7/24 dev va"), 0);
+  EXPECT_EQ(next_event(*c), json::parse(R"({"event":"address_removed","interface":"va",
+    "address":{"family":"ipv4","address":"198.51.100.7","netmask":"255.255.255.0","prefix":24}})"));
+  ASSERT_EQ(sh("ip -6 addr del 2001:db8::77/64 dev va"), 0);
+  EXPECT_EQ(next_event(*c)["event"], "address_removed");
+  c->signal(SIGTERM);
+  EXPECT_EQ(c->finish(10s), 0) << c->err();
+  EXPECT_EQ(c->out(), "");  // nothing more than the four lines
+}
+
+TEST_F(interfaces_app, watch_prints_a_link_going_down_and_up_and_stops_on_sigint) {
+  auto c = start_watch({});
+  ASSERT_EQ(sh("ip link set va down"), 0);
+  // Within a second: va down, its addresses gone, vb without carrier.
+  std::vector<json> lines;
+  auto deadline = clock_type::now() + 1s;
+  auto seen = [&](auto pred) {
+    for (auto& l : lines)
+      if (pred(l)) return true;
+    return false;
+  };
+  auto va_down = [](const json& l) {
+    return l["event"] == "interface_changed" && l["interface"]["name"] == "va" &&
+           l["interface"]["up"] == false && l["previous"]["up"] == true;
+  };
+  auto vb_no_carrier = [](const json& l) {
+    return l["event"] == "interface_changed" && l["interface"]["name"] == "vb" &&
+           l["interface"]["running"] == false;
+  };
+  auto va_lost_v4 = [](const json& l) {
+    return l["event"] == "address_removed" && l["address"]["address"] == "192.0.2.10";
+  };
+  while (!(seen(va_down) && seen(vb_no_carrier) && seen(va_lost_v4)) &&
+         clock_type::now() < deadline) {
+    auto line = c->next_line(std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - clock_type::now()));
+    if (!line.empty()) lines.push_back(json::parse(line));
+  }
+  EXPECT_TRUE(seen(va_down) && seen(vb_no_carrier) && seen(va_lost_v4)) << json(lines).dump(1);
+  lines.clear();
+  ASSERT_EQ(sh("ip link set va up"), 0);
+  auto va_up = [](const json& l) {
+    return l["event"] == "interface_changed" && l["interface"]["name"] == "va" &&
+           l["interface"]["up"] == true && l["interface"]["running"] == true;
+  };
+  auto va_got_v4 = [](const json& l) {
+    return l["event"] == "address_added" && l["address"]["address"] == "192.0.2.10";
+  };
+  deadline = clock_type::now() + 1s;
+  while (!(seen(va_up) && seen(va_got_v4)) && clock_type::now() < deadline) {
+    auto line = c->next_line(std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - clock_type::now()));
+    if (!line.empty()) lines.push_back(json::parse(line));
+  }
+  EXPECT_TRUE(seen(va_up) && seen(va_got_v4)) << json(lines).dump(1);
+  c->signal(SIGINT);
+  EXPECT_EQ(c->finish(10s), 0) << c->err();
+  // Going down deleted va's IPv6 addresses; restore the topology.
+  ASSERT_EQ(sh("ip -6 addr add 2001:db8::10/64 dev va nodad"), 0);
+  ASSERT_EQ(sh("ip -6 addr add fe80::10/64 dev va nodad"), 0);
+}
+
+TEST_F(interfaces_app, watch_with_poll_uses_the_polling_fallback) {
+  auto c = start_watch({"--poll", "50"});
+  ASSERT_EQ(sh("ip addr add 198.51.100.9/24 dev va"), 0);
+  EXPECT_EQ(next_event(*c), json::parse(R"({"event":"address_added","interface":"va",
+    "address":{"family":"ipv4","address":"198.51.100.9","netmask":"255.255.255.0","prefix":24}})"));
+  ASSERT_EQ(sh("ip addr del 198.51.100.9/24 dev va"), 0);
+  EXPECT_EQ(next_event(*c)["event"], "address_removed");
+  c->signal(SIGTERM);
+  EXPECT_EQ(c->finish(10s), 0) << c->err();
+}
+
+TEST_F(interfaces_app, bad_command_lines_exit_with_2) {
+  for (auto args : std::vector<std::vector<std::string>>{
+           {"--bogus"}, {"--poll", "50"}, {"--json", "--watch"}, {"--watch", "--poll", "0"}}) {
+    child c(args);
+    ASSERT_TRUE(c.started());
+    EXPECT_EQ(c.finish(10s), 2) << args[0] << " " << c.err();
+    EXPECT_FALSE(c.err().empty());
+    EXPECT_EQ(c.out(), "");
+  }
+}
+
+}  // namespace
