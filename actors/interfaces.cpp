@@ -124,18 +124,7 @@ interface_port::watch_result uv_interface_port::start_watch(caf::actor self) {
   return {{}, (*w)->id(), to_message((*w)->current())};
 }
 
-void uv_interface_port::stop_watch(uint64_t id) {
-  if (id == 0) return;
-  if (!loop_.on_loop_thread()) {
-    // Only during teardown can the actor's state die off its loop thread;
-    // the handle must still be closed by the loop.
-    loop_.post([id](net::loop& l) {
-      if (auto* h = l.find(id)) h->close();
-    });
-    return;
-  }
-  if (auto* h = loop_.find(id)) h->close();
-}
+void uv_interface_port::stop_watch(uint64_t id) { loop_.close_handle(id); }
 
 // -- the actor ---------------------------------------------------------------
 

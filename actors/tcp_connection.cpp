@@ -1,5 +1,7 @@
 #include "actors/tcp_connection.hpp"
 
+#include "actors/io_actor_lifecycle.hpp"
+
 #include <caf/all.hpp>
 
 #include <uv.h>
@@ -105,23 +107,7 @@ caf::behavior tcp_connection(tcp_connection_actor* self,
   st.owner = std::move(owner);
   st.options = options;
   st.io->attach(caf::actor_cast<caf::actor>(self), st.owner);
-  self->monitor(st.owner);
-  self->set_down_handler([self](const caf::down_msg& dm) {
-    if (dm.source == self->state.owner.address()) {
-      self->state.closed_event_sent = true;  // nobody left to tell
-      finish(self, {});
-    }
-  });
-  self->set_exit_handler([self](const caf::exit_msg& msg) {
-    // Killed (or a linked actor died): end like any other close, so that
-    // waiting requests and the owner learn why.
-    auto reason = msg.reason == caf::exit_reason::user_shutdown ||
-                          msg.reason == caf::exit_reason::kill
-                      ? net_error::of(UV_ECANCELED, "connection actor " +
-                                                        self->home_system().render(msg.reason))
-                      : to_net_error(msg.reason);
-    finish(self, reason);
-  });
+  end_with_owner_or_exit(self, st.owner, "connection actor", finish);
   if (connected) on_open(self);
   return {
     [self](tcp_connect& req) {

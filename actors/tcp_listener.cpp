@@ -82,14 +82,7 @@ class accept_bridge final : public net::tcp_listener::observer {
 const char* tcp_listener_state::name = "tcp_listener";
 
 tcp_listener_state::~tcp_listener_state() {
-  if (loop == nullptr || listener_id == 0) return;
-  if (loop->on_loop_thread()) {
-    if (auto* h = loop->find(listener_id)) h->close();
-  } else {
-    loop->post([id = listener_id](net::loop& l) {
-      if (auto* h = l.find(id)) h->close();
-    });
-  }
+  if (loop != nullptr) loop->close_handle(listener_id);
 }
 
 caf::behavior tcp_listener(tcp_listener_actor* self, runtime* rt,

@@ -1,5 +1,7 @@
 #include "actors/udp_socket.hpp"
 
+#include "actors/io_actor_lifecycle.hpp"
+
 #include <caf/all.hpp>
 
 #include <uv.h>
@@ -48,23 +50,7 @@ caf::behavior udp_socket(udp_socket_actor* self, std::shared_ptr<udp_io> io,
   st.owner = std::move(owner);
   st.options = options;
   st.io->attach(caf::actor_cast<caf::actor>(self), st.owner);
-  self->monitor(st.owner);
-  self->set_down_handler([self](const caf::down_msg& dm) {
-    if (dm.source == self->state.owner.address()) {
-      self->state.closed_event_sent = true;  // nobody left to tell
-      finish(self, {});
-    }
-  });
-  self->set_exit_handler([self](const caf::exit_msg& msg) {
-    bool asked = msg.reason == caf::exit_reason::user_shutdown ||
-                 msg.reason == caf::exit_reason::kill;
-    auto reason =
-        asked ? net_error::of(UV_ECANCELED,
-                              "udp socket actor " +
-                                  self->home_system().render(msg.reason))
-              : to_net_error(msg.reason);
-    finish(self, reason);
-  });
+  end_with_owner_or_exit(self, st.owner, "udp socket actor", finish);
   return {
     [self](udp_bind& req) -> caf::result<udp_bound> {
       auto& st = self->state;

@@ -142,18 +142,7 @@ net_error udp_uv_io::set_multicast_interface(const std::string& address) {
            : not_bound("multicast interface");
 }
 
-void udp_uv_io::close() {
-  if (id_ == 0) return;
-  if (!loop_.on_loop_thread()) {
-    // Only during teardown can an actor's state die off its loop thread;
-    // the handle must still be closed by the loop.
-    loop_.post([id = id_](net::loop& l) {
-      if (auto* h = l.find(id)) h->close();
-    });
-    return;
-  }
-  if (auto* s = socket()) s->close();
-}
+void udp_uv_io::close() { loop_.close_handle(id_); }
 
 caf::actor spawn_udp_socket(loop_context& ctx, caf::actor owner,
                             udp_socket_options options) {

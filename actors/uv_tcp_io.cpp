@@ -143,17 +143,6 @@ net::endpoint uv_tcp_io::peer() const {
   return ep ? *ep : net::endpoint{};
 }
 
-void uv_tcp_io::close() {
-  if (id_ == 0) return;
-  if (!loop_.on_loop_thread()) {
-    // Only during teardown can an actor's state die off its loop thread;
-    // the handle must still be closed by the loop.
-    loop_.post([id = id_](net::loop& l) {
-      if (auto* h = l.find(id)) h->close();
-    });
-    return;
-  }
-  if (auto* s = stream()) s->close();
-}
+void uv_tcp_io::close() { loop_.close_handle(id_); }
 
 }  // namespace netactors

@@ -5,7 +5,7 @@
 #include <cstdio>
 #include <cstdlib>
 
-#include "net/handle.hpp"
+#include "net/handle.hpp"  // close_handle() calls handle_base::close()
 
 namespace net {
 
@@ -172,6 +172,17 @@ void loop::run() {
 handle_base* loop::find(handle_id id) const {
   auto it = handles_.find(id);
   return it == handles_.end() ? nullptr : it->second;
+}
+
+void loop::close_handle(handle_id id) {
+  if (id == 0) return;
+  if (on_loop_thread()) {
+    if (auto* h = find(id)) h->close();
+    return;
+  }
+  post([id](loop& l) {
+    if (auto* h = l.find(id)) h->close();
+  });
 }
 
 handle_id loop::register_handle(handle_base* h) {

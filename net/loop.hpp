@@ -74,6 +74,12 @@ class loop {
     return dynamic_cast<T*>(find(id));
   }
 
+  /// Thread-safe. Closes the handle with `id` if it is still registered: at
+  /// once on the loop thread, otherwise through post() (an owner whose state
+  /// dies off its loop thread, e.g. at teardown, must still have the loop do
+  /// the closing).
+  void close_handle(handle_id id);
+
   /// Loop thread only: how many handles are registered (open or closing).
   size_t handle_count() const noexcept { return handles_.size(); }
 

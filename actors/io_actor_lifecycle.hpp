@@ -1,0 +1,49 @@
+// How an actor that owns a socket (TCP connection, UDP socket) ends when its
+// owner ends or when it is sent an exit message: through the same `finish`
+// that every other end takes, so waiting requests and the owner learn why.
+// Thread safety: call from the actor's initialisation.
+#pragma once
+
+#include <caf/actor.hpp>
+#include <caf/exit_reason.hpp>
+#include <caf/system_messages.hpp>
+
+#include <uv.h>
+
+#include <string>
+
+#include "actors/net_error.hpp"
+
+namespace netactors {
+
+/// An exit message as the reason a socket actor ended: ECANCELED naming
+/// `what` when someone asked it to end, otherwise the sender's error.
+inline net_error exit_as_net_error(caf::actor_system& sys,
+                                   const caf::exit_msg& msg,
+                                   const std::string& what) {
+  if (msg.reason == caf::exit_reason::user_shutdown ||
+      msg.reason == caf::exit_reason::kill)
+    return net_error::of(UV_ECANCELED, what + " " + sys.render(msg.reason));
+  return to_net_error(msg.reason);
+}
+
+/// Monitors `owner`: when it ends, `finish(self, {})` runs with nobody left to
+/// tell (state.closed_event_sent is set). An exit message runs
+/// `finish(self, reason)`. `Self` is a stateful actor whose state has
+/// `closed_event_sent`.
+template <class Self, class Finish>
+void end_with_owner_or_exit(Self* self, const caf::actor& owner,
+                            std::string what, Finish finish) {
+  self->monitor(owner);
+  self->set_down_handler(
+      [self, finish, owner_addr = owner.address()](const caf::down_msg& dm) {
+        if (dm.source != owner_addr) return;
+        self->state.closed_event_sent = true;
+        finish(self, net_error{});
+      });
+  self->set_exit_handler([self, finish, what](const caf::exit_msg& msg) {
+    finish(self, exit_as_net_error(self->home_system(), msg, what));
+  });
+}
+
+}  // namespace netactors
