@@ -85,19 +85,8 @@ connect_io::adopted uv_connect_io::adopt(
 
 void uv_connect_io::close() {
   if (streams_.empty()) return;
-  std::vector<net::handle_id> ids;
-  for (auto& entry : streams_) ids.push_back(entry.second);
+  for (auto& entry : streams_) ctx_.loop().close_handle(entry.second);
   streams_.clear();
-  auto close_all = [ids](net::loop& l) {
-    for (auto id : ids)
-      if (auto* h = l.find(id)) h->close();
-  };
-  auto& l = ctx_.loop();
-  // Only during teardown can an actor's state die off its loop thread.
-  if (l.on_loop_thread())
-    close_all(l);
-  else
-    l.post(std::move(close_all));
 }
 
 }  // namespace netactors

@@ -162,16 +162,7 @@ resolver_io::cancel_outcome uv_resolver_io::cancel(uint64_t request) {
 void uv_resolver_io::close() {
   if (closed_) return;
   closed_ = true;
-  if (id_ == 0) return;
-  if (!loop_.on_loop_thread()) {
-    // Only during teardown can an actor's state die off its loop thread;
-    // the handle must still be closed by the loop.
-    loop_.post([id = id_](net::loop& l) {
-      if (auto* h = l.find(id)) h->close();
-    });
-    return;
-  }
-  if (auto* h = loop_.find(id_)) h->close();
+  loop_.close_handle(id_);
 }
 
 }  // namespace netactors
