@@ -27,22 +27,23 @@ inline net_error exit_as_net_error(caf::actor_system& sys,
   return to_net_error(msg.reason);
 }
 
-/// Monitors `owner`: when it ends, `finish(self, {})` runs with nobody left to
+/// Monitors `owner`: when it ends, `Finish(self, {})` runs with nobody left to
 /// tell (state.closed_event_sent is set). An exit message runs
-/// `finish(self, reason)`. `Self` is a stateful actor whose state has
-/// `closed_event_sent`.
-template <class Self, class Finish>
-void end_with_owner_or_exit(Self* self, const caf::actor& owner,
-                            std::string what, Finish finish) {
-  self->monitor(owner);
-  self->set_down_handler(
-      [self, finish, owner_addr = owner.address()](const caf::down_msg& dm) {
-        if (dm.source != owner_addr) return;
-        self->state.closed_event_sent = true;
-        finish(self, net_error{});
-      });
-  self->set_exit_handler([self, finish, what](const caf::exit_msg& msg) {
-    finish(self, exit_as_net_error(self->home_system(), msg, what));
+/// `Finish(self, reason)`. `Self` is a stateful actor whose state has `owner`
+/// and `closed_event_sent`; `what` must be a string literal. (Finish is a
+/// template argument and the handlers capture two pointers at most, so that
+/// CAF's std::function handlers need no allocation per actor: idle memory per
+/// connection counts.)
+template <auto Finish, class Self>
+void end_with_owner_or_exit(Self* self, const char* what) {
+  self->monitor(self->state.owner);
+  self->set_down_handler([self](const caf::down_msg& dm) {
+    if (dm.source != self->state.owner.address()) return;
+    self->state.closed_event_sent = true;
+    Finish(self, net_error{});
+  });
+  self->set_exit_handler([self, what](const caf::exit_msg& msg) {
+    Finish(self, exit_as_net_error(self->home_system(), msg, what));
   });
 }
 

@@ -107,7 +107,7 @@ caf::behavior tcp_connection(tcp_connection_actor* self,
   st.owner = std::move(owner);
   st.options = options;
   st.io->attach(caf::actor_cast<caf::actor>(self), st.owner);
-  end_with_owner_or_exit(self, st.owner, "connection actor", finish);
+  end_with_owner_or_exit<finish>(self, "connection actor");
   if (connected) on_open(self);
   return {
     [self](tcp_connect& req) {

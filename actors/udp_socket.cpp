@@ -50,7 +50,7 @@ caf::behavior udp_socket(udp_socket_actor* self, std::shared_ptr<udp_io> io,
   st.owner = std::move(owner);
   st.options = options;
   st.io->attach(caf::actor_cast<caf::actor>(self), st.owner);
-  end_with_owner_or_exit(self, st.owner, "udp socket actor", finish);
+  end_with_owner_or_exit<finish>(self, "udp socket actor");
   return {
     [self](udp_bind& req) -> caf::result<udp_bound> {
       auto& st = self->state;
