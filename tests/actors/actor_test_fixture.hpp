@@ -1,14 +1,20 @@
-// A gtest fixture for actor logic under CAF's deterministic scheduler
-// (scheduler policy "testing"), plus the actors a test talks through:
+// The one gtest fixture for actor logic under CAF's deterministic scheduler
+// (scheduler policy "testing"), shared by every tests/ package, plus the
+// actors a test talks through:
 // - probe: records every message it receives (with sender and whether it
-//   was a request); it answers tcp_read_closed at once, or holds the answers
-//   until it gets release_atom;
+//   was a request) and answers requests with an empty message; it answers
+//   tcp_read_closed at once, or holds the answers until it gets release_atom;
 // - request<Reply>(dest, msg): a one-shot actor that sends `msg` as a request
 //   and records the reply or the error;
-// - watch(actor): records when and why an actor ended.
+// - ask<Replies...>(dest, msg): the same for a reply of several elements (or
+//   of a type request<> cannot name), recorded as a message;
+// - watch(actor): records when and why an actor ended;
+// - run() runs every actor until no message is left (timers do not fire);
+//   advance(d) moves the clock as real time would, firing each timer in turn.
 // caf/test/dsl.hpp's test_coordinator_fixture needs CAF's own unit-test
 // engine (caf::test::engine), so this fixture drives the test_coordinator
 // directly instead.
+// Thread safety: the test thread only (the test_coordinator runs there too).
 #pragma once
 
 #include <caf/all.hpp>
@@ -171,6 +177,33 @@ inline caf::behavior watcher(caf::event_based_actor* self,
   return {[](watch_idle_atom) {}};
 }
 
+/// What an ask() got back.
+struct reply_log {
+  bool answered = false;
+  caf::message reply;  ///< the reply's elements, on success
+  caf::error error;
+
+  template <class T, size_t I = 0>
+  const T& get() const {
+    return reply.get_as<T>(I);
+  }
+};
+
+template <class Msg, class... Replies>
+void asker(caf::event_based_actor* self, std::shared_ptr<reply_log> out,
+           caf::actor dest, Msg msg) {
+  self->request(dest, caf::infinite, std::move(msg))
+      .then(
+          [out](Replies&... xs) {
+            out->answered = true;
+            out->reply = caf::make_message(xs...);
+          },
+          [out](caf::error& err) {
+            out->answered = true;
+            out->error = std::move(err);
+          });
+}
+
 class actor_test : public ::testing::Test {
  protected:
   actor_test()
@@ -195,8 +228,28 @@ class actor_test : public ::testing::Test {
     return c;
   }
 
-  /// Runs every actor until no message is left.
+  /// Runs every actor until no message is left (timeouts do not fire).
   size_t run() { return sched.run(); }
+
+  /// Moves the clock forward by `d`, stopping at each timer on the way (in
+  /// order, running the actors after each), as real time would: a timer set
+  /// by a handler counts from the moment that handler ran. (advance_time
+  /// alone jumps the clock, so such a timer would count from the end of the
+  /// jump.)
+  void advance(std::chrono::milliseconds d) {
+    auto& clock = sched.clock();
+    auto target = clock.current_time + d;
+    run();
+    for (;;) {
+      const auto& schedule = clock.schedule();
+      if (schedule.empty() || schedule.begin()->first > target) break;
+      if (schedule.begin()->first > clock.current_time)
+        clock.current_time = schedule.begin()->first;
+      sched.advance_time(caf::timespan{0});
+      run();
+    }
+    clock.current_time = target;
+  }
 
   template <class... Ts>
   caf::actor spawn(Ts&&... xs) {
@@ -218,6 +271,20 @@ class actor_test : public ::testing::Test {
     // dereferences a null argument tuple for a function spawned without any
     // (UBSan: "reference binding to null pointer").
     spawn(requester<Reply, Msg>, out, std::move(dest), std::move(msg));
+    return out;
+  }
+
+  /// Sends `msg` to `dest` as a request from a fresh actor, returned in
+  /// `from` if asked for; the reply (of Replies...) or the error fills in as
+  /// the scheduler runs.
+  template <class... Replies, class Msg>
+  std::shared_ptr<reply_log> ask(caf::actor dest, Msg msg,
+                                 caf::actor* from = nullptr) {
+    auto out = std::make_shared<reply_log>();
+    // Spawn arguments again, as in request().
+    auto a =
+        spawn(asker<Msg, Replies...>, out, std::move(dest), std::move(msg));
+    if (from != nullptr) *from = a;
     return out;
   }
 

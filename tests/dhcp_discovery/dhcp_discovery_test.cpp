@@ -19,7 +19,7 @@
 #include "actors/udp_socket.hpp"
 #include "net/dhcp/dhcp_codec.hpp"
 #include "net/dhcp/dhcp_message.hpp"
-#include "tests/udp/deterministic_fixture.hpp"
+#include "tests/actors/actor_test_fixture.hpp"
 #include "tests/udp/fake_udp_io.hpp"
 
 namespace netactors {
@@ -88,7 +88,7 @@ net::byte_buffer bytes_of(const dhcp::dhcp_message& m) {
       {reinterpret_cast<const char*>(wire.data()), wire.size()});
 }
 
-class dhcp_discovery_test : public testing::deterministic_test {
+class dhcp_discovery_test : public testing::actor_test {
  protected:
   dhcp_discovery_test() {
     config.interface = "veth0";

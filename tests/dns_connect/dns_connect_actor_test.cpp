@@ -17,14 +17,13 @@
 #include <utility>
 #include <vector>
 
-#include "tests/resolver/dns_actor_test.hpp"
+#include "tests/actors/actor_test_fixture.hpp"
 
 namespace netactors {
 namespace {
 
 using namespace std::chrono_literals;
-using dns_testing::dns_actor_test;
-using dns_testing::reply_log;
+using testing::reply_log;
 
 using answer_atom = caf::atom_constant<caf::atom("answer")>;
 using fail_atom = caf::atom_constant<caf::atom("fail")>;
@@ -125,7 +124,7 @@ caf::behavior report_sink(caf::event_based_actor*,
       [box](dns_connect_report& r) { box->reports.push_back(std::move(r)); }};
 }
 
-class dns_connect_actor : public dns_actor_test {
+class dns_connect_actor : public testing::actor_test {
  protected:
   dns_connect_actor()
       : log(std::make_shared<resolver_log>()),

@@ -5,7 +5,6 @@
 #include "actors/interfaces.hpp"
 
 #include <caf/all.hpp>
-#include <caf/scheduler/test_coordinator.hpp>
 
 #include <gtest/gtest.h>
 
@@ -14,10 +13,10 @@
 #include <uv.h>
 
 #include <memory>
-#include <optional>
 #include <vector>
 
 #include "actors/messages.hpp"
+#include "tests/actors/actor_test_fixture.hpp"
 
 namespace netactors {
 namespace {
@@ -98,98 +97,7 @@ caf::behavior subscriber(caf::event_based_actor* self,
   };
 }
 
-// The parts of tests/actors/actor_test_fixture.hpp these tests need (that
-// target is private to tests/actors): a deterministic actor system, one-shot
-// requests and watching an actor end.
-template <class Reply>
-struct request_outcome {
-  bool answered = false;
-  std::optional<Reply> value;
-  caf::error error;
-};
-
-template <class Reply, class Msg>
-void requester(caf::event_based_actor* self, std::shared_ptr<request_outcome<Reply>> out,
-               caf::actor dest, Msg msg) {
-  self->request(dest, caf::infinite, std::move(msg))
-      .then(
-          [out](Reply& r) {
-            out->answered = true;
-            out->value = std::move(r);
-          },
-          [out](caf::error& err) {
-            out->answered = true;
-            out->error = std::move(err);
-          });
-}
-
-struct watch_outcome {
-  bool ended = false;
-};
-
-using idle_atom = caf::atom_constant<caf::atom("idle")>;
-
-caf::behavior watcher(caf::event_based_actor* self, std::shared_ptr<watch_outcome> out,
-                      caf::actor_addr target) {
-  self->set_down_handler([self, out](caf::down_msg&) {
-    out->ended = true;
-    self->quit();
-  });
-  self->monitor(target);
-  return {[](idle_atom) {}};
-}
-
-class deterministic_actors : public ::testing::Test {
- protected:
-  deterministic_actors()
-      : sys(configure(cfg)),
-        sched(dynamic_cast<caf::scheduler::test_coordinator&>(sys.scheduler())) {}
-
-  ~deterministic_actors() override {
-    for (auto& a : spawned) caf::anon_send_exit(a, caf::exit_reason::kill);
-    sched.run();
-    spawned.clear();
-  }
-
-  static caf::actor_system_config& configure(caf::actor_system_config& c) {
-    add_message_types(c);
-    c.set("scheduler.policy", caf::atom("testing"));
-    c.set("logger.file-verbosity", caf::atom("quiet"));
-    c.set("logger.console-verbosity", caf::atom("quiet"));
-    return c;
-  }
-
-  size_t run() { return sched.run(); }
-
-  // Every spawn passes arguments: CAF 0.17 spawning a function without any
-  // binds a reference to a null tuple.
-  template <class... Ts>
-  caf::actor spawn(Ts&&... xs) {
-    auto a = caf::actor_cast<caf::actor>(sys.spawn(std::forward<Ts>(xs)...));
-    spawned.push_back(a);
-    return a;
-  }
-
-  template <class Reply, class Msg>
-  std::shared_ptr<request_outcome<Reply>> request(caf::actor dest, Msg msg) {
-    auto out = std::make_shared<request_outcome<Reply>>();
-    spawn(requester<Reply, Msg>, out, std::move(dest), std::move(msg));
-    return out;
-  }
-
-  std::shared_ptr<watch_outcome> watch(caf::actor target) {
-    auto out = std::make_shared<watch_outcome>();
-    spawn(watcher, out, target.address());
-    return out;
-  }
-
-  caf::actor_system_config cfg;
-  caf::actor_system sys;
-  caf::scheduler::test_coordinator& sched;
-  std::vector<caf::actor> spawned;
-};
-
-class interfaces_actor_test : public deterministic_actors {
+class interfaces_actor_test : public testing::actor_test {
  protected:
   interfaces_actor_test() {
     port->next_snapshot.interfaces = {named("lo", 1), named("va", 10)};

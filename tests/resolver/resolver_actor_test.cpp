@@ -18,12 +18,10 @@
 #include <vector>
 
 #include "actors/uv_resolver_io.hpp"
-#include "tests/resolver/dns_actor_test.hpp"
+#include "tests/actors/actor_test_fixture.hpp"
 
 namespace netactors {
 namespace {
-
-using dns_testing::dns_actor_test;
 
 class fake_resolver_io final : public resolver_io {
  public:
@@ -95,7 +93,7 @@ std::vector<std::string> texts(const dns_addresses& a) {
   return out;
 }
 
-class resolver_actor : public dns_actor_test {
+class resolver_actor : public testing::actor_test {
  protected:
   resolver_actor() : io(std::make_shared<fake_resolver_io>()) {
     res = spawn(resolver, std::shared_ptr<resolver_io>{io});
@@ -171,7 +169,7 @@ TEST_F(resolver_actor, refuses_at_once_what_the_io_cannot_start) {
 }
 
 TEST_F(resolver_actor, routes_many_answers_in_any_order_to_their_requesters) {
-  std::vector<std::shared_ptr<dns_testing::reply_log>> outs;
+  std::vector<std::shared_ptr<testing::reply_log>> outs;
   for (int i = 0; i < 50; ++i)
     outs.push_back(
         ask<dns_addresses>(res, named("h" + std::to_string(i) + ".test")));

@@ -14,7 +14,7 @@
 
 #include "actors/messages.hpp"
 #include "actors/net_error.hpp"
-#include "tests/udp/deterministic_fixture.hpp"
+#include "tests/actors/actor_test_fixture.hpp"
 #include "tests/udp/fake_udp_io.hpp"
 
 namespace netactors {
@@ -32,7 +32,7 @@ udp_bind bind_to(const char* address) {
   return b;
 }
 
-class udp_socket_actor_test : public testing::deterministic_test {
+class udp_socket_actor_test : public testing::actor_test {
  protected:
   void start() {
     sock = spawn(udp_socket, std::shared_ptr<udp_io>{io}, owner, options);
