@@ -41,6 +41,10 @@ net_error net_error::from(const net::uv_error& e) {
   return net_error{e.code(), e.name(), e.message(), e.context()};
 }
 
+net_error net_error::from(const net::result<void>& r) {
+  return r ? net_error{} : from(r.error());
+}
+
 net_error net_error::of(int code, std::string context) {
   return from(net::uv_error{code, std::move(context)});
 }

@@ -11,6 +11,7 @@
 
 #include <string>
 
+#include "net/result.hpp"
 #include "net/uv_error.hpp"
 
 namespace netactors {
@@ -32,6 +33,8 @@ struct net_error {
   std::string to_string() const;
 
   static net_error from(const net::uv_error& e);
+  /// None for success, the error otherwise.
+  static net_error from(const net::result<void>& r);
   /// Builds from a libuv code, e.g. net_error::of(UV_ENOBUFS, "write queue").
   static net_error of(int code, std::string context = {});
 };

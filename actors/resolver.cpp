@@ -88,6 +88,21 @@ resolver_state::~resolver_state() {
     if (entry.second.promise.pending()) entry.second.promise.deliver(err);
 }
 
+namespace {
+
+// Answers the requester of a finished lookup (forward or reverse alike).
+template <class Done>
+void answer(resolver_actor* self, Done& ev) {
+  auto rp = take(self, ev.request, ev.error);
+  if (!rp) return;
+  if (ev.error)
+    rp->deliver(make_caf_error(ev.error));
+  else
+    rp->deliver(std::move(ev.result));
+}
+
+}  // namespace
+
 caf::behavior resolver(resolver_actor* self, std::shared_ptr<resolver_io> io) {
   auto& st = self->state;
   st.io = std::move(io);
@@ -123,22 +138,8 @@ caf::behavior resolver(resolver_actor* self, std::shared_ptr<resolver_io> io) {
       [self](dns_reverse_lookup& req) {
         start(self, [&] { return self->state.io->reverse_lookup(req); });
       },
-      [self](dns_io_lookup_done& ev) {
-        auto rp = take(self, ev.request, ev.error);
-        if (!rp) return;
-        if (ev.error)
-          rp->deliver(make_caf_error(ev.error));
-        else
-          rp->deliver(std::move(ev.result));
-      },
-      [self](dns_io_reverse_done& ev) {
-        auto rp = take(self, ev.request, ev.error);
-        if (!rp) return;
-        if (ev.error)
-          rp->deliver(make_caf_error(ev.error));
-        else
-          rp->deliver(std::move(ev.result));
-      },
+      [self](dns_io_lookup_done& ev) { answer(self, ev); },
+      [self](dns_io_reverse_done& ev) { answer(self, ev); },
       [self](dns_get_stats&) {
         auto& st = self->state;
         auto out = st.stats;

@@ -12,10 +12,6 @@ namespace netactors {
 
 namespace {
 
-net_error to_net(const net::result<void>& r) {
-  return r ? net_error{} : net_error::from(r.error());
-}
-
 net_error not_bound(const char* what) {
   return net_error::of(UV_EBADF, std::string{what} + " before udp_bind");
 }
@@ -40,7 +36,7 @@ class socket_bridge final : public net::udp_socket::observer {
   }
 
   void on_send_done(uint64_t token, net::result<void> status) override {
-    caf::anon_send(self_, udp_io_send_done{token, to_net(status)});
+    caf::anon_send(self_, udp_io_send_done{token, net_error::from(status)});
   }
 
   void on_closing() override {}
@@ -93,52 +89,52 @@ net::endpoint udp_uv_io::local() const {
 
 net_error udp_uv_io::receive_start(size_t buffer_size) {
   auto* s = socket();
-  return s ? to_net(s->receive_start(buffer_size)) : not_bound("receive");
+  return s ? net_error::from(s->receive_start(buffer_size)) : not_bound("receive");
 }
 
 net_error udp_uv_io::receive_stop() {
   auto* s = socket();
-  return s ? to_net(s->receive_stop()) : not_bound("receive stop");
+  return s ? net_error::from(s->receive_stop()) : not_bound("receive stop");
 }
 
 net_error udp_uv_io::send(const net::endpoint& to, net::byte_buffer bytes,
                           uint64_t token) {
   auto* s = socket();
-  return s ? to_net(s->send(to, std::move(bytes), token)) : not_bound("send");
+  return s ? net_error::from(s->send(to, std::move(bytes), token)) : not_bound("send");
 }
 
 net_error udp_uv_io::set_broadcast(bool enable) {
   auto* s = socket();
-  return s ? to_net(s->set_broadcast(enable)) : not_bound("broadcast");
+  return s ? net_error::from(s->set_broadcast(enable)) : not_bound("broadcast");
 }
 
 net_error udp_uv_io::set_ttl(int ttl) {
   auto* s = socket();
-  return s ? to_net(s->set_ttl(ttl)) : not_bound("ttl");
+  return s ? net_error::from(s->set_ttl(ttl)) : not_bound("ttl");
 }
 
 net_error udp_uv_io::set_membership(const std::string& group,
                                     const std::string& interface_address,
                                     bool join) {
   auto* s = socket();
-  return s ? to_net(s->set_membership(group, interface_address, join))
+  return s ? net_error::from(s->set_membership(group, interface_address, join))
            : not_bound("membership");
 }
 
 net_error udp_uv_io::set_multicast_loop(bool enable) {
   auto* s = socket();
-  return s ? to_net(s->set_multicast_loop(enable))
+  return s ? net_error::from(s->set_multicast_loop(enable))
            : not_bound("multicast loop");
 }
 
 net_error udp_uv_io::set_multicast_ttl(int ttl) {
   auto* s = socket();
-  return s ? to_net(s->set_multicast_ttl(ttl)) : not_bound("multicast ttl");
+  return s ? net_error::from(s->set_multicast_ttl(ttl)) : not_bound("multicast ttl");
 }
 
 net_error udp_uv_io::set_multicast_interface(const std::string& address) {
   auto* s = socket();
-  return s ? to_net(s->set_multicast_interface(address))
+  return s ? net_error::from(s->set_multicast_interface(address))
            : not_bound("multicast interface");
 }
 

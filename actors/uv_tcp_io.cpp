@@ -10,10 +10,6 @@ namespace netactors {
 
 namespace {
 
-net_error to_net(const net::result<void>& r) {
-  return r ? net_error{} : net_error::from(r.error());
-}
-
 // Turns a stream's callbacks into messages. Runs on the loop thread, outside
 // any actor: it only sends.
 class stream_bridge final : public net::tcp_stream::observer {
@@ -22,7 +18,7 @@ class stream_bridge final : public net::tcp_stream::observer {
       : id_(id), self_(std::move(self)), owner_(std::move(owner)) {}
 
   void on_connect(net::result<void> status) override {
-    caf::anon_send(self_, tcp_io_connected{to_net(status)});
+    caf::anon_send(self_, tcp_io_connected{net_error::from(status)});
   }
 
   void on_read(net::byte_buffer bytes) override {
@@ -36,11 +32,11 @@ class stream_bridge final : public net::tcp_stream::observer {
   }
 
   void on_write_done(uint64_t token, net::result<void> status) override {
-    caf::anon_send(self_, tcp_io_write_done{token, to_net(status)});
+    caf::anon_send(self_, tcp_io_write_done{token, net_error::from(status)});
   }
 
   void on_shutdown(net::result<void> status) override {
-    caf::anon_send(self_, tcp_io_shutdown_done{to_net(status)});
+    caf::anon_send(self_, tcp_io_shutdown_done{net_error::from(status)});
   }
 
   void on_closing() override {}
@@ -83,17 +79,17 @@ net_error uv_tcp_io::connect(const net::endpoint& peer) {
   id_ = (*s)->id();
   (*s)->set_observer(
       std::make_unique<stream_bridge>(id_, self_, owner_));
-  return to_net((*s)->connect(peer));
+  return net_error::from((*s)->connect(peer));
 }
 
 net_error uv_tcp_io::read_start() {
   auto* s = stream();
-  return s ? to_net(s->read_start()) : gone("read");
+  return s ? net_error::from(s->read_start()) : gone("read");
 }
 
 net_error uv_tcp_io::read_stop() {
   auto* s = stream();
-  return s ? to_net(s->read_stop()) : gone("read stop");
+  return s ? net_error::from(s->read_stop()) : gone("read stop");
 }
 
 tcp_io::write_outcome uv_tcp_io::write(net::byte_buffer bytes, uint64_t token) {
@@ -111,17 +107,17 @@ size_t uv_tcp_io::write_queue_size() const {
 
 net_error uv_tcp_io::shutdown() {
   auto* s = stream();
-  return s ? to_net(s->shutdown()) : gone("shutdown");
+  return s ? net_error::from(s->shutdown()) : gone("shutdown");
 }
 
 net_error uv_tcp_io::set_nodelay(bool enable) {
   auto* s = stream();
-  return s ? to_net(s->set_nodelay(enable)) : gone("nodelay");
+  return s ? net_error::from(s->set_nodelay(enable)) : gone("nodelay");
 }
 
 net_error uv_tcp_io::set_keepalive(bool enable, unsigned delay_seconds) {
   auto* s = stream();
-  return s ? to_net(s->set_keepalive(enable, delay_seconds)) : gone("keepalive");
+  return s ? net_error::from(s->set_keepalive(enable, delay_seconds)) : gone("keepalive");
 }
 
 uint64_t uv_tcp_io::bytes_received() const {
