@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
-# Echo benchmark: a server under test against tools/ref_echo_server (the libuv
-# book's echo server), side by side on 127.0.0.1, server pinned to CPU 0 and
-# tools/loadgen to CPU 1. Prints a table of medians; --json-out writes every
-# run and the summary. See tools/bench_README.md. Exits 1 if any run saw an
-# error, a mismatch or a server that did not exit 0 on SIGTERM.
+# Echo benchmark: a server under test against two references side by side on
+# 127.0.0.1: tools/ref_echo_server (the libuv book's echo server) and
+# tools/epoll_echo_server (raw epoll, the machine's limit); server pinned to
+# CPU 0 and tools/loadgen to CPU 1. Prints a table of medians; --json-out
+# writes every run and the summary. See tools/bench_README.md. Exits 1 if any
+# run saw an error, a mismatch or a server that did not exit 0 on SIGTERM.
 set -euo pipefail
+me=bench.sh
+# shellcheck source=tools/bench_lib.sh
+source "$(dirname "$0")/bench_lib.sh"
 
 usage() {
   cat >&2 <<'EOF'
@@ -14,11 +18,15 @@ usage: tools/bench.sh [options]
                       ...,"port":N} as its first stdout line, exit 0 on SIGTERM
   --ref CMD           reference (default: <bazel-bin>/tools/ref_echo_server
                       --listen 127.0.0.1:0)
+  --epoll CMD         second reference, the machine's limit (default:
+                      <bazel-bin>/tools/epoll_echo_server --listen 127.0.0.1:0)
+  --no-epoll          leave the epoll column out (a third shorter run)
   --rounds N          runs per scenario and server; the median is shown (3)
   --duration S        measured seconds per run; idle: seconds held (3)
   --warmup S          unmeasured seconds before each run (1)
   --scenarios LIST    comma-separated subset of:
-                      pp1,pp50,pp500,pipe,bulk16k,connect_storm,idle (all)
+                      pp1,pp50,pp500,pipe,bulk16k,bulk200,connect_storm,
+                      idle (all)
   --idle-connections N  connections held by the idle scenario (2000)
   --json-out FILE     also write runs and summary as JSON
   --no-build          do not run bazel build first
@@ -32,10 +40,12 @@ EOF
 
 server_cmd=""
 ref_cmd=""
+epoll_cmd=""
+with_epoll=1
 rounds=3
 duration=3
 warmup=1
-scenarios="pp1,pp50,pp500,pipe,bulk16k,connect_storm,idle"
+scenarios="pp1,pp50,pp500,pipe,bulk16k,bulk200,connect_storm,idle"
 idle_connections=2000
 json_out=""
 build=1
@@ -46,6 +56,8 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --server) server_cmd="$2"; shift 2 ;;
     --ref) ref_cmd="$2"; shift 2 ;;
+    --epoll) epoll_cmd="$2"; shift 2 ;;
+    --no-epoll) with_epoll=0; shift ;;
     --rounds) rounds="$2"; shift 2 ;;
     --duration) duration="$2"; shift 2 ;;
     --warmup) warmup="$2"; shift 2 ;;
@@ -61,38 +73,23 @@ while [ $# -gt 0 ]; do
 done
 
 cd "$(dirname "$0")/.."
-read -ra bazel_argv <<< "$bazel_cmd"
-
-if [ "$build" = 1 ]; then
-  targets=(//tools:all)
-  [ -z "$server_cmd" ] && targets+=(//apps:echo_server)
-  # --symlink_prefix=/ leaves the workspace's bazel-* links alone: others may
-  # be building in this checkout with another configuration.
-  "${bazel_argv[@]}" build -c opt --symlink_prefix=/ "${targets[@]}"
-fi
-if [ -z "$bin_dir" ]; then
-  bin_dir="$("${bazel_argv[@]}" info -c opt bazel-bin 2>/dev/null)"
-fi
+bench_binaries "$build" "$bazel_cmd" "$([ -z "$server_cmd" ] && echo 1 || echo 0)"
 loadgen="$bin_dir/tools/loadgen"
 [ -n "$server_cmd" ] || server_cmd="$bin_dir/apps/echo_server --listen 127.0.0.1:0"
 [ -n "$ref_cmd" ] || ref_cmd="$bin_dir/tools/ref_echo_server --listen 127.0.0.1:0"
+[ -n "$epoll_cmd" ] ||
+  epoll_cmd="$bin_dir/tools/epoll_echo_server --listen 127.0.0.1:0"
 [ -x "$loadgen" ] || { echo "bench.sh: no loadgen at $loadgen" >&2; exit 1; }
+labels=(ours ref)
+declare -A cmd_of=([ours]="$server_cmd" [ref]="$ref_cmd")
+if [ "$with_epoll" = 1 ]; then
+  labels+=(epoll)
+  cmd_of[epoll]="$epoll_cmd"
+fi
 
 # Every idle connection is a descriptor in the server and one in loadgen.
-ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
-if [ "$(ulimit -n)" != unlimited ] &&
-   [ "$(ulimit -n)" -lt $((idle_connections + 64)) ]; then
-  echo "bench.sh: ulimit -n is $(ulimit -n), idle needs $((idle_connections + 64))" >&2
-  exit 1
-fi
-
-pin_server=(taskset -c 0)
-pin_loadgen=(taskset -c 1)
-if ! command -v taskset >/dev/null || [ "$(nproc)" -lt 2 ]; then
-  echo "bench.sh: warning: cannot pin to CPUs 0 and 1; running unpinned" >&2
-  pin_server=()
-  pin_loadgen=()
-fi
+bench_raise_nofile $((idle_connections + 64))
+bench_pinning
 
 logs="$(mktemp -d /tmp/bench.XXXXXX)"
 results="$logs/runs.jsonl"
@@ -101,25 +98,10 @@ server_pid=""
 server_exit=0
 loadgen_pid=""
 
-stop_server() {
-  [ -n "$server_pid" ] || return 0
-  kill -TERM "$server_pid" 2>/dev/null || true
-  for _ in $(seq 50); do
-    kill -0 "$server_pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  if kill -0 "$server_pid" 2>/dev/null; then
-    echo "bench.sh: server $server_pid ignored SIGTERM for 5 s; killing" >&2
-    kill -KILL "$server_pid" 2>/dev/null || true
-  fi
-  server_exit=0
-  wait "$server_pid" 2>/dev/null || server_exit=$?
-  server_pid=""
-}
 # shellcheck disable=SC2317  # called by the EXIT trap
 cleanup() {
   [ -z "$loadgen_pid" ] || kill -TERM "$loadgen_pid" 2>/dev/null || true
-  stop_server
+  bench_stop_server 5
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -132,6 +114,7 @@ scenario_args() {
     pp500) echo "--mode pingpong --connections 500" ;;
     pipe) echo "--mode pipeline --connections 50 --depth 16" ;;
     bulk16k) echo "--mode bulk --connections 4 --size 16384" ;;
+    bulk200) echo "--mode bulk --connections 200 --size 65536" ;;
     connect_storm) echo "--mode connect_storm --connections 16" ;;
     idle) echo "--mode idle --connections $idle_connections" ;;
     *) echo "bench.sh: unknown scenario $1" >&2; exit 2 ;;
@@ -143,22 +126,9 @@ scenario_args() {
 run_one() {
   local round="$1" scen="$2" label="$3" cmd="$4"
   local base="$logs/$scen.$label.$round"
-  local -a argv
-  read -ra argv <<< "$cmd"
-  "${pin_server[@]}" "${argv[@]}" > "$base.server.out" 2> "$base.server.err" &
-  server_pid=$!
-  local port=""
-  for _ in $(seq 100); do
-    port="$(sed -n '1s/.*"port":[[:space:]]*\([0-9][0-9]*\).*/\1/p' \
-      "$base.server.out")"
-    [ -n "$port" ] && break
-    kill -0 "$server_pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  local loadgen_exit=0 line
+  bench_start_server "$cmd" "$base"
+  local port="$server_port" loadgen_exit=0 line
   if [ -z "$port" ]; then
-    echo "bench.sh: $label server printed no port: $cmd" >&2
-    tail -5 "$base.server.err" >&2 || true
     loadgen_exit=-1
     line='{"errors":1,"mismatches":0,"first_error":"server did not start"}'
   else
@@ -176,14 +146,14 @@ run_one() {
     [ -n "$line" ] ||
       line='{"errors":1,"mismatches":0,"first_error":"loadgen printed nothing"}'
     if [ "$loadgen_exit" != 0 ]; then
-      sed 's/^/  loadgen: /' "$base.loadgen.err" | head -5 >&2
+      head -5 "$base.loadgen.err" | sed 's/^/  loadgen: /' >&2 || true
     fi
   fi
-  stop_server
+  bench_stop_server 5
   local tags="\"scenario\":\"$scen\",\"server\":\"$label\",\"round\":$round"
   tags+=",\"loadgen_exit\":$loadgen_exit,\"server_exit\":$server_exit"
   echo "{$tags,${line#\{}" >> "$results"
-  printf '  round %s %-13s %-4s %s\n' "$round" "$scen" "$label" \
+  printf '  round %s %-13s %-5s %s\n' "$round" "$scen" "$label" \
     "$(echo "$line" | sed -n \
       's/.*"msgs_per_sec":\([^,]*\).*"p99_us":\([^,]*\).*/\1 msgs\/s, p99 \2 us/p')" \
     >&2
@@ -191,25 +161,25 @@ run_one() {
 
 IFS=, read -ra scenario_list <<< "$scenarios"
 for s in "${scenario_list[@]}"; do scenario_args "$s" > /dev/null; done
-echo "bench.sh: ours = $server_cmd" >&2
-echo "bench.sh: ref  = $ref_cmd" >&2
+for label in "${labels[@]}"; do
+  printf 'bench.sh: %-5s = %s\n' "$label" "${cmd_of[$label]}" >&2
+done
 echo "bench.sh: logs in $logs" >&2
 for round in $(seq "$rounds"); do
   for scen in "${scenario_list[@]}"; do
-    # Alternate who goes first: drift in machine load hits both alike.
-    if [ $((round % 2)) = 1 ]; then
-      run_one "$round" "$scen" ours "$server_cmd"
-      run_one "$round" "$scen" ref "$ref_cmd"
-    else
-      run_one "$round" "$scen" ref "$ref_cmd"
-      run_one "$round" "$scen" ours "$server_cmd"
-    fi
+    # Rotate who goes first: drift in machine load hits all alike.
+    n=${#labels[@]}
+    for i in $(seq 0 $((n - 1))); do
+      label="${labels[$(((round - 1 + i) % n))]}"
+      run_one "$round" "$scen" "$label" "${cmd_of[$label]}"
+    done
   done
 done
 
 # Medians per scenario and server, printed as a table and as JSON.
 summary="$logs/summary.txt"
-awk -v order="$scenarios" -v json="$logs/summary.json" '
+awk -v order="$scenarios" -v labels="${labels[*]}" \
+  -v json="$logs/summary.json" '
 function field(line, key,   i, s) {
   i = index(line, "\"" key "\":")
   if (i == 0) return ""
@@ -237,19 +207,36 @@ function ratio(a, b) {
   return a / b
 }
 function jnum(x) { return x == "" ? "null" : x }
-function pair(key, digits) {
-  return fmt(m["ours", key], digits) "|" fmt(m["ref", key], digits)
+# One cell with every server: ours|ref|epoll.
+function all(key, digits,   w, out) {
+  out = fmt(m[who_at[1], key], digits)
+  for (w = 2; w <= nw; w++) out = out "|" fmt(m[who_at[w], key], digits)
+  return out
+}
+# Median over the rounds of ours/OTHER for key: each round ran them back to
+# back under the same background load.
+function round_ratio(s, key, other,   p, parts, x, list) {
+  list = ""
+  for (p in rounds) {
+    split(p, parts, SUBSEP)
+    if (parts[1] != s) continue
+    x = ratio(by_round[p, "ours", key], by_round[p, other, key])
+    if (x != "") list = list " " x
+  }
+  return median(list)
 }
 BEGIN {
   nk = split("msgs_per_sec mb_per_sec p50_us p99_us server_cpu_us_per_msg " \
     "rss_kib_per_conn server_cpu_pct loadgen_cpu_pct", keys, " ")
+  nw = split(labels, who_at, " ")
+  for (w = 1; w <= nw; w++) heads = heads (w > 1 ? "|" : "") substr(who_at[w], 1, 1)
 }
 {
   id = field($0, "scenario") SUBSEP field($0, "server")
   sr = field($0, "scenario") SUBSEP field($0, "round")
   who = field($0, "server")
-  rate[sr, who] = field($0, "msgs_per_sec")
-  cpu[sr, who] = field($0, "server_cpu_us_per_msg")
+  by_round[sr, who, "msgs_per_sec"] = field($0, "msgs_per_sec")
+  by_round[sr, who, "cpu"] = field($0, "server_cpu_us_per_msg")
   rounds[sr] = 1
   for (k = 1; k <= nk; k++) {
     v = field($0, keys[k])
@@ -262,41 +249,34 @@ BEGIN {
   total_errs += bad
 }
 END {
-  printf "%-13s %10s %10s %5s %13s %11s %13s %14s %5s %12s %5s\n",
-    "scenario", "ours msg/s", "ref msg/s", "o/r", "MB/s o|r", "p50us o|r",
-    "p99us o|r", "cpu us/msg o|r", "o/r", "KiB/idle o|r", "errs"
+  line = "%-13s %10s %10s %11s %5s %5s %20s %17s %17s %20s %5s %18s %7s\n"
+  printf line, "scenario", "ours msg/s", "ref msg/s", "epoll msg/s", "o/r",
+    "o/e", "MB/s " heads, "p50us " heads, "p99us " heads,
+    "cpu us/msg " heads, "o/r", "KiB/idle " heads, "errs"
   n = split(order, scen, ",")
   printf "[" > json
   for (i = 1; i <= n; i++) {
     s = scen[i]
-    for (w = 1; w <= 2; w++) {
-      who = w == 1 ? "ours" : "ref"
+    for (w = 1; w <= nw; w++)
       for (k = 1; k <= nk; k++)
-        m[who, keys[k]] = median(vals[s SUBSEP who, keys[k]])
-    }
-    # Ratios are taken per round, where ours and ref ran back to back under
-    # the same background load, and then the median of those is shown.
-    rl = ""; cl = ""
-    for (p in rounds) {
-      split(p, parts, SUBSEP)
-      if (parts[1] != s) continue
-      x = ratio(rate[p, "ours"], rate[p, "ref"]); if (x != "") rl = rl " " x
-      x = ratio(cpu[p, "ours"], cpu[p, "ref"]); if (x != "") cl = cl " " x
-    }
-    r = median(rl)
-    rc = median(cl)
-    printf "%-13s %10s %10s %5s %13s %11s %13s %14s %5s %12s %5s\n", s,
+        m[who_at[w], keys[k]] = median(vals[s SUBSEP who_at[w], keys[k]])
+    r = round_ratio(s, "msgs_per_sec", "ref")
+    re = round_ratio(s, "msgs_per_sec", "epoll")
+    rc = round_ratio(s, "cpu", "ref")
+    e = ""
+    for (w = 1; w <= nw; w++)
+      e = e (w > 1 ? "|" : "") (errs[s SUBSEP who_at[w]] + 0)
+    printf line, s,
       fmt(m["ours", "msgs_per_sec"], 0), fmt(m["ref", "msgs_per_sec"], 0),
-      fmt(r, 2),
-      pair("mb_per_sec", 1), pair("p50_us", 0), pair("p99_us", 0),
-      pair("server_cpu_us_per_msg", 2), fmt(rc, 2),
-      pair("rss_kib_per_conn", 2),
-      (errs[s SUBSEP "ours"] + 0) "|" (errs[s SUBSEP "ref"] + 0)
+      fmt(m["epoll", "msgs_per_sec"], 0), fmt(r, 2), fmt(re, 2),
+      all("mb_per_sec", 1), all("p50_us", 0), all("p99_us", 0),
+      all("server_cpu_us_per_msg", 2), fmt(rc, 2),
+      all("rss_kib_per_conn", 2), e
     printf "%s{\"scenario\":\"%s\",\"ratio_msgs_per_sec\":%s," \
-      "\"ratio_server_cpu_us_per_msg\":%s", (i > 1 ? "," : ""), s, jnum(r),
-      jnum(rc) > json
-    for (w = 1; w <= 2; w++) {
-      who = w == 1 ? "ours" : "ref"
+      "\"ratio_msgs_per_sec_epoll\":%s,\"ratio_server_cpu_us_per_msg\":%s",
+      (i > 1 ? "," : ""), s, jnum(r), jnum(re), jnum(rc) > json
+    for (w = 1; w <= nw; w++) {
+      who = who_at[w]
       printf ",\"%s\":{\"errors\":%d", who, errs[s SUBSEP who] + 0 > json
       for (k = 1; k <= nk; k++)
         printf ",\"%s\":%s", keys[k], jnum(m[who, keys[k]]) > json
@@ -311,12 +291,13 @@ cat "$summary"
 
 if [ -n "$json_out" ]; then
   {
-    config='{"config":{"server":"%s","ref":"%s","rounds":%s,"duration":%s,'
-    config+='"warmup":%s,"idle_connections":%s},\n'
+    config='{"config":{"server":"%s","ref":"%s","epoll":"%s","rounds":%s,'
+    config+='"duration":%s,"warmup":%s,"idle_connections":%s},\n'
     # shellcheck disable=SC2059
     printf "$config" \
       "$(printf '%s' "$server_cmd" | sed 's/["\\]/\\&/g')" \
       "$(printf '%s' "$ref_cmd" | sed 's/["\\]/\\&/g')" \
+      "$([ "$with_epoll" = 1 ] && printf '%s' "$epoll_cmd" | sed 's/["\\]/\\&/g')" \
       "$rounds" "$duration" "$warmup" "$idle_connections"
     printf '"summary":'
     cat "$logs/summary.json"

@@ -31,7 +31,15 @@
 namespace loadgen {
 namespace {
 
-enum class mode { pingpong, pipeline, bulk, connect_storm, idle };
+enum class mode {
+  pingpong,
+  pipeline,
+  bulk,
+  connect_storm,
+  idle,
+  never_read,
+  churn
+};
 
 const char* mode_name(mode m) {
   switch (m) {
@@ -45,6 +53,10 @@ const char* mode_name(mode m) {
       return "connect_storm";
     case mode::idle:
       return "idle";
+    case mode::never_read:
+      return "never_read";
+    case mode::churn:
+      return "churn";
   }
   return "?";
 }
@@ -62,6 +74,9 @@ struct options {
   double warmup = 1;
   uint64_t max_messages = 0;
   int server_pid = 0;
+  double interval_ms = 10;         // never_read: one message per interval
+  uint64_t total_connections = 0;  // churn: batches until this many opened
+  long rss_cap_kib = 0;            // kill --server-pid above this RSS
 };
 
 // At most this many connections are connecting or waiting for their first
@@ -72,6 +87,7 @@ constexpr size_t read_buffer_size = 256 * 1024;
 constexpr int max_iov = 64;
 constexpr double connect_phase_limit_s = 30;
 constexpr double drain_limit_s = 5;
+constexpr uint64_t rss_sample_ns = 5000000;
 
 uint64_t now_ns() {
   timespec ts;
@@ -180,10 +196,14 @@ bool parse_target(const std::string& text, options* opt) {
   fprintf(stderr,
           "loadgen: %s\n"
           "usage: loadgen --connect HOST:PORT\n"
-          "  [--mode pingpong|pipeline|bulk|connect_storm|idle]\n"
+          "  [--mode pingpong|pipeline|bulk|connect_storm|idle|never_read|"
+          "churn]\n"
           "  [--connections N] [--size BYTES=64] [--depth D=16 (pipeline)]\n"
-          "  [--window BYTES=1048576 (bulk)] [--duration S=5] [--warmup S=1]\n"
-          "  [--max-messages N] [--server-pid PID]\n",
+          "  [--window BYTES=1048576 (bulk; 0: unbounded)] [--duration S=5]\n"
+          "  [--warmup S=1] [--max-messages N] [--interval-ms MS=10 "
+          "(never_read)]\n"
+          "  [--total-connections N (churn)] [--server-pid PID "
+          "[--rss-cap-kib KIB]]\n",
           why);
   exit(2);
 }
@@ -217,6 +237,10 @@ options parse_options(int argc, char** argv) {
         opt.m = mode::connect_storm;
       else if (val == "idle")
         opt.m = mode::idle;
+      else if (val == "never_read")
+        opt.m = mode::never_read;
+      else if (val == "churn")
+        opt.m = mode::churn;
       else
         usage("bad --mode");
     } else if (arg == "--connections") {
@@ -235,6 +259,12 @@ options parse_options(int argc, char** argv) {
       opt.max_messages = static_cast<uint64_t>(number());
     } else if (arg == "--server-pid") {
       opt.server_pid = static_cast<int>(number());
+    } else if (arg == "--interval-ms") {
+      opt.interval_ms = number();
+    } else if (arg == "--total-connections") {
+      opt.total_connections = static_cast<uint64_t>(number());
+    } else if (arg == "--rss-cap-kib") {
+      opt.rss_cap_kib = static_cast<long>(number());
     } else {
       usage(("unknown flag " + arg).c_str());
     }
@@ -243,6 +273,14 @@ options parse_options(int argc, char** argv) {
   if (opt.connections < 1) usage("--connections must be >= 1");
   if (opt.size < 1 || opt.size > (64u << 20)) usage("--size out of range");
   if (opt.depth < 1) usage("--depth must be >= 1");
+  if (opt.window == 0 && opt.m != mode::bulk)
+    usage("--window 0 is for --mode bulk");
+  if (opt.interval_ms <= 0) usage("--interval-ms must be > 0");
+  if (opt.rss_cap_kib && !opt.server_pid)
+    usage("--rss-cap-kib needs --server-pid");
+  if (opt.m == mode::churn &&
+      opt.total_connections < static_cast<uint64_t>(opt.connections))
+    usage("--total-connections must be >= --connections (churn)");
   return opt;
 }
 
@@ -250,6 +288,7 @@ struct conn {
   int fd = -1;
   enum { closed, connecting, open } state = closed;
   bool want_out = false;
+  bool reading = true;      // never_read stops after its first echo
   bool ready = false;       // its first echo has come back
   uint64_t id = 0;          // selects the payload pattern
   uint64_t next_send = 0;   // message being (or next to be) written
@@ -260,6 +299,13 @@ struct conn {
   uint64_t opened_at = 0;
   std::vector<uint64_t> sent_at;  // ring indexed by sequence % depth
 };
+
+// Connection phases of a run:
+//   opening -> warmup -> measuring -> draining -> done   (traffic modes)
+//   opening -> warmup -> measuring -> done               (connect_storm,
+//                                     never_read, bulk with --window 0)
+//   opening -> holding -> final_check -> done            (idle)
+//   opening -> opening -> ... -> done                    (churn: a batch each)
 
 enum class phase {
   opening,
@@ -282,12 +328,20 @@ class generator {
         depth_ = opt_.depth;
         break;
       case mode::bulk:
-        depth_ = static_cast<uint32_t>(
-            std::max<uint64_t>(1, opt_.window / opt_.size));
+        // --window 0 streams as fast as the sockets take it: no window, so
+        // no round-trip times either.
+        depth_ = opt_.window == 0
+                     ? 0
+                     : static_cast<uint32_t>(
+                           std::max<uint64_t>(1, opt_.window / opt_.size));
         break;
       case mode::connect_storm:
       case mode::idle:
+      case mode::churn:
         depth_ = 1;
+        break;
+      case mode::never_read:
+        depth_ = 0;  // paced instead, see pace()
         break;
     }
     // Random bytes; message (id, seq) is the slice starting at a hashed
@@ -314,9 +368,14 @@ class generator {
            opt_.m == mode::bulk;
   }
 
+  // Modes whose latency is the whole connection's life, from connect().
+  bool per_connection_mode() const {
+    return opt_.m == mode::connect_storm || opt_.m == mode::churn;
+  }
+
   // Whether connection c may start message seq now.
   bool may_start(const conn& c, uint64_t seq) const {
-    if (seq - c.recv_seq >= depth_) return false;
+    if (depth_ && seq - c.recv_seq >= depth_) return false;
     if (seq >= c.send_limit) return false;
     return phase_ == phase::opening || phase_ == phase::warmup ||
            phase_ == phase::measuring || phase_ == phase::final_check;
@@ -334,6 +393,7 @@ class generator {
   void open_conn(conn& c);
   void close_conn(conn& c);
   void fail_conn(conn& c, const char* what, int err);
+  void set_interest(conn& c, bool out);
   void set_out(conn& c, bool on);
   void on_event(conn& c, uint32_t events);
   void on_connected(conn& c);
@@ -343,6 +403,9 @@ class generator {
   void try_send(conn& c);
   void advance_phase(uint64_t now);
   void open_more();
+  void pace(uint64_t now);
+  void next_batch(uint64_t now);
+  void sample_rss(uint64_t now);
   void report();
 
   options opt_;
@@ -368,6 +431,14 @@ class generator {
   double self0_ = 0, self1_ = 0;
   long rss_before_ = -1, rss_holding_ = -1;
   uint64_t held_ns_ = 0;
+  // --server-pid: RSS sampled every rss_sample_ns while the run lasts.
+  long rss_start_ = -1, rss_peak_ = -1, rss_end_ = -1;
+  uint64_t t_rss_ = 0;
+  bool over_cap_ = false;
+  uint64_t over_cap_after_ns_ = 0;
+  std::vector<long> batch_rss_;  // churn: RSS while each batch is held
+  uint64_t opened_ = 0;          // churn: connections opened so far
+  uint64_t bytes_sent_ = 0;
 
   histogram hist_;
   uint64_t messages_ = 0, bytes_ = 0, total_messages_ = 0;
@@ -376,13 +447,16 @@ class generator {
   std::map<std::string, int> error_kinds_;
 };
 
-void generator::set_out(conn& c, bool on) {
-  if (c.want_out == on) return;
-  c.want_out = on;
+void generator::set_interest(conn& c, bool out) {
+  c.want_out = out;
   epoll_event ev{};
-  ev.events = on ? EPOLLIN | EPOLLOUT : EPOLLIN;
+  ev.events = (c.reading ? EPOLLIN : 0u) | (out ? EPOLLOUT : 0u);
   ev.data.u64 = static_cast<uint64_t>(&c - conns_.data());
   epoll_ctl(ep_, EPOLL_CTL_MOD, c.fd, &ev);
+}
+
+void generator::set_out(conn& c, bool on) {
+  if (c.want_out != on) set_interest(c, on);
 }
 
 void generator::open_conn(conn& c) {
@@ -390,6 +464,7 @@ void generator::open_conn(conn& c) {
   c.next_send = c.recv_seq = 0;
   c.send_pos = c.recv_pos = 0;
   c.ready = false;
+  c.reading = true;
   c.send_limit = traffic_mode() ? UINT64_MAX : 1;
   c.opened_at = now_ns();
   ++opening_;
@@ -508,13 +583,14 @@ void generator::verify(conn& c, const char* p, size_t n) {
 
 void generator::on_complete(conn& c) {
   uint64_t now = now_ns();
-  uint64_t started = opt_.m == mode::connect_storm
-                         ? c.opened_at
-                         : c.sent_at[c.recv_seq % depth_];
   bool counted = phase_ == phase::measuring ||
-                 (opt_.m == mode::idle && phase_ == phase::opening);
+                 ((opt_.m == mode::idle || opt_.m == mode::churn) &&
+                  phase_ == phase::opening);
   if (counted) {
-    hist_.add(now - started);
+    if (per_connection_mode())
+      hist_.add(now - c.opened_at);
+    else if (depth_)
+      hist_.add(now - c.sent_at[c.recv_seq % depth_]);
     ++messages_;
     bytes_ += opt_.size;
   }
@@ -526,6 +602,11 @@ void generator::on_complete(conn& c) {
     c.ready = true;
     --opening_;
     ++ready_;
+    if (opt_.m == mode::never_read) {
+      // From now on the server's echoes pile up in its own write queue.
+      c.reading = false;
+      set_interest(c, c.want_out);
+    }
   }
   if (opt_.m == mode::connect_storm) {
     // A graceful close: the server sees EOF and closes its side.
@@ -557,9 +638,10 @@ void generator::try_send(conn& c) {
       if (errno == EAGAIN || errno == EINTR) return set_out(c, true);
       return fail_conn(c, "write", errno);
     }
+    bytes_sent_ += static_cast<uint64_t>(n);
     for (auto left = static_cast<size_t>(n); left > 0;) {
       if (c.send_pos == 0) {
-        c.sent_at[c.next_send % depth_] = now;
+        if (depth_) c.sent_at[c.next_send % depth_] = now;
         ++in_flight_;
       }
       size_t rest = opt_.size - c.send_pos;
@@ -579,8 +661,66 @@ void generator::try_send(conn& c) {
 
 void generator::open_more() {
   while (phase_ == phase::opening && !stop_ && opening_ < max_opening &&
-         next_to_open_ < conns_.size())
+         next_to_open_ < conns_.size()) {
+    ++opened_;
     open_conn(conns_[next_to_open_++]);
+  }
+}
+
+// never_read: each connection may have started 1 + elapsed / interval
+// messages, but never more than one beyond what it has fully written, so a
+// connection the server stopped reading does not save up a burst.
+void generator::pace(uint64_t now) {
+  auto interval = static_cast<uint64_t>(opt_.interval_ms * 1e6);
+  uint64_t due = 1 + (now - t_start_) / interval;
+  for (auto& c : conns_) {
+    if (c.state != conn::open || !c.ready) continue;
+    uint64_t limit = std::min(due, c.next_send + 1);
+    if (limit > c.send_limit) {
+      c.send_limit = limit;
+      try_send(c);
+    }
+  }
+}
+
+// churn: every connection of the batch has echoed once; note the server's
+// RSS with the whole batch open, close them all, and open the next batch.
+void generator::next_batch(uint64_t now) {
+  if (opt_.server_pid) batch_rss_.push_back(process_rss_kib(opt_.server_pid));
+  for (auto& c : conns_) close_conn(c);
+  ready_ = 0;
+  next_to_open_ = 0;
+  t_phase_ = now;
+  bool time_up = now - t_start_ >= seconds_to_ns(opt_.duration);
+  if (opened_ + conns_.size() > opt_.total_connections || time_up) {
+    if (time_up && opened_ < opt_.total_connections)
+      fprintf(stderr, "loadgen: churn stopped by --duration after %llu of "
+              "%llu connections\n", static_cast<unsigned long long>(opened_),
+              static_cast<unsigned long long>(opt_.total_connections));
+    t_m1_ = now;
+    phase_ = phase::done;
+  }
+}
+
+// The server's RSS, every rss_sample_ns: its peak, and the guard that kills
+// it above --rss-cap-kib before it drives the machine into swap or OOM.
+void generator::sample_rss(uint64_t now) {
+  if (!opt_.server_pid || now - t_rss_ < rss_sample_ns) return;
+  t_rss_ = now;
+  long kib = process_rss_kib(opt_.server_pid);
+  if (kib < 0) return;
+  if (rss_start_ < 0) rss_start_ = kib;
+  rss_peak_ = std::max(rss_peak_, kib);
+  if (opt_.rss_cap_kib && kib > opt_.rss_cap_kib && !over_cap_) {
+    fprintf(stderr,
+            "loadgen: server RSS %ld KiB is over the cap of %ld KiB; killing "
+            "it (pid %d)\n",
+            kib, opt_.rss_cap_kib, opt_.server_pid);
+    kill(opt_.server_pid, SIGKILL);
+    over_cap_ = true;
+    over_cap_after_ns_ = now - t_start_;
+    stop_ = true;
+  }
 }
 
 void generator::advance_phase(uint64_t now) {
@@ -597,6 +737,7 @@ void generator::advance_phase(uint64_t now) {
       if (errors_ || mismatches_) return void(stop_ = true);
       open_more();
       if (ready_ == conns_.size()) {
+        if (opt_.m == mode::churn) return next_batch(now);
         t_phase_ = now;
         if (opt_.m == mode::idle) {
           t_m1_ = now;
@@ -604,7 +745,7 @@ void generator::advance_phase(uint64_t now) {
         } else {
           phase_ = phase::warmup;
         }
-      } else if (now - t_start_ > seconds_to_ns(connect_phase_limit_s)) {
+      } else if (now - t_phase_ > seconds_to_ns(connect_phase_limit_s)) {
         fprintf(stderr,
                 "loadgen: only %zu of %zu connections ready after %gs\n",
                 ready_, conns_.size(), connect_phase_limit_s);
@@ -626,7 +767,9 @@ void generator::advance_phase(uint64_t now) {
           open_conns_ == 0) {
         if (opt_.server_pid) cpu1_ = process_cpu_us(opt_.server_pid);
         self1_ = self_cpu_us();
-        phase_ = phase::draining;
+        // Without a window nothing is owed: a server may hold up to its
+        // high-water mark per connection, and there is nothing to drain.
+        phase_ = depth_ == 0 ? phase::done : phase::draining;
         t_m1_ = t_phase_ = now;
       }
       return;
@@ -683,11 +826,16 @@ int generator::run() {
   if (opt_.server_pid && opt_.m == mode::idle)
     rss_before_ = process_rss_kib(opt_.server_pid);
   t_start_ = t_phase_ = now_ns();
+  sample_rss(t_start_);
   std::vector<epoll_event> events(1024);
   uint64_t now = t_start_;
   while (!stop_ && phase_ != phase::done) {
+    sample_rss(now);
     advance_phase(now);
     if (stop_ || phase_ == phase::done) break;
+    if (opt_.m == mode::never_read &&
+        (phase_ == phase::warmup || phase_ == phase::measuring))
+      pace(now);
     int n = epoll_wait(ep_, events.data(), static_cast<int>(events.size()), 10);
     if (n < 0 && errno != EINTR) {
       error("epoll_wait", errno);
@@ -698,6 +846,10 @@ int generator::run() {
     now = now_ns();
   }
   if (phase_ == phase::measuring || phase_ == phase::warmup) t_m1_ = now;
+  if (opt_.server_pid && !over_cap_) {
+    rss_end_ = process_rss_kib(opt_.server_pid);
+    rss_peak_ = std::max(rss_peak_, rss_end_);
+  }
   report();
   for (auto& c : conns_)
     if (c.state != conn::closed) close(c.fd);
@@ -706,7 +858,8 @@ int generator::run() {
 }
 
 void generator::report() {
-  uint64_t t0 = opt_.m == mode::idle ? t_start_ : t_m0_;
+  uint64_t t0 =
+      opt_.m == mode::idle || opt_.m == mode::churn ? t_start_ : t_m0_;
   double seconds = t0 && t_m1_ > t0 ? static_cast<double>(t_m1_ - t0) / 1e9 : 0;
   double rate = seconds > 0 ? static_cast<double>(messages_) / seconds : 0;
   double mbps = seconds > 0 ? static_cast<double>(bytes_) / seconds / 1e6 : 0;
@@ -723,6 +876,10 @@ void generator::report() {
       hist_.quantile(0.999) / 1e3, static_cast<unsigned long long>(errors_),
       static_cast<unsigned long long>(mismatches_),
       static_cast<unsigned long long>(total_messages_));
+  printf(",\"bytes_sent\":%llu", static_cast<unsigned long long>(bytes_sent_));
+  if (depth_ == 0)
+    printf(",\"in_flight_at_end\":%llu",
+           static_cast<unsigned long long>(in_flight_));
   if (self1_ > 0 && seconds > 0)
     printf(",\"loadgen_cpu_pct\":%.1f", (self1_ - self0_) / seconds / 1e4);
   if (cpu0_ >= 0 && cpu1_ >= 0) {
@@ -741,6 +898,21 @@ void generator::report() {
           "\"rss_kib_per_conn\":%.3f",
           rss_before_, rss_holding_,
           static_cast<double>(rss_holding_ - rss_before_) / opt_.connections);
+  }
+  if (opt_.server_pid) {
+    printf(",\"server_rss_kib_start\":%ld,\"server_rss_kib_peak\":%ld,"
+           "\"server_rss_kib_end\":%ld,\"over_cap\":%s",
+           rss_start_, rss_peak_, rss_end_, over_cap_ ? "true" : "false");
+    if (over_cap_)
+      printf(",\"over_cap_after_s\":%.3f",
+             static_cast<double>(over_cap_after_ns_) / 1e9);
+  }
+  if (opt_.m == mode::churn) {
+    printf(",\"opened\":%llu,\"batches\":%zu,\"batch_rss_kib\":[",
+           static_cast<unsigned long long>(opened_), batch_rss_.size());
+    for (size_t i = 0; i < batch_rss_.size(); ++i)
+      printf("%s%ld", i ? "," : "", batch_rss_[i]);
+    printf("]");
   }
   printf(",\"first_error\":");
   if (first_error_.empty())

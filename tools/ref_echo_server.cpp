@@ -10,6 +10,7 @@
 // SIGINT or SIGTERM closes every handle and exits 0.
 #include <uv.h>
 
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -140,6 +141,9 @@ int main(int argc, char** argv) {
     return 2;
   }
 
+  // libuv leaves SIGPIPE alone: without this, a client that closes while
+  // its echo is still being written would kill the server (exit 141).
+  signal(SIGPIPE, SIG_IGN);
   uv_loop_t* loop = uv_default_loop();
   uv_tcp_init(loop, &server);
   int rc = uv_tcp_bind(&server, reinterpret_cast<const sockaddr*>(&addr), 0);
