@@ -72,40 +72,6 @@ while [ $# -gt 0 ]; do
   esac
 done
 
-cd "$(dirname "$0")/.."
-bench_binaries "$build" "$bazel_cmd" "$([ -z "$server_cmd" ] && echo 1 || echo 0)"
-loadgen="$bin_dir/tools/loadgen"
-[ -n "$server_cmd" ] || server_cmd="$bin_dir/apps/echo_server --listen 127.0.0.1:0"
-[ -n "$ref_cmd" ] || ref_cmd="$bin_dir/tools/ref_echo_server --listen 127.0.0.1:0"
-[ -n "$epoll_cmd" ] ||
-  epoll_cmd="$bin_dir/tools/epoll_echo_server --listen 127.0.0.1:0"
-[ -x "$loadgen" ] || { echo "bench.sh: no loadgen at $loadgen" >&2; exit 1; }
-labels=(ours ref)
-declare -A cmd_of=([ours]="$server_cmd" [ref]="$ref_cmd")
-if [ "$with_epoll" = 1 ]; then
-  labels+=(epoll)
-  cmd_of[epoll]="$epoll_cmd"
-fi
-
-# Every idle connection is a descriptor in the server and one in loadgen.
-bench_raise_nofile $((idle_connections + 64))
-bench_pinning
-
-logs="$(mktemp -d /tmp/bench.XXXXXX)"
-results="$logs/runs.jsonl"
-: > "$results"
-server_pid=""
-server_exit=0
-loadgen_pid=""
-
-# shellcheck disable=SC2317  # called by the EXIT trap
-cleanup() {
-  [ -z "$loadgen_pid" ] || kill -TERM "$loadgen_pid" 2>/dev/null || true
-  bench_stop_server 5
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
 # Prints the loadgen flags of a scenario.
 scenario_args() {
   case "$1" in
@@ -120,6 +86,17 @@ scenario_args() {
     *) echo "bench.sh: unknown scenario $1" >&2; exit 2 ;;
   esac
 }
+
+cd "$(dirname "$0")/.."
+IFS=, read -ra scenario_list <<< "$scenarios"
+for s in "${scenario_list[@]}"; do scenario_args "$s" > /dev/null; done
+
+bench_binaries "$build" "$bazel_cmd" "$server_cmd"
+bench_servers "$server_cmd" "$ref_cmd" "$epoll_cmd" "$with_epoll"
+# Every idle connection is a descriptor in the server and one in loadgen.
+bench_raise_nofile $((idle_connections + 64))
+bench_pinning
+bench_start_run 5
 
 # run_one ROUND SCENARIO LABEL CMD: one server, one loadgen run, one line of
 # $results.
@@ -159,12 +136,6 @@ run_one() {
     >&2
 }
 
-IFS=, read -ra scenario_list <<< "$scenarios"
-for s in "${scenario_list[@]}"; do scenario_args "$s" > /dev/null; done
-for label in "${labels[@]}"; do
-  printf 'bench.sh: %-5s = %s\n' "$label" "${cmd_of[$label]}" >&2
-done
-echo "bench.sh: logs in $logs" >&2
 for round in $(seq "$rounds"); do
   for scen in "${scenario_list[@]}"; do
     # Rotate who goes first: drift in machine load hits all alike.
@@ -229,7 +200,8 @@ BEGIN {
   nk = split("msgs_per_sec mb_per_sec p50_us p99_us server_cpu_us_per_msg " \
     "rss_kib_per_conn server_cpu_pct loadgen_cpu_pct", keys, " ")
   nw = split(labels, who_at, " ")
-  for (w = 1; w <= nw; w++) heads = heads (w > 1 ? "|" : "") substr(who_at[w], 1, 1)
+  for (w = 1; w <= nw; w++)
+    heads = heads (w > 1 ? "|" : "") substr(who_at[w], 1, 1)
 }
 {
   id = field($0, "scenario") SUBSEP field($0, "server")
@@ -295,9 +267,8 @@ if [ -n "$json_out" ]; then
     config+='"duration":%s,"warmup":%s,"idle_connections":%s},\n'
     # shellcheck disable=SC2059
     printf "$config" \
-      "$(printf '%s' "$server_cmd" | sed 's/["\\]/\\&/g')" \
-      "$(printf '%s' "$ref_cmd" | sed 's/["\\]/\\&/g')" \
-      "$([ "$with_epoll" = 1 ] && printf '%s' "$epoll_cmd" | sed 's/["\\]/\\&/g')" \
+      "$(json_str "${cmd_of[ours]}")" "$(json_str "${cmd_of[ref]}")" \
+      "$(json_str "${cmd_of[epoll]:-}")" \
       "$rounds" "$duration" "$warmup" "$idle_connections"
     printf '"summary":'
     cat "$logs/summary.json"

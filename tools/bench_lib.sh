@@ -3,17 +3,17 @@
 # not run. The caller sets `me` (its name, for messages) and uses
 # `set -euo pipefail`; nothing here may fail under it without saying why.
 
-# bench_binaries BUILD BAZEL_CMD NEED_ECHO_SERVER: builds //tools:all (and
-# //apps:echo_server if NEED_ECHO_SERVER is 1) with -c opt unless BUILD is 0,
-# then sets bin_dir from `bazel info` unless it is already set.
-# --symlink_prefix=/ leaves the workspace's bazel-* links alone: others may be
-# building in this checkout with another configuration.
+# bench_binaries BUILD BAZEL_CMD SERVER_CMD: builds //tools:all (and
+# //apps:echo_server if SERVER_CMD, the --server option, is empty) with -c opt
+# unless BUILD is 0, then sets bin_dir from `bazel info` unless it is already
+# set. --symlink_prefix=/ leaves the workspace's bazel-* links alone: others
+# may be building in this checkout with another configuration.
 bench_binaries() {
-  local build="$1" need_echo_server="$3"
+  local build="$1" server_cmd="$3"
   local -a bazel_argv targets=(//tools:all)
   read -ra bazel_argv <<< "$2"
   if [ "$build" = 1 ]; then
-    [ "$need_echo_server" = 1 ] && targets+=(//apps:echo_server)
+    [ -n "$server_cmd" ] || targets+=(//apps:echo_server)
     "${bazel_argv[@]}" build -c opt --symlink_prefix=/ "${targets[@]}"
   fi
   if [ -z "${bin_dir:-}" ]; then
@@ -98,4 +98,53 @@ bench_raise_nofile() {
     echo "$me: ulimit -n is $(ulimit -n), this run needs $1" >&2
     return 1
   fi
+}
+
+# bench_servers OURS REF EPOLL WITH_EPOLL: sets loadgen, labels (ours ref,
+# and epoll if WITH_EPOLL is 1) and cmd_of[label]. An empty command means
+# that server from bin_dir, listening on 127.0.0.1:0.
+bench_servers() {
+  loadgen="$bin_dir/tools/loadgen"
+  [ -x "$loadgen" ] || { echo "$me: no loadgen at $loadgen" >&2; return 1; }
+  labels=(ours ref)
+  declare -gA cmd_of=(
+    [ours]="${1:-$bin_dir/apps/echo_server --listen 127.0.0.1:0}"
+    [ref]="${2:-$bin_dir/tools/ref_echo_server --listen 127.0.0.1:0}"
+  )
+  if [ "$4" = 1 ]; then
+    labels+=(epoll)
+    cmd_of[epoll]="${3:-$bin_dir/tools/epoll_echo_server --listen 127.0.0.1:0}"
+  fi
+  local label
+  for label in "${labels[@]}"; do
+    printf '%s: %-5s = %s\n' "$me" "$label" "${cmd_of[$label]}" >&2
+  done
+}
+
+# bench_start_run STOP_SECONDS: makes the logs directory /tmp/$me.XXXXXX
+# (sets logs, and results = its runs.jsonl) and makes sure that loadgen and
+# the server are stopped (the server given STOP_SECONDS) however the script
+# ends.
+bench_start_run() {
+  logs="$(mktemp -d "/tmp/${me%.sh}.XXXXXX")"
+  results="$logs/runs.jsonl"
+  : > "$results"
+  server_pid=""
+  server_exit=0
+  loadgen_pid=""
+  bench_stop_seconds="$1"
+  trap bench_cleanup EXIT
+  trap 'exit 130' INT TERM
+  echo "$me: logs in $logs" >&2
+}
+
+# shellcheck disable=SC2317  # called by the EXIT trap
+bench_cleanup() {
+  [ -z "$loadgen_pid" ] || kill -TERM "$loadgen_pid" 2>/dev/null || true
+  bench_stop_server "$bench_stop_seconds"
+}
+
+# json_str TEXT: TEXT with " and \ escaped, for a JSON string.
+json_str() {
+  printf '%s' "$1" | sed 's/["\\]/\\&/g'
 }

@@ -26,6 +26,7 @@
 #include <string>
 #include <vector>
 
+#include "tools/hostport.hpp"
 #include "tools/loadgen_histogram.hpp"
 
 namespace loadgen {
@@ -159,39 +160,6 @@ long process_rss_kib(int pid) {
   return kib;
 }
 
-bool parse_target(const std::string& text, options* opt) {
-  std::string host, port;
-  if (!text.empty() && text[0] == '[') {
-    auto end = text.find("]:");
-    if (end == std::string::npos) return false;
-    host = text.substr(1, end - 1);
-    port = text.substr(end + 2);
-  } else {
-    auto colon = text.rfind(':');
-    if (colon == std::string::npos) return false;
-    host = text.substr(0, colon);
-    port = text.substr(colon + 1);
-  }
-  char* end = nullptr;
-  long p = strtol(port.c_str(), &end, 10);
-  if (port.empty() || *end != '\0' || p < 1 || p > 65535) return false;
-  auto* v4 = reinterpret_cast<sockaddr_in*>(&opt->addr);
-  auto* v6 = reinterpret_cast<sockaddr_in6*>(&opt->addr);
-  if (inet_pton(AF_INET, host.c_str(), &v4->sin_addr) == 1) {
-    v4->sin_family = AF_INET;
-    v4->sin_port = htons(static_cast<uint16_t>(p));
-    opt->addr_len = sizeof *v4;
-    return true;
-  }
-  if (inet_pton(AF_INET6, host.c_str(), &v6->sin6_addr) == 1) {
-    v6->sin6_family = AF_INET6;
-    v6->sin6_port = htons(static_cast<uint16_t>(p));
-    opt->addr_len = sizeof *v6;
-    return true;
-  }
-  return false;
-}
-
 [[noreturn]] void usage(const char* why) {
   fprintf(stderr,
           "loadgen: %s\n"
@@ -223,7 +191,9 @@ options parse_options(int argc, char** argv) {
       return d;
     };
     if (arg == "--connect") {
-      if (!parse_target(val, &opt)) usage("bad --connect, want HOST:PORT");
+      std::string host;
+      if (!tools::parse_hostport(val, 1, &opt.addr, &opt.addr_len, &host))
+        usage("bad --connect, want HOST:PORT");
       opt.target = val;
       have_target = true;
     } else if (arg == "--mode") {
@@ -330,10 +300,9 @@ class generator {
       case mode::bulk:
         // --window 0 streams as fast as the sockets take it: no window, so
         // no round-trip times either.
-        depth_ = opt_.window == 0
-                     ? 0
-                     : static_cast<uint32_t>(
-                           std::max<uint64_t>(1, opt_.window / opt_.size));
+        depth_ = opt_.window == 0 ? 0
+                                  : static_cast<uint32_t>(std::max<uint64_t>(
+                                        1, opt_.window / opt_.size));
         break;
       case mode::connect_storm:
       case mode::idle:
@@ -694,8 +663,10 @@ void generator::next_batch(uint64_t now) {
   bool time_up = now - t_start_ >= seconds_to_ns(opt_.duration);
   if (opened_ + conns_.size() > opt_.total_connections || time_up) {
     if (time_up && opened_ < opt_.total_connections)
-      fprintf(stderr, "loadgen: churn stopped by --duration after %llu of "
-              "%llu connections\n", static_cast<unsigned long long>(opened_),
+      fprintf(stderr,
+              "loadgen: churn stopped by --duration after %llu of "
+              "%llu connections\n",
+              static_cast<unsigned long long>(opened_),
               static_cast<unsigned long long>(opt_.total_connections));
     t_m1_ = now;
     phase_ = phase::done;
@@ -900,9 +871,10 @@ void generator::report() {
           static_cast<double>(rss_holding_ - rss_before_) / opt_.connections);
   }
   if (opt_.server_pid) {
-    printf(",\"server_rss_kib_start\":%ld,\"server_rss_kib_peak\":%ld,"
-           "\"server_rss_kib_end\":%ld,\"over_cap\":%s",
-           rss_start_, rss_peak_, rss_end_, over_cap_ ? "true" : "false");
+    printf(
+        ",\"server_rss_kib_start\":%ld,\"server_rss_kib_peak\":%ld,"
+        "\"server_rss_kib_end\":%ld,\"over_cap\":%s",
+        rss_start_, rss_peak_, rss_end_, over_cap_ ? "true" : "false");
     if (over_cap_)
       printf(",\"over_cap_after_s\":%.3f",
              static_cast<double>(over_cap_after_ns_) / 1e9);

@@ -16,6 +16,8 @@
 #include <cstring>
 #include <string>
 
+#include "tools/hostport.hpp"
+
 namespace {
 
 // The book's DEFAULT_BACKLOG. tools/loadgen never keeps more than 64
@@ -97,80 +99,37 @@ void on_signal(uv_signal_t* handle, int) {
   uv_walk(handle->loop, close_any, nullptr);
 }
 
-bool parse_listen(const std::string& text, sockaddr_storage* out,
-                  std::string* host) {
-  std::string port;
-  if (!text.empty() && text[0] == '[') {
-    auto end = text.find("]:");
-    if (end == std::string::npos) return false;
-    *host = text.substr(1, end - 1);
-    port = text.substr(end + 2);
-  } else {
-    auto colon = text.rfind(':');
-    if (colon == std::string::npos) return false;
-    *host = text.substr(0, colon);
-    port = text.substr(colon + 1);
-  }
-  char* end = nullptr;
-  long p = strtol(port.c_str(), &end, 10);
-  if (port.empty() || *end != '\0' || p < 0 || p > 65535) return false;
-  if (uv_ip4_addr(host->c_str(), static_cast<int>(p),
-                  reinterpret_cast<sockaddr_in*>(out)) == 0)
-    return true;
-  return uv_ip6_addr(host->c_str(), static_cast<int>(p),
-                     reinterpret_cast<sockaddr_in6*>(out)) == 0;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string listen = "127.0.0.1:0";
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    if (arg == "--listen" && i + 1 < argc) {
-      listen = argv[++i];
-    } else {
-      fprintf(stderr, "usage: ref_echo_server [--listen HOST:PORT]\n");
-      return 2;
-    }
-  }
-  sockaddr_storage addr{};
-  std::string host;
-  if (!parse_listen(listen, &addr, &host)) {
-    fprintf(stderr, "ref_echo_server: bad --listen '%s'\n", listen.c_str());
-    return 2;
-  }
+  auto where = tools::parse_listen_args(argc, argv, "ref_echo_server");
 
   // libuv leaves SIGPIPE alone: without this, a client that closes while
   // its echo is still being written would kill the server (exit 141).
   signal(SIGPIPE, SIG_IGN);
   uv_loop_t* loop = uv_default_loop();
   uv_tcp_init(loop, &server);
-  int rc = uv_tcp_bind(&server, reinterpret_cast<const sockaddr*>(&addr), 0);
+  int rc =
+      uv_tcp_bind(&server, reinterpret_cast<const sockaddr*>(&where.addr), 0);
   // libuv may defer EADDRINUSE from bind to listen; both are checked.
   if (rc == 0)
     rc = uv_listen(reinterpret_cast<uv_stream_t*>(&server), backlog,
                    on_new_connection);
   if (rc < 0) {
-    fprintf(stderr, "ref_echo_server: listen %s: %s\n", listen.c_str(),
+    fprintf(stderr, "ref_echo_server: listen %s: %s\n", where.text.c_str(),
             uv_err_name(rc));
     return 1;
   }
   sockaddr_storage bound{};
   int len = sizeof bound;
   uv_tcp_getsockname(&server, reinterpret_cast<sockaddr*>(&bound), &len);
-  int port = ntohs(bound.ss_family == AF_INET6
-                       ? reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port
-                       : reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
 
   uv_signal_init(loop, &sigint_handle);
   uv_signal_start(&sigint_handle, on_signal, SIGINT);
   uv_signal_init(loop, &sigterm_handle);
   uv_signal_start(&sigterm_handle, on_signal, SIGTERM);
 
-  printf("{\"event\":\"listening\",\"address\":\"%s\",\"port\":%d}\n",
-         host.c_str(), port);
-  fflush(stdout);
+  tools::print_listening(where.host, reinterpret_cast<sockaddr*>(&bound));
 
   uv_run(loop, UV_RUN_DEFAULT);
   rc = uv_loop_close(loop);

@@ -128,39 +128,15 @@ for s in "${scenario_list[@]}"; do
 done
 
 cd "$(dirname "$0")/.."
-bench_binaries "$build" "$bazel_cmd" "$([ -z "$server_cmd" ] && echo 1 || echo 0)"
-loadgen="$bin_dir/tools/loadgen"
+bench_binaries "$build" "$bazel_cmd" "$server_cmd"
 [ -n "$server_cmd" ] ||
   server_cmd="$bin_dir/apps/echo_server --listen 127.0.0.1:0 --loops 1"
-[ -n "$ref_cmd" ] || ref_cmd="$bin_dir/tools/ref_echo_server --listen 127.0.0.1:0"
-[ -n "$epoll_cmd" ] ||
-  epoll_cmd="$bin_dir/tools/epoll_echo_server --listen 127.0.0.1:0"
-[ -x "$loadgen" ] || { echo "soak.sh: no loadgen at $loadgen" >&2; exit 1; }
-labels=(ours ref)
-declare -A cmd_of=([ours]="$server_cmd" [ref]="$ref_cmd")
-if [ "$with_epoll" = 1 ]; then
-  labels+=(epoll)
-  cmd_of[epoll]="$epoll_cmd"
-fi
+bench_servers "$server_cmd" "$ref_cmd" "$epoll_cmd" "$with_epoll"
 cap_kib=$((rss_cap_mib * 1024))
-
 bench_raise_nofile $((churn_batch + bulk_clients + 64))
 bench_pinning
-
-logs="$(mktemp -d /tmp/soak.XXXXXX)"
-results="$logs/runs.jsonl"
-: > "$results"
-server_pid=""
-server_exit=0
-loadgen_pid=""
-
-# shellcheck disable=SC2317  # called by the EXIT trap
-cleanup() {
-  [ -z "$loadgen_pid" ] || kill -TERM "$loadgen_pid" 2>/dev/null || true
-  bench_stop_server 10
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+# A server that held gigabytes may need a while to let go of them.
+bench_start_run 10
 
 # Prints the loadgen flags of a scenario. Every run is bounded: loadgen's own
 # phases are (connect ≤ 30 s, then warmup + duration; churn ≤ --churn-limit).
@@ -228,8 +204,7 @@ run_load() {
     start_loadgen "$scen" "$base"
     finish_loadgen "$base"
   fi
-  # A server that held gigabytes may need a while to let go of them.
-  bench_stop_server 10
+  bench_stop_server "$bench_stop_seconds"
   record "$scen" "$label" ""
   if [ "$loadgen_exit" != 0 ]; then
     head -5 "$base.loadgen.err" 2>/dev/null | sed 's/^/  loadgen: /' >&2 ||
@@ -293,10 +268,7 @@ run_sigterm() {
   echo "  sigterm $label done (exit $server_exit after ${exit_ms} ms)" >&2
 }
 
-for label in "${labels[@]}"; do
-  printf 'soak.sh: %-5s = %s\n' "$label" "${cmd_of[$label]}" >&2
-done
-echo "soak.sh: RSS cap $rss_cap_mib MiB; logs in $logs" >&2
+echo "soak.sh: RSS cap $rss_cap_mib MiB" >&2
 for scen in "${scenario_list[@]}"; do
   for label in "${labels[@]}"; do
     if [ "$scen" = sigterm ]; then
@@ -327,8 +299,7 @@ if [ -n "$json_out" ]; then
     printf '{"config":%s,\n"commands":{' "$config"
     sep=""
     for label in "${labels[@]}"; do
-      printf '%s"%s":"%s"' "$sep" "$label" \
-        "$(printf '%s' "${cmd_of[$label]}" | sed 's/["\\]/\\&/g')"
+      printf '%s"%s":"%s"' "$sep" "$label" "$(json_str "${cmd_of[$label]}")"
       sep=","
     done
     printf '},\n"summary":'
