@@ -434,7 +434,10 @@ void generator::open_conn(conn& c) {
   c.send_pos = c.recv_pos = 0;
   c.ready = false;
   c.reading = true;
-  c.send_limit = traffic_mode() ? UINT64_MAX : 1;
+  // Only the first message until every connection is ready (see
+  // advance_phase): early connections must not flood the server while later
+  // ones still wait for their first echo.
+  c.send_limit = 1;
   c.opened_at = now_ns();
   ++opening_;
   c.fd = socket(opt_.addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
@@ -715,6 +718,11 @@ void generator::advance_phase(uint64_t now) {
           phase_ = phase::holding;
         } else {
           phase_ = phase::warmup;
+          if (traffic_mode())
+            for (auto& c : conns_) {
+              c.send_limit = UINT64_MAX;
+              if (c.state == conn::open) try_send(c);
+            }
         }
       } else if (now - t_phase_ > seconds_to_ns(connect_phase_limit_s)) {
         fprintf(stderr,

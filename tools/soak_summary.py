@@ -107,14 +107,16 @@ def summarize(config, runs):
         if r["scenario"] not in scenarios:
             scenarios.append(r["scenario"])
 
-    def values(scenario, get):
-        """label -> get(run), "over cap", or None without a usable run."""
+    def values(scenario, get, rate=False):
+        """label -> get(run), "over cap", or None without a usable run. A
+        rate (rate=True) stays meaningful up to the moment the cap killed
+        the server, if that was in the measured window."""
         out = {}
         for label in labels:
             r = by.get((scenario, label))
             if r is None or run_error(r) is not None:
                 out[label] = None
-            elif r.get("over_cap"):
+            elif r.get("over_cap") and not (rate and r.get("seconds")):
                 out[label] = over_cap_text(r, config)
             else:
                 out[label] = get(r)
@@ -126,14 +128,14 @@ def summarize(config, runs):
     if "bulk" in scenarios:
         n = config["bulk_clients"]
         echoed = values("bulk", lambda r: r["bytes"] / 1e9)
-        mbps = values("bulk", lambda r: r["mb_per_sec"])
+        mbps = values("bulk", lambda r: r["mb_per_sec"], rate=True)
         peak = values("bulk", lambda r: r["server_rss_kib_peak"] / 1024)
         per_conn = values("bulk", lambda r: rss_growth_kib(r) / n)
         o, ref = num(echoed.get("ours")), num(echoed.get("ref"))
         t.add("bulk", f"echoed GB in {config['duration']} s", echoed,
               ">= ref", None if ref is None else o is not None and o >= ref,
               digits=2)
-        t.add("bulk", "echoed MB/s", mbps, digits=0)
+        t.add("bulk", "echoed MB/s (until a kill)", mbps, digits=0)
         o, ref = num(peak.get("ours")), num(peak.get("ref"))
         t.add("bulk", "peak RSS MiB", peak, "<= 2x ref",
               None if ref is None else o is not None and o <= 2 * ref)
