@@ -107,16 +107,18 @@ def summarize(config, runs):
         if r["scenario"] not in scenarios:
             scenarios.append(r["scenario"])
 
-    def values(scenario, get, rate=False):
+    def values(scenario, get, rate=False, own_cap=False):
         """label -> get(run), "over cap", or None without a usable run. A
         rate (rate=True) stays meaningful up to the moment the cap killed
-        the server, if that was in the measured window."""
+        the server, if that was in the measured window; own_cap: get says
+        itself what an over-cap run means."""
         out = {}
         for label in labels:
             r = by.get((scenario, label))
             if r is None or run_error(r) is not None:
                 out[label] = None
-            elif r.get("over_cap") and not (rate and r.get("seconds")):
+            elif (r.get("over_cap") and not own_cap and
+                  not (rate and r.get("seconds"))):
                 out[label] = over_cap_text(r, config)
             else:
                 out[label] = get(r)
@@ -190,12 +192,17 @@ def summarize(config, runs):
     if "sigterm" in scenarios:
         def exit_text(r):
             if not r.get("sigterm_sent"):
-                return "died first"
+                return over_cap_text(r, config) if r.get("over_cap") \
+                    else "died first"
+            if r.get("over_cap"):
+                # Still growing after SIGTERM, until the cap killed it.
+                return (f"over {config['rss_cap_mib']} MiB "
+                        f"{r['exit_ms'] / 1000:.2f} s after SIGTERM")
             if r.get("exit_ms") is None:
                 return "no exit in 10 s"
             return f"exit {r['server_exit']} in {r['exit_ms'] / 1000:.2f} s"
 
-        texts = values("sigterm", exit_text)
+        texts = values("sigterm", exit_text, own_cap=True)
         r = by.get(("sigterm", "ours"))
         met = None
         if r is not None and run_error(r) is None:
