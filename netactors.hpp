@@ -29,5 +29,6 @@
 // Network interfaces and their changes.
 #include "actors/interfaces.hpp"
 
-// Value types the messages carry.
+// Value types the messages carry, and line framing for text protocols.
 #include "net/endpoint.hpp"
+#include "net/line_framer.hpp"
