@@ -7,23 +7,25 @@
 # a runtime, an echo server on 127.0.0.1:0 and an echo client, and prints
 # "ok" after one verified round trip. Built with no flags at all (not even
 # this repository's .bazelrc, which a consumer does not get), in its own
-# output base; the shared disk cache in ~/.bazelrc, if any, still applies.
+# output base under /tmp; the disk cache in ~/.bazelrc, if any, applies.
 #
 #   tools/check_external_workspace.sh     exit 0 when the program printed ok
 set -uo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/.." && pwd)"
-work="$(mktemp -d "${TMPDIR:-/tmp}/netactors-consumer.XXXXXX")"
+# One scratch directory per checkout: the workspace is written afresh each
+# run; the output base is kept between runs (like the fuzzers', a separate
+# output base under /tmp) so a second run only rebuilds what changed.
+key="$(printf '%s' "$root" | sha1sum | cut -c1-10)"
+work="${TMPDIR:-/tmp}/netactors-consumer-$key"
 ws="$work/ws"
 base="$work/output_base"
 log="$work/build.log"
-cleanup() {
-  bazel --output_base="$base" shutdown >/dev/null 2>&1 || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+# The Bazel server must not outlive the check.
+trap 'bazel --output_base="$base" shutdown >/dev/null 2>&1 || true' EXIT
 
+rm -rf "$ws"
 mkdir -p "$ws"
 cat >"$ws/WORKSPACE" <<WS
 workspace(name = "consumer")
@@ -58,6 +60,7 @@ cat >"$ws/main.cpp" <<'MAIN'
 #include <chrono>
 #include <iostream>
 #include <optional>
+#include <vector>
 
 int main() {
   caf::actor_system_config cfg;
@@ -65,10 +68,19 @@ int main() {
   cfg.set("logger.verbosity", caf::atom("quiet"));
   int rc = 1;
   {
-    netactors::runtime rt{cfg, 1};
-    auto echo = rt.loop_at(0).spawn(netactors::echo_handler, caf::actor{});
+    // As in README's "Using the actors": one echo handler per loop, each
+    // connection owned by its loop's handler.
+    netactors::runtime rt{cfg, 2};
+    std::vector<caf::actor> handlers;
+    for (size_t i = 0; i < rt.loop_count(); ++i)
+      handlers.push_back(
+          rt.loop_at(i).spawn(netactors::echo_handler, caf::actor{}));
     netactors::tcp_connection_handler handler;
-    handler.actor = echo;
+    handler.factory = [&rt, handlers](netactors::loop_context& ctx) {
+      for (size_t i = 0; i < rt.loop_count(); ++i)
+        if (&rt.loop_at(i) == &ctx) return handlers[i];
+      return caf::actor{};
+    };
     auto listener = netactors::spawn_tcp_listener(rt, handler);
     caf::scoped_actor self{rt.system()};
     std::optional<net::endpoint> server;
@@ -95,7 +107,7 @@ int main() {
               [] { std::cerr << "echo: no result after 120 s\n"; });
     }
     self->send_exit(listener, caf::exit_reason::user_shutdown);
-    self->send_exit(echo, caf::exit_reason::user_shutdown);
+    for (auto& h : handlers) self->send_exit(h, caf::exit_reason::user_shutdown);
   }
   if (rc == 0) std::cout << "ok" << std::endl;
   return rc;
