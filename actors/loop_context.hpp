@@ -1,7 +1,7 @@
 // netactors::loop_context: binds one net::loop to the actor system so that
 // actors can be *loop-affine*: resumed on the loop thread itself, where their
-// handlers may call net/ directly (../shared/DESIGN_NOTES.md measured this at
-// 0.91x plain libuv for one connection, against 0.21x for a thread hop).
+// handlers may call net/ directly (docs/design.md: measured at 0.91x plain
+// libuv for one connection, against 0.21x for a thread hop).
 //
 // Two execution units per loop:
 // - affine_unit: where a loop-affine actor is always scheduled. On the loop
@@ -18,12 +18,16 @@
 
 #include <caf/actor_config.hpp>
 #include <caf/actor_system.hpp>
+#include <caf/detail/init_fun_factory.hpp>
+#include <caf/detail/type_list.hpp>
+#include <caf/detail/type_traits.hpp>
 #include <caf/execution_unit.hpp>
 #include <caf/infer_handle.hpp>
 #include <caf/mailbox_element.hpp>
 #include <caf/spawn_options.hpp>
 
 #include <cstddef>
+#include <type_traits>
 #include <utility>
 
 #include "net/loop.hpp"
@@ -31,6 +35,32 @@
 namespace netactors {
 
 class loop_context;
+
+namespace detail {
+
+/// loop_context::spawn's hidden argument for functions without arguments.
+struct no_arguments_tag {};
+
+/// Calls F, a function-based actor without arguments, from a function that
+/// takes no_arguments_tag besides the self pointer F may take.
+template <class F,
+          class Trait = typename caf::detail::get_callable_trait<F>::type,
+          class First = typename caf::detail::tl_head<typename Trait::arg_types>::type,
+          bool HasSelf = std::is_pointer<First>::value>
+struct no_arguments {
+  F fun;
+  typename Trait::result_type operator()(First self, no_arguments_tag) {
+    return fun(self);
+  }
+};
+
+template <class F, class Trait, class First>
+struct no_arguments<F, Trait, First, false> {
+  F fun;
+  typename Trait::result_type operator()(no_arguments_tag) { return fun(); }
+};
+
+}  // namespace detail
 
 /// An actor of type Base that always runs on `home`'s loop thread.
 template <class Base>
@@ -66,13 +96,23 @@ class loop_context {
   caf::actor_system& system() noexcept { return sys_; }
 
   /// Thread-safe. Spawns a function-based actor (as with actor_system::spawn)
-  /// that runs on this loop's thread. Its handlers must never block.
+  /// that runs on this loop's thread. Its handlers must never block. Unlike
+  /// actor_system::spawn in CAF 0.17, `fun` may take no arguments.
   template <class F, class... Ts>
   caf::infer_handle_from_fun_t<F> spawn(F fun, Ts&&... xs) {
     using impl = caf::infer_impl_from_fun_t<F>;
     caf::actor_config cfg{&affine_unit_};
-    caf::detail::init_fun_factory<impl, F> factory;
-    cfg.init_fun = factory(std::move(fun), std::forward<Ts>(xs)...);
+    if constexpr (sizeof...(Ts) == 0) {
+      // CAF 0.17 keeps no argument tuple for a function without arguments
+      // and then binds a reference to the null pointer (UBSan aborts). Pass
+      // one hidden argument that the wrapper drops.
+      using wrapper = detail::no_arguments<F>;
+      caf::detail::init_fun_factory<impl, wrapper> factory;
+      cfg.init_fun = factory(wrapper{std::move(fun)}, detail::no_arguments_tag{});
+    } else {
+      caf::detail::init_fun_factory<impl, F> factory;
+      cfg.init_fun = factory(std::move(fun), std::forward<Ts>(xs)...);
+    }
     auto handle = sys_.spawn_class<loop_affine<impl>, caf::no_spawn_options>(
         cfg, static_cast<caf::execution_unit*>(&affine_unit_));
     release_thread_logger();

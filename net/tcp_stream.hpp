@@ -103,7 +103,7 @@ class tcp_stream : public handle_base {
 
 /// Reads of at least this many bytes hand libuv's buffer over by move; smaller
 /// ones are copied into an exact-size buffer so the 64 KiB buffer is reused
-/// (measured cheaper, ../shared/DESIGN_NOTES.md) and a small message does not
+/// (measured cheaper, docs/design.md) and a small message does not
 /// pin 64 KiB of memory.
 constexpr size_t move_read_threshold = 16 * 1024;
 

@@ -5,7 +5,9 @@
 #   3. bazel test --config=tsan, tag "tsan"  (everything that does not link
 #      CAF: the loop adapter, its cross-thread queue, net/; Debian's CAF is
 #      not TSan-instrumented, see README)
-#   4. tools/fuzz/run_fuzzers.sh             (libFuzzer, clang, bounded time)
+#   4. tools/check_external_workspace.sh     (a separate workspace builds and
+#      runs a program against @netactors//:netactors, as README documents)
+#   5. tools/fuzz/run_fuzzers.sh             (libFuzzer, clang, bounded time)
 # and prints "suite: N passed, N failed" last. Exit code 0 only if all pass.
 #
 #   tools/test.sh [--quick]   --quick: step 1 only
@@ -20,7 +22,7 @@ quick=0
 for arg in "$@"; do
   case "$arg" in
     --quick) quick=1 ;;
-    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
     *) echo "test.sh: unknown option $arg" >&2; exit 2 ;;
   esac
 done
@@ -63,6 +65,12 @@ phase "plain" //...
 if [ "$quick" -eq 0 ]; then
   phase "asan" --config=asan //...
   phase "tsan" --config=tsan --test_tag_filters=tsan --build_tag_filters=tsan //...
+  echo "=== external workspace: tools/check_external_workspace.sh" >&2
+  if bash "$here/check_external_workspace.sh"; then
+    passed=$((passed + 1))
+  else
+    failed=$((failed + 1))
+  fi
   echo "=== fuzz: tools/fuzz/run_fuzzers.sh ${FUZZ_SECONDS:-60}" >&2
   if BAZEL_OUTPUT_BASE="$fuzz_base" bash "$here/fuzz/run_fuzzers.sh" "${FUZZ_SECONDS:-60}"; then
     passed=$((passed + 1))

@@ -1,0 +1,34 @@
+// netactors: the whole public API in one include, for programs that depend on
+// @netactors//:netactors (see README, "Using netactors from your workspace").
+// Build them with NETACTORS_COPTS (defs.bzl): these headers need C++17.
+#pragma once
+
+// The runtime (loops + actor system) and loop-affine actors.
+#include "actors/loop_context.hpp"
+#include "actors/runtime.hpp"
+
+// Messages, their registration (add_message_types) and JSON envelope, errors.
+#include "actors/messages.hpp"
+#include "actors/net_error.hpp"
+
+// TCP: listener, connection, and the echo actors built on them.
+#include "actors/echo.hpp"
+#include "actors/tcp_connection.hpp"
+#include "actors/tcp_listener.hpp"
+
+// UDP sockets and DHCP discovery.
+#include "actors/dhcp_discovery.hpp"
+#include "actors/dhcp_uv_link.hpp"
+#include "actors/udp_socket.hpp"
+#include "actors/udp_uv_io.hpp"
+
+// Names: the resolver and DNS-then-connect (Happy Eyeballs v2).
+#include "actors/dns_connect.hpp"
+#include "actors/resolver.hpp"
+
+// Network interfaces and their changes.
+#include "actors/interfaces.hpp"
+
+// Value types the messages carry, and line framing for text protocols.
+#include "net/endpoint.hpp"
+#include "net/line_framer.hpp"
