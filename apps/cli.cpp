@@ -112,4 +112,21 @@ std::function<std::string(const std::string&)> parse_string(std::string* out) {
   };
 }
 
+std::function<std::string(const std::string&)> parse_endpoint(net::endpoint* out) {
+  return [=](const std::string& text) -> std::string {
+    auto parsed = net::endpoint::parse(text);
+    if (!parsed) return "\"" + text + "\": " + parsed.error().to_string();
+    // The parser maps a zone it cannot resolve to no zone at all.
+    auto zone = text.find('%');
+    if (zone != std::string::npos && parsed->address().find('%') == std::string::npos) {
+      auto end = text.find(']', zone);
+      return "\"" + text + "\": no network interface named \"" +
+             text.substr(zone + 1, end == std::string::npos ? end : end - zone - 1) +
+             "\"";
+    }
+    *out = *parsed;
+    return "";
+  };
+}
+
 }  // namespace apps

@@ -174,6 +174,12 @@ run_cli zero_loops --loops 0
 check_rejected zero_loops "--loops"
 run_cli missing_value --listen
 check_rejected missing_value "--listen"
+# A zone naming no interface is bad usage (exit 2), quoted as given.
+run_cli no_such_zone --listen '[fe80::1%nosuch]:0'
+check_rejected no_such_zone 'no network interface named "nosuch"'
+[[ $rc -eq 2 ]] || fail "--listen [fe80::1%nosuch]:0: exit code $rc (want 2)"
+grep -qF '[fe80::1%nosuch]:0' "$tmp/no_such_zone.err" ||
+  fail "--listen [fe80::1%nosuch]:0: message lost the text given: $(cat "$tmp/no_such_zone.err")"
 
 # -- echo_client's command line ----------------------------------------------
 
