@@ -1,7 +1,10 @@
 #include "apps/cli.hpp"
 
+#include <CLI/CLI.hpp>
+
 #include <iostream>
 #include <sstream>
+#include <stdexcept>
 
 namespace apps {
 
@@ -42,50 +45,82 @@ std::string cli::usage() const {
   return out.str();
 }
 
+namespace {
+
+// A value our own parser refused; its text is the whole message.
+struct bad_value : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+}  // namespace
+
 std::optional<int> cli::parse(int argc, char** argv) {
-  size_t next_positional = 0;
   auto fail = [&](const std::string& why) {
     std::cerr << program_ << ": " << why << "\n(try --help)\n";
     return std::optional<int>{2};
   };
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    if (arg == "--help" || arg == "-h") {
-      std::cout << usage();
-      return 0;
-    }
-    if (arg.rfind("--", 0) == 0) {
-      auto name = arg.substr(2);
-      std::optional<std::string> inline_value;
-      if (auto eq = name.find('='); eq != std::string::npos) {
-        inline_value = name.substr(eq + 1);
-        name = name.substr(0, eq);
-      }
-      auto it = options_.find(name);
-      if (it == options_.end()) return fail("unknown option --" + name);
-      auto& o = it->second;
-      if (o.flag != nullptr) {
-        if (inline_value) return fail("--" + name + " takes no value");
-        *o.flag = true;
-        continue;
-      }
-      std::string v;
-      if (inline_value) {
-        v = *inline_value;
-      } else {
-        if (i + 1 >= argc) return fail("--" + name + " needs a value " + o.meta);
-        v = argv[++i];
-      }
-      if (auto err = o.parse(v); !err.empty())
-        return fail("bad value for --" + name + ": " + err);
+  // CLI11 splits the command line (--flag VALUE, --flag=VALUE, flags,
+  // positionals, repeated options: the last wins); our parsers check the
+  // values, and the messages and usage text stay ours.
+  CLI::App app{summary_, program_};
+  app.set_help_flag("-h,--help");
+  app.allow_extras();  // reported below, in our words
+  for (auto& name : order_) {
+    auto& o = options_.at(name);
+    auto flag = "--" + name;
+    if (o.flag != nullptr) {
+      app.add_flag(flag, *o.flag)->disable_flag_override();
       continue;
     }
-    if (next_positional >= positionals_.size())
-      return fail("unexpected argument \"" + arg + "\"");
-    *positionals_[next_positional++].out = arg;
+    auto parse = o.parse;
+    app.add_option_function<std::string>(
+           flag,
+           [flag, parse](const std::string& v) {
+             if (auto err = parse(v); !err.empty())
+               throw bad_value{"bad value for " + flag + ": " + err};
+           })
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast)
+        ->type_name(o.meta);
   }
-  for (size_t i = next_positional; i < positionals_.size(); ++i)
-    if (positionals_[i].required) return fail("missing " + positionals_[i].meta);
+  std::vector<CLI::Option*> positional;
+  for (auto& p : positionals_) {
+    auto* opt = app.add_option(p.meta, *p.out);
+    if (p.required) opt->required();
+    positional.push_back(opt);
+  }
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp&) {
+    std::cout << usage();
+    return 0;
+  } catch (const bad_value& e) {
+    return fail(e.what());
+  } catch (const CLI::RequiredError&) {
+    for (size_t i = 0; i < positional.size(); ++i)
+      if (positionals_[i].required && positional[i]->count() == 0)
+        return fail("missing " + positionals_[i].meta);
+    return fail("missing arguments");
+  } catch (const CLI::ArgumentMismatch& e) {
+    // A flag given a value, or a value option at the end without its value.
+    for (int i = 1; i < argc; ++i)
+      for (auto& name : order_)
+        if (options_.at(name).flag != nullptr &&
+            std::string{argv[i]}.rfind("--" + name + "=", 0) == 0)
+          return fail("--" + name + " takes no value");
+    for (auto& name : order_)
+      if (std::string{e.what()}.rfind("--" + name + ":", 0) == 0)
+        return fail("--" + name + " needs a value " + options_.at(name).meta);
+    return fail(e.what());
+  } catch (const CLI::ParseError& e) {
+    return fail(e.what());
+  }
+  auto extras = app.remaining();
+  if (!extras.empty()) {
+    auto& first = extras.front();
+    if (first.size() > 1 && first[0] == '-')
+      return fail("unknown option " + first.substr(0, first.find('=')));
+    return fail("unexpected argument \"" + first + "\"");
+  }
   return std::nullopt;
 }
 
@@ -108,6 +143,23 @@ std::function<std::string(const std::string&)> parse_uint(uint64_t* out,
 std::function<std::string(const std::string&)> parse_string(std::string* out) {
   return [=](const std::string& text) -> std::string {
     *out = text;
+    return "";
+  };
+}
+
+std::function<std::string(const std::string&)> parse_endpoint(net::endpoint* out) {
+  return [=](const std::string& text) -> std::string {
+    auto parsed = net::endpoint::parse(text);
+    if (!parsed) return "\"" + text + "\": " + parsed.error().to_string();
+    // The parser maps a zone it cannot resolve to no zone at all.
+    auto zone = text.find('%');
+    if (zone != std::string::npos && parsed->address().find('%') == std::string::npos) {
+      auto end = text.find(']', zone);
+      return "\"" + text + "\": no network interface named \"" +
+             text.substr(zone + 1, end == std::string::npos ? end : end - zone - 1) +
+             "\"";
+    }
+    *out = *parsed;
     return "";
   };
 }

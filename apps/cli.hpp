@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "net/endpoint.hpp"
+
 namespace apps {
 
 class cli {
@@ -58,5 +60,9 @@ std::function<std::string(const std::string&)> parse_uint(uint64_t* out,
                                                          uint64_t min,
                                                          uint64_t max);
 std::function<std::string(const std::string&)> parse_string(std::string* out);
+/// A numeric HOST:PORT ("127.0.0.1:7000", "[::1]:0", "[fe80::1%eth0]:80").
+/// A zone that names no interface is an error (the address alone would
+/// silently lose it); messages quote the text as given.
+std::function<std::string(const std::string&)> parse_endpoint(net::endpoint* out);
 
 }  // namespace apps

@@ -8,6 +8,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include <poll.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <chrono>
 #include <iostream>
 #include <optional>
@@ -23,8 +27,27 @@ using namespace netactors;
 
 namespace {
 
+// The JSON report keeps the first 64 KiB received (and counts them all): a
+// peer that streams forever must not take the memory with it.
+constexpr size_t received_limit = 64 * 1024;
+
+struct received_bytes {
+  std::string head;  // the first received_limit bytes (with --json)
+  uint64_t total = 0;
+};
+
+// Reading pauses while messages wait in our mailbox (we are behind the
+// peer) or stdout does not take bytes, and resumes once we caught up: what
+// the peer sends then waits in the kernel, not in memory. (empty(), not
+// size(): an instantiation of CAF's fetch_more here would replace CAF's own,
+// and it trips UBSan.)
+bool stdout_ready() {
+  pollfd p{STDOUT_FILENO, POLLOUT, 0};
+  return ::poll(&p, 1, 0) == 1;
+}
+
 nlohmann::ordered_json to_json(const dns_connect_report& rep,
-                               const std::string& received) {
+                               const received_bytes& received) {
   auto addresses = nlohmann::ordered_json::array();
   for (auto& a : rep.addresses) addresses.push_back(a.address());
   auto attempts = nlohmann::ordered_json::array();
@@ -36,7 +59,11 @@ nlohmann::ordered_json to_json(const dns_connect_report& rep,
                              {"addresses", std::move(addresses)},
                              {"attempts", std::move(attempts)},
                              {"connected", nullptr},
-                             {"received", received}};
+                             {"received", received.head}};
+  if (received.total > received.head.size()) {
+    out["received_truncated"] = true;
+    out["received_bytes"] = received.total;
+  }
   if (!rep.connected.empty()) out["connected"] = rep.connected;
   if (rep.error) out["error"] = rep.error.name;
   return out;
@@ -76,7 +103,9 @@ int main(int argc, char** argv) {
       "every attempt on stderr. With --json, one object on stdout:\n"
       "{\"host\",\"port\",\"addresses\":[..],\"attempts\":[{\"address\","
       "\"result\",\"ms\"}],\"connected\":\"addr:port\"|null,\"received\"}"
-      " (and \"error\" with the error's name when not connected).\n"
+      " (and \"error\" with the error's name when not connected;\n"
+      "\"received\" holds the first 64 KiB: past that, \"received_truncated\""
+      ":true and \"received_bytes\" with the total follow it).\n"
       "Exit code 0 when connected, 1 when no address could be "
       "connected, 2 when HOST did not resolve (or bad arguments)."};
   cli.positional("HOST", "name or address to connect to", &host);
@@ -108,7 +137,7 @@ int main(int argc, char** argv) {
   add_message_types(cfg);
   cfg.set("logger.verbosity", caf::atom("quiet"));
   std::optional<dns_connect_report> report;
-  std::string received;
+  received_bytes received;
   {
     runtime rt{cfg, 1};
     caf::scoped_actor self{rt.system()};
@@ -136,12 +165,27 @@ int main(int argc, char** argv) {
         self->send(conn, tcp_write{net::byte_buffer::copy_of(send_text)});
       // Bytes until the peer closes or --idle passes without any; every
       // wait is bounded by --idle.
+      bool paused = false;
+      auto set_reading = [&](bool enable) {
+        if (paused != enable) return;
+        paused = !enable;
+        self->send(conn, tcp_set_reading{enable});
+      };
       for (bool done = false; !done;) {
         self->receive(
             [&](tcp_connection_opened&) {},
             [&](tcp_received& ev) {
-              received += ev.data.view();
-              if (!json) std::cout << ev.data.view() << std::flush;
+              auto bytes = ev.data.view();
+              received.total += bytes.size();
+              if (!self->mailbox().empty()) set_reading(false);
+              if (json) {
+                auto room = received_limit - received.head.size();
+                received.head += bytes.substr(0, std::min(room, bytes.size()));
+              } else {
+                // Streamed as it arrives; nothing is kept.
+                if (!stdout_ready()) set_reading(false);
+                std::cout << bytes << std::flush;
+              }
             },
             [&](tcp_backpressure&) {},
             // Answering lets the connection finish its half of the close.
@@ -149,6 +193,7 @@ int main(int argc, char** argv) {
             [&](tcp_connection_closed&) { done = true; },
             caf::after(std::chrono::milliseconds(idle_ms)) >>
                 [&] { done = true; });
+        if (!done && self->mailbox().empty()) set_reading(true);  // caught up
       }
       self->send(conn, tcp_close{});
     }

@@ -6,12 +6,15 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cstring>
 #include <iostream>
+#include <new>
 #include <random>
 
 #include "actors/echo.hpp"
 #include "actors/messages.hpp"
 #include "actors/runtime.hpp"
+#include "actors/tcp_connection.hpp"
 #include "apps/cli.hpp"
 
 using namespace netactors;
@@ -25,9 +28,30 @@ uint32_t percentile(std::vector<uint32_t>& v, double p) {
   return v[idx];
 }
 
+// A message goes out as one write, and one write may queue at most the
+// connection's write queue limit: larger sizes are refused up front.
+const uint64_t max_size = tcp_connection_options{}.write_queue_limit;
+
+int run(int argc, char** argv);
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Messages are generated and kept in memory: too many too large ones end
+  // in bad_alloc, which is an error to report, not an abort.
+  try {
+    return run(argc, argv);
+  } catch (const std::bad_alloc&) {
+    std::cerr << "echo_client: out of memory (--count × --size bytes are "
+                 "generated and kept in memory; ask for fewer or smaller "
+                 "messages)\n";
+    return 1;
+  }
+}
+
+namespace {
+
+int run(int argc, char** argv) {
   std::string connect = "127.0.0.1:7000";
   uint64_t count = 0;
   uint64_t size = 64;
@@ -42,12 +66,23 @@ int main(int argc, char** argv) {
                 "(ping-pong), then a JSON summary:\n"
                 "{\"messages\",\"bytes\",\"mismatches\",\"errors\",\"p50_us\","
                 "\"p99_us\"}. Exit code 1 on any mismatch or error."};
+  auto server = *net::endpoint::parse(connect);
   cli.value("connect", "HOST:PORT", "echo server (default 127.0.0.1:7000)",
-            apps::parse_string(&connect));
+            apps::parse_endpoint(&server));
   cli.value("count", "N", "generated messages in all (default: stdin mode)",
             apps::parse_uint(&count, 1, 100000000));
-  cli.value("size", "B", "bytes per generated message (default 64)",
-            apps::parse_uint(&size, 1, 64 * 1024 * 1024));
+  cli.value("size", "B",
+            "bytes per generated message (default 64, at most " +
+                std::to_string(max_size) + ")",
+            [&](const std::string& text) -> std::string {
+              auto err = apps::parse_uint(&size, 1, UINT64_MAX - 1)(text);
+              if (!err.empty()) return err;
+              if (size > max_size)
+                return text + " bytes is more than one write may queue (" +
+                       std::to_string(max_size) +
+                       " bytes, the connection's write queue limit)";
+              return "";
+            });
   cli.value("concurrency", "C", "connections (default 1)",
             apps::parse_uint(&concurrency, 1, 10000));
   cli.value("loops", "N", "libuv loop threads (default 1)",
@@ -59,12 +94,6 @@ int main(int argc, char** argv) {
             "(default 300)",
             apps::parse_uint(&deadline_s, 1, 86400));
   if (auto rc = cli.parse(argc, argv)) return *rc;
-  auto server = net::endpoint::parse(connect);
-  if (!server) {
-    std::cerr << "echo_client: bad --connect: " << server.error().to_string()
-              << "\n";
-    return 2;
-  }
   std::vector<echo_client_job> jobs;
   bool stdin_mode = count == 0;
   if (stdin_mode) {
@@ -78,7 +107,11 @@ int main(int argc, char** argv) {
     jobs.resize(concurrency);
     for (uint64_t i = 0; i < count; ++i) {
       std::string msg(size, '\0');
-      for (auto& c : msg) c = static_cast<char>(rng());
+      // Eight random bytes per draw: 16 MiB messages come quickly.
+      for (size_t at = 0; at < size; at += 8) {
+        auto r = rng();
+        std::memcpy(&msg[at], &r, std::min<size_t>(8, size - at));
+      }
       jobs[i % concurrency].messages.push_back(std::move(msg));
     }
   }
@@ -88,18 +121,23 @@ int main(int argc, char** argv) {
   echo_client_result total;
   uint64_t errors = 0;
   std::vector<std::string> error_names;
+  uint64_t expected = 0;
+  for (auto& j : jobs) expected += j.messages.size();
   {
     runtime rt{cfg, loops};
     caf::scoped_actor self{rt.system()};
     std::vector<caf::actor> sessions;
     for (auto& job : jobs) {
-      job.server = *server;
+      job.server = server;
       job.connect_timeout_ms = static_cast<uint32_t>(timeout_ms);
-      sessions.push_back(spawn_echo_client(rt, job, self));
+      // Generated messages move to their session (no second copy); stdin
+      // lines are printed back at the end.
+      sessions.push_back(
+          spawn_echo_client(rt, stdin_mode ? job : std::move(job), self));
     }
     auto deadline = std::chrono::steady_clock::now() +
                     std::chrono::seconds(deadline_s);
-    for (size_t i = 0; i < jobs.size(); ++i) {
+    for (size_t i = 0; i < sessions.size(); ++i) {
       auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
           deadline - std::chrono::steady_clock::now());
       bool timed_out = false;
@@ -143,8 +181,8 @@ int main(int argc, char** argv) {
       {"p99_us", percentile(total.round_trip_us, 0.99)}};
   if (!error_names.empty()) summary["error_names"] = error_names;
   std::cout << summary.dump() << std::endl;
-  uint64_t expected = 0;
-  for (auto& j : jobs) expected += j.messages.size();
   return total.mismatches == 0 && errors == 0 && total.messages == expected ? 0
                                                                             : 1;
 }
+
+}  // namespace

@@ -11,10 +11,12 @@
 #include <algorithm>
 #include <atomic>
 #include <iostream>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "actors/interfaces.hpp"
+#include "actors/line_sink.hpp"
 #include "actors/messages.hpp"
 #include "actors/runtime.hpp"
 #include "apps/cli.hpp"
@@ -119,10 +121,12 @@ void print_table(std::ostream& out, const std::vector<interface_info>& interface
 // leave pending for it.
 void stop_main() { ::kill(::getpid(), SIGTERM); }
 
-// Subscribes and prints one JSON line per change; one actor, so lines never
-// mix. A failed subscription sets *exit_code and stops main.
+// Subscribes and prints one JSON line per change through a bounded sink (a
+// reader that stops reading costs dropped lines, counted, never memory or a
+// hang). A failed subscription sets *exit_code and stops main.
 caf::behavior watch_printer(caf::event_based_actor* self, caf::actor target,
-                            std::atomic<int>* exit_code) {
+                            std::atomic<int>* exit_code,
+                            std::shared_ptr<line_sink> out) {
   self->request(target, caf::infinite, interfaces_subscribe{})
       .then(
           [](interface_report&) {
@@ -135,9 +139,8 @@ caf::behavior watch_printer(caf::event_based_actor* self, caf::actor target,
             stop_main();
           });
   return {
-    [](interfaces_changed& ev) {
-      for (auto& e : ev.events) std::cout << event_json(e) << "\n";
-      std::cout << std::flush;
+    [out](interfaces_changed& ev) {
+      for (auto& e : ev.events) out->write_line(event_json(e));
     },
     [](interfaces_watch_failed& f) {
       std::cerr << "interfaces: reading interfaces failed: " << f.reason.to_string()
@@ -177,6 +180,7 @@ int main(int argc, char** argv) {
   add_message_types(cfg);
   cfg.set("logger.verbosity", caf::atom("quiet"));
   std::atomic<int> exit_code{0};
+  std::shared_ptr<line_sink> sink;
   {
     runtime rt{cfg, 1};
     auto& sys = rt.system();
@@ -188,7 +192,8 @@ int main(int argc, char** argv) {
     auto actor = spawn_interfaces(rt, options);
     caf::scoped_actor self{sys};
     if (watch) {
-      auto printer = sys.spawn(watch_printer, actor, &exit_code);
+      sink = std::make_shared<line_sink>(STDOUT_FILENO);
+      auto printer = sys.spawn(watch_printer, actor, &exit_code, sink);
       apps::wait_for_stop_signal();
       self->send_exit(printer, caf::exit_reason::user_shutdown);
     } else {
@@ -207,5 +212,6 @@ int main(int argc, char** argv) {
     }
     self->send_exit(actor, caf::exit_reason::user_shutdown);
   }
+  if (sink) sink->close();
   return exit_code.load();
 }
