@@ -120,7 +120,8 @@ void print_table(std::ostream& out, const std::vector<interface_info>& interface
 void stop_main() { ::kill(::getpid(), SIGTERM); }
 
 // Subscribes and prints one JSON line per change; one actor, so lines never
-// mix. A failed subscription sets *exit_code and stops main.
+// mix. A failed subscription, or a watch that ended, sets *exit_code and
+// stops main.
 caf::behavior watch_printer(caf::event_based_actor* self, caf::actor target,
                             std::atomic<int>* exit_code) {
   self->request(target, caf::infinite, interfaces_subscribe{})
@@ -139,9 +140,13 @@ caf::behavior watch_printer(caf::event_based_actor* self, caf::actor target,
       for (auto& e : ev.events) std::cout << event_json(e) << "\n";
       std::cout << std::flush;
     },
-    [](interfaces_watch_failed& f) {
-      std::cerr << "interfaces: reading interfaces failed: " << f.reason.to_string()
-                << std::endl;
+    [exit_code](interfaces_watch_failed& f) {
+      std::cerr << "interfaces: " << (f.ended ? "watching failed: " : "reading interfaces failed: ")
+                << f.reason.to_string() << std::endl;
+      if (!f.ended) return;
+      // No change would ever be reported again: say so with the exit code.
+      exit_code->store(1);
+      stop_main();
     },
   };
 }
@@ -157,7 +162,8 @@ int main(int argc, char** argv) {
                 "{\"interfaces\":[{\"name\",\"mac\",\"internal\",\"addresses\":"
                 "[{\"family\",\"address\",\"netmask\",\"prefix\"}]}]}.\n"
                 "--watch prints one JSON line per change "
-                "({\"event\":\"address_added\",...}) until SIGINT/SIGTERM (exit 0)."};
+                "({\"event\":\"address_added\",...}) until SIGINT/SIGTERM (exit 0),\n"
+                "or until the watch breaks (exit 1)."};
   cli.flag("json", "print the interfaces as one JSON document", &json);
   cli.flag("watch", "print changes as JSON lines until interrupted", &watch);
   cli.value("poll", "MS",

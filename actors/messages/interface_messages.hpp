@@ -1,5 +1,6 @@
 // The interface messages: queries and subscriptions to the interface actor,
-// its replies and events, and the watcher's internal notifications. All plain
+// its replies and events (the watcher's internal notifications are sealed io
+// events, declared in actors/interfaces.hpp). All plain
 // structs; JSON and CAF forms come from NETACTORS_MESSAGE (see
 // tcp_messages.hpp for the conventions). The protocol is documented in
 // actors/interfaces.hpp. The value types (interface_address, interface_info,
@@ -143,32 +144,18 @@ struct interfaces_changed {
 };
 NETACTORS_MESSAGE(interfaces_changed, events, interfaces)
 
-/// To subscribers: reading the interfaces failed; the watch goes on.
+/// To subscribers: reading the interfaces failed. With `ended` false the
+/// watch goes on. With `ended` true the watch could not go on (its netlink
+/// socket broke): no interfaces_changed follows and the subscription is
+/// over; subscribing again starts a new watch.
 struct interfaces_watch_failed {
   net_error reason;
+  bool ended = false;
 };
-NETACTORS_MESSAGE(interfaces_watch_failed, reason)
-
-// -- loop to interface actor (internal; still plain messages) ---------------
-
-/// Watcher `watch_id` saw `events`, leading to `interfaces`.
-struct interface_watch_update {
-  uint64_t watch_id = 0;
-  std::vector<interface_event> events;
-  std::vector<interface_info> interfaces;
-};
-NETACTORS_MESSAGE(interface_watch_update, watch_id, events, interfaces)
-
-/// Watcher `watch_id` could not read the interfaces.
-struct interface_watch_error {
-  uint64_t watch_id = 0;
-  net_error reason;
-};
-NETACTORS_MESSAGE(interface_watch_error, watch_id, reason)
+NETACTORS_MESSAGE(interfaces_watch_failed, reason, ended)
 
 using interface_message_types = caf::detail::type_list<
     interfaces_query, interfaces_subscribe, interfaces_unsubscribe,
-    interface_report, interfaces_changed, interfaces_watch_failed,
-    interface_watch_update, interface_watch_error>;
+    interface_report, interfaces_changed, interfaces_watch_failed>;
 
 }  // namespace netactors

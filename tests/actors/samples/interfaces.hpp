@@ -36,13 +36,7 @@ NETACTORS_SAMPLE(interfaces_changed,
                                                      sample_v6_address()}},
                                     {sample_interface("va", true)}})
 NETACTORS_SAMPLE(interfaces_watch_failed,
-                 interfaces_watch_failed{sample_error(UV_ENOBUFS, "ENOBUFS", "if_nameindex")})
-NETACTORS_SAMPLE(interface_watch_update,
-                 interface_watch_update{18446744073709551615u, {sample_event()},
-                                        {sample_interface("lo", true)}})
-NETACTORS_SAMPLE(interface_watch_error,
-                 interface_watch_error{7, sample_error(UV_EMFILE, "EMFILE",
-                                                       "socket for SIOCGIFFLAGS")})
+                 interfaces_watch_failed{sample_error(UV_ENOBUFS, "ENOBUFS", "if_nameindex"), true})
 
 }  // namespace test_samples
 }  // namespace netactors
