@@ -17,6 +17,7 @@
 #include <array>
 #include <cerrno>
 #include <cstring>
+#include <iterator>
 #include <map>
 #include <tuple>
 
@@ -292,9 +293,14 @@ std::vector<interface_change> diff_interfaces(const interface_snapshot& before,
       out.push_back(std::move(c));
     }
   }
-  auto contains = [](const std::vector<interface_address>& list,
-                     const interface_address& a) {
-    return std::find(list.begin(), list.end(), a) != list.end();
+  // Both address lists are sorted (address_less): one merge finds what
+  // left and what came, even for thousands of addresses.
+  auto minus = [](const std::vector<interface_address>& a,
+                  const std::vector<interface_address>& b) {
+    std::vector<interface_address> out;
+    std::set_difference(a.begin(), a.end(), b.begin(), b.end(),
+                        std::back_inserter(out), address_less);
+    return out;
   };
   for (auto& new_if : after.interfaces) {
     auto* old_if = before.find(new_if.name);
@@ -312,23 +318,19 @@ std::vector<interface_change> diff_interfaces(const interface_snapshot& before,
       c.previous = *old_if;
       out.push_back(std::move(c));
     }
-    for (auto& a : old_if->addresses) {
-      if (!contains(new_if.addresses, a)) {
-        interface_change c;
-        c.what = kind::address_removed;
-        c.interface = new_if;
-        c.address = a;
-        out.push_back(std::move(c));
-      }
+    for (auto& a : minus(old_if->addresses, new_if.addresses)) {
+      interface_change c;
+      c.what = kind::address_removed;
+      c.interface = new_if;
+      c.address = std::move(a);
+      out.push_back(std::move(c));
     }
-    for (auto& a : new_if.addresses) {
-      if (!contains(old_if->addresses, a)) {
-        interface_change c;
-        c.what = kind::address_added;
-        c.interface = new_if;
-        c.address = a;
-        out.push_back(std::move(c));
-      }
+    for (auto& a : minus(new_if.addresses, old_if->addresses)) {
+      interface_change c;
+      c.what = kind::address_added;
+      c.interface = new_if;
+      c.address = std::move(a);
+      out.push_back(std::move(c));
     }
   }
   return out;

@@ -129,7 +129,8 @@ const char* to_string(interface_change::kind k) noexcept;
 /// in its order: interface_added, or interface_changed (if its link
 /// attributes differ) followed by its address_removed and address_added
 /// events. An added or removed interface carries its addresses; no address
-/// events are made for it. Empty when the snapshots are equal.
+/// events are made for it. Empty when the snapshots are equal. Expects each
+/// address list sorted with address_less (as snapshot_interfaces makes them).
 std::vector<interface_change> diff_interfaces(const interface_snapshot& before,
                                               const interface_snapshot& after);
 
