@@ -16,6 +16,7 @@
 
 #include "actors/interfaces.hpp"
 #include "actors/messages.hpp"
+#include "actors/messages/untrusted_text.hpp"
 #include "actors/runtime.hpp"
 #include "apps/cli.hpp"
 #include "apps/signals.hpp"
@@ -43,7 +44,7 @@ ojson addresses_json(const std::vector<interface_address>& list) {
 std::string report_json(const std::vector<interface_info>& interfaces) {
   auto list = ojson::array();
   for (auto& i : interfaces)
-    list.push_back(ojson{{"name", i.name},
+    list.push_back(ojson{{"name", escape_text(i.name)},
                          {"mac", i.mac},
                          {"internal", i.internal},
                          {"addresses", addresses_json(i.addresses)}});
@@ -52,7 +53,7 @@ std::string report_json(const std::vector<interface_info>& interfaces) {
 
 // In --watch lines an interface also shows its index and link state.
 ojson interface_json(const interface_info& i) {
-  return ojson{{"name", i.name},         {"index", i.index},
+  return ojson{{"name", escape_text(i.name)}, {"index", i.index},
                {"mac", i.mac},           {"internal", i.internal},
                {"up", i.up},             {"running", i.running},
                {"addresses", addresses_json(i.addresses)}};
@@ -63,7 +64,7 @@ std::string event_json(const interface_event& e) {
   switch (e.kind) {
     case interface_event_kind::address_added:
     case interface_event_kind::address_removed:
-      line["interface"] = e.interface.name;
+      line["interface"] = escape_text(e.interface.name);
       line["address"] = address_json(e.address);
       break;
     case interface_event_kind::interface_changed:
@@ -95,7 +96,7 @@ void print_table(std::ostream& out, const std::vector<interface_info>& interface
   std::vector<std::vector<std::string>> rows;
   rows.push_back({"NAME", "INDEX", "STATE", "MAC", "ADDRESSES"});
   for (auto& i : interfaces) {
-    std::vector<std::string> first{i.name, std::to_string(i.index), state_of(i), i.mac,
+    std::vector<std::string> first{escape_text(i.name), std::to_string(i.index), state_of(i), i.mac,
                                    i.addresses.empty() ? "-" : address_text(i.addresses[0])};
     rows.push_back(first);
     for (size_t k = 1; k < i.addresses.size(); ++k)
@@ -136,9 +137,17 @@ caf::behavior watch_printer(caf::event_based_actor* self, caf::actor target,
             stop_main();
           });
   return {
-    [](interfaces_changed& ev) {
-      for (auto& e : ev.events) std::cout << event_json(e) << "\n";
-      std::cout << std::flush;
+    [exit_code](interfaces_changed& ev) {
+      // Names are escaped, so nothing here should throw; if anything does,
+      // say so and stop instead of letting the printer die with the event.
+      try {
+        for (auto& e : ev.events) std::cout << event_json(e) << "\n";
+        std::cout << std::flush;
+      } catch (const std::exception& ex) {
+        std::cerr << "interfaces: cannot print a change: " << ex.what() << std::endl;
+        exit_code->store(1);
+        stop_main();
+      }
     },
     [exit_code](interfaces_watch_failed& f) {
       std::cerr << "interfaces: " << (f.ended ? "watching failed: " : "reading interfaces failed: ")

@@ -17,6 +17,7 @@
 
 #include "actors/messages/message_macros.hpp"
 #include "actors/messages/net_error_json.hpp"
+#include "actors/messages/untrusted_text.hpp"
 #include "actors/net_error.hpp"
 
 namespace netactors {
@@ -34,9 +35,12 @@ struct interface_address {
 NETACTORS_MESSAGE(interface_address, family, address, netmask, prefix,
                   scope_id)
 
-/// One interface: link attributes and, while it is up and running, its
-/// addresses (see net/interfaces.hpp).
+/// One interface: link attributes and its addresses, whatever the link
+/// state (see net/interfaces.hpp).
 struct interface_info {
+  /// The name as the kernel has it: any bytes. Its JSON form is
+  /// escape_text(name) (actors/messages/untrusted_text.hpp), so a name that
+  /// is not UTF-8 still makes valid JSON.
   std::string name;
   uint32_t index = 0;
   std::string mac;        ///< "aa:bb:cc:dd:ee:ff"
@@ -45,8 +49,33 @@ struct interface_info {
   bool running = false;   ///< IFF_RUNNING
   std::vector<interface_address> addresses;
 };
-NETACTORS_MESSAGE(interface_info, name, index, mac, internal, up, running,
-                  addresses)
+// NETACTORS_MESSAGE's parts, written out for the escaped name.
+constexpr const char* message_type_name(const interface_info*) {
+  return "interface_info";
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, interface_info& x) {
+  return f(caf::meta::type_name("interface_info"), x.name, x.index, x.mac,
+           x.internal, x.up, x.running, x.addresses);
+}
+inline void to_json(nlohmann::json& j, const interface_info& x) {
+  json_detail::write_text(j, "name", x.name);
+  j["index"] = x.index;
+  j["mac"] = x.mac;
+  j["internal"] = x.internal;
+  j["up"] = x.up;
+  j["running"] = x.running;
+  j["addresses"] = x.addresses;
+}
+inline void from_json(const nlohmann::json& j, interface_info& x) {
+  json_detail::read_text(j, "name", x.name);
+  json_detail::read_field(j, "index", x.index);
+  json_detail::read_field(j, "mac", x.mac);
+  json_detail::read_field(j, "internal", x.internal);
+  json_detail::read_field(j, "up", x.up);
+  json_detail::read_field(j, "running", x.running);
+  json_detail::read_field(j, "addresses", x.addresses);
+}
 
 /// What an interface_event says happened.
 enum class interface_event_kind : uint8_t {

@@ -403,6 +403,24 @@ TEST(interface_event_json, names_the_kind_and_refuses_unknown_kinds) {
   }
 }
 
+TEST(interface_event_json, a_name_that_is_not_utf8_is_escaped_and_comes_back_intact) {
+  // Legal on Linux: ip link add $'\xff\xfe' type dummy.
+  auto odd = named("\xff\xfe", 12);
+  auto msg = caf::make_message(interfaces_changed{
+      {address_added(odd, "192.0.2.12")}, {named("lo", 1), odd}});
+  auto j = message_to_json(msg);
+  ASSERT_TRUE(j);
+  std::string text;
+  ASSERT_NO_THROW(text = j->dump());
+  EXPECT_EQ((*j)["data"]["interfaces"][1]["name"], "\\xff\\xfe");
+  auto back = message_from_json_text(text);
+  ASSERT_TRUE(back) << text;
+  ASSERT_TRUE(back->match_elements<interfaces_changed>());
+  auto& ev = back->get_as<interfaces_changed>(0);
+  EXPECT_EQ(ev.interfaces[1].name, "\xff\xfe");
+  EXPECT_EQ(ev.events[0].interface.name, "\xff\xfe");
+}
+
 TEST(interface_event_json, refuses_a_prefix_outside_0_to_255) {
   nlohmann::json a = interface_address{"ipv4", "192.0.2.1", "255.255.255.0", 24, 0};
   a["prefix"] = 256;

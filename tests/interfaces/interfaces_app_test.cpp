@@ -325,6 +325,65 @@ TEST_F(interfaces_app, watch_with_poll_uses_the_polling_fallback) {
   EXPECT_EQ(c->finish(patience), 0) << c->err();
 }
 
+// Linux lets an interface name be any bytes but '/', ':' and white space;
+// one that is not UTF-8 is printed with those bytes escaped as \xNN.
+// (A veth pair, with a plain peer "xq": the dummy driver may be missing.)
+constexpr const char* odd_link =
+    "ip link add \"$(printf 'x\\377\\376\\033')\" type veth peer name xq";
+constexpr const char* odd_link_del = "ip link del \"$(printf 'x\\377\\376\\033')\"";
+
+TEST_F(interfaces_app, json_and_table_escape_a_name_that_is_not_utf8) {
+  ASSERT_EQ(sh(odd_link), 0);
+  child c({"--json"});
+  ASSERT_TRUE(c.started());
+  int json_rc = c.finish(patience);
+  child table({});
+  ASSERT_TRUE(table.started());
+  int table_rc = table.finish(patience);
+  ASSERT_EQ(sh(odd_link_del), 0);
+  EXPECT_EQ(json_rc, 0) << c.err();
+  auto j = json::parse(c.out(), nullptr, false);
+  ASSERT_FALSE(j.is_discarded()) << c.out();
+  bool found = false;
+  for (auto& i : j["interfaces"]) found = found || i["name"] == "x\\xff\\xfe\\x1b";
+  EXPECT_TRUE(found) << c.out();
+  EXPECT_EQ(table_rc, 0) << table.err();
+  EXPECT_NE(table.out().find("x\\xff\\xfe\\x1b "), std::string::npos) << table.out();
+  EXPECT_EQ(table.out().find('\x1b'), std::string::npos);  // no raw escape code
+}
+
+TEST_F(interfaces_app, watch_escapes_a_name_that_is_not_utf8_and_goes_on) {
+  auto c = start_watch({});
+  ASSERT_EQ(sh(odd_link), 0);
+  auto added = lines_until(*c, {[](const json& l) {
+                             return l["event"] == "interface_added" &&
+                                    l["interface"]["name"] == "x\\xff\\xfe\\x1b";
+                           },
+                           [](const json& l) {
+                             return l["event"] == "interface_added" &&
+                                    l["interface"]["name"] == "xq";
+                           }});
+  EXPECT_EQ(added.size(), 2u) << json(added).dump(1);
+  ASSERT_EQ(sh(odd_link_del), 0);
+  auto removed = lines_until(*c, {[](const json& l) {
+                               return l["event"] == "interface_removed" &&
+                                      l["interface"]["name"] == "x\\xff\\xfe\\x1b";
+                             },
+                             [](const json& l) {
+                               return l["event"] == "interface_removed" &&
+                                      l["interface"]["name"] == "xq";
+                             }});
+  EXPECT_EQ(removed.size(), 2u) << json(removed).dump(1);
+  // The printer is alive: the next change is printed too.
+  ASSERT_EQ(sh("ip addr add 198.51.100.7/24 dev va"), 0);
+  EXPECT_EQ(next_event(*c)["event"], "address_added");
+  ASSERT_EQ(sh("ip addr del 198.51.100.7/24 dev va"), 0);
+  EXPECT_EQ(next_event(*c)["event"], "address_removed");
+  c->signal(SIGTERM);
+  EXPECT_EQ(c->finish(patience), 0) << c->err();
+  EXPECT_EQ(c->out(), "");  // nothing else, no CAF "unhandled exception" line
+}
+
 TEST_F(interfaces_app, bad_command_lines_exit_with_2) {
   for (auto args : std::vector<std::vector<std::string>>{
            {"--bogus"}, {"--poll", "50"}, {"--json", "--watch"}, {"--watch", "--poll", "0"}}) {

@@ -11,8 +11,9 @@ inline interface_address sample_v6_address() {
 }
 
 inline interface_info sample_interface(const char* name, bool up) {
-  // Unicode in the name on purpose: Linux takes any bytes but '/' and ' '.
-  return interface_info{std::string{name} + "\u00e9", 4294967295u, "02:00:00:00:00:0a",
+  // Unicode, a byte that is not UTF-8 and a backslash in the name on
+  // purpose: Linux takes any bytes but '/', ':' and white space.
+  return interface_info{std::string{name} + "\u00e9\xff\\", 4294967295u, "02:00:00:00:00:0a",
                         true, up, up,
                         {interface_address{"ipv4", "192.0.2.10", "255.255.255.0", 24, 0},
                          sample_v6_address()}};
