@@ -5,6 +5,7 @@
 #include <uv.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <vector>
 
 #include "net/dhcp/address.hpp"
@@ -162,6 +163,11 @@ void on_datagram(dhcp_discovery_actor* self, udp_received& ev) {
   for (auto& seen : st.result.offers)
     if (seen.server_id == offer.server_id && seen.your_ip == offer.your_ip)
       return;  // the same offer again, answering a retransmission
+  if (st.result.offers.size() >= std::max<uint32_t>(st.config.max_offers, 1)) {
+    // Full: count it and keep nothing (the count saturates, never wraps).
+    if (st.result.offers_dropped < UINT32_MAX) ++st.result.offers_dropped;
+    return;
+  }
   st.result.offers.push_back(offer);
   self->send(st.owner, offer);
   if (st.current == phase::discovering) {

@@ -7,7 +7,9 @@
 // interface's MAC to 255.255.255.255:67, again after 4, 8, 16 ... up to 64 s
 // (each +-1 s of jitter; RFC 2131 section 4.1) until an offer comes. Of
 // everything that arrives it accepts only BOOTREPLY OFFERs carrying its xid
-// and MAC, and collects them for `offer_window` after the first. With
+// and MAC, and collects them for `offer_window` after the first, keeping at
+// most `max_offers` (a flood of forged offers must not grow it without
+// bound); the rest are counted in dhcp_discovery_done::offers_dropped. With
 // `request` it then broadcasts a REQUEST for the first offer (same backoff)
 // and waits for the chosen server's ACK or NAK.
 //
@@ -57,6 +59,9 @@ struct dhcp_discovery_config {
   std::chrono::milliseconds timeout{10000};
   /// How long to wait for more offers after the first.
   std::chrono::milliseconds offer_window{1000};
+  /// The most offers one discovery keeps (and reports as dhcp_offer); any
+  /// further one is only counted (offers_dropped). At least 1.
+  uint32_t max_offers = 64;
   dhcp_backoff backoff;
   /// Seeds the jitter; 0 seeds from std::random_device.
   uint64_t seed = 0;

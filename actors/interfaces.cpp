@@ -68,11 +68,12 @@ interface_event to_message(const net::interface_change& change) {
 
 namespace {
 
-// Turns a watcher's callbacks into messages to the interface actor. Runs on
-// the loop thread, outside any actor: it only sends.
+// Turns a watcher's callbacks into io events for the interface actor. Runs
+// on the loop thread, outside any actor: it only sends, and holds the actor
+// weakly (the watch must not keep its own actor alive).
 class watch_bridge final : public net::interface_watcher::observer {
  public:
-  explicit watch_bridge(caf::actor self) : self_(std::move(self)) {}
+  explicit watch_bridge(caf::weak_actor_ptr self) : self_(std::move(self)) {}
 
   uint64_t watch_id = 0;
 
@@ -84,18 +85,25 @@ class watch_bridge final : public net::interface_watcher::observer {
     update.events.reserve(changes.size());
     for (auto& c : changes) update.events.push_back(to_message(c));
     update.interfaces = to_message(now);
-    caf::anon_send(self_, std::move(update));
+    deliver_io_event(self_, std::move(update));
   }
 
   void on_watch_error(const net::uv_error& error) override {
-    caf::anon_send(self_,
-                   interface_watch_error{watch_id, net_error::from(error)});
+    deliver_io_event(self_, interface_watch_error{
+                                watch_id, net_error::from(error), false});
   }
 
-  void on_closing() override {}
+  void on_closing(const net::uv_error& reason) override {
+    // Closed by its owner (the actor's stop_watch): nothing to say. Closed
+    // because it could not go on: the actor must learn it, or it would wait
+    // for a watch that is gone.
+    if (reason.code() == 0) return;
+    deliver_io_event(self_, interface_watch_error{
+                                watch_id, net_error::from(reason), true});
+  }
 
  private:
-  caf::actor self_;
+  caf::weak_actor_ptr self_;
 };
 
 }  // namespace
@@ -112,7 +120,8 @@ interface_port::snapshot_result uv_interface_port::snapshot() {
   return {{}, to_message(*s)};
 }
 
-interface_port::watch_result uv_interface_port::start_watch(caf::actor self) {
+interface_port::watch_result uv_interface_port::start_watch(
+    caf::weak_actor_ptr self) {
   assert(loop_.on_loop_thread());
   auto bridge = std::make_unique<watch_bridge>(std::move(self));
   auto* raw_bridge = bridge.get();
@@ -179,7 +188,7 @@ caf::behavior interfaces(interfaces_actor* self,
         return make_caf_error(
             net_error::of(UV_EINVAL, "interfaces_subscribe without a sender"));
       if (st.watch_id == 0) {
-        auto w = st.port->start_watch(caf::actor_cast<caf::actor>(self));
+        auto w = st.port->start_watch(caf::weak_actor_ptr{self->ctrl()});
         if (w.error) return make_caf_error(w.error);
         st.watch_id = w.id;
         st.current = std::move(w.baseline);
@@ -198,6 +207,7 @@ caf::behavior interfaces(interfaces_actor* self,
       drop_subscriber(self, who);
     },
     [self](interface_watch_update& update) {
+      if (!from_own_io(self)) return;
       auto& st = self->state;
       if (update.watch_id == 0 || update.watch_id != st.watch_id)
         return;  // from a watch stopped since
@@ -207,9 +217,18 @@ caf::behavior interfaces(interfaces_actor* self,
                        interfaces_changed{std::move(update.events), st.current});
     },
     [self](interface_watch_error& failure) {
+      if (!from_own_io(self)) return;
       auto& st = self->state;
       if (failure.watch_id == 0 || failure.watch_id != st.watch_id) return;
-      tell_subscribers(self, interfaces_watch_failed{std::move(failure.reason)});
+      tell_subscribers(self, interfaces_watch_failed{std::move(failure.reason),
+                                                     failure.ended});
+      if (!failure.ended) return;
+      // The watch closed itself: every subscription ends with it, and the
+      // next subscribe starts a new one.
+      for (auto& who : st.subscribers) self->demonitor(who);
+      st.subscribers.clear();
+      st.watch_id = 0;
+      st.current.clear();
     },
   };
 }

@@ -8,6 +8,11 @@
 //   interfaces_unsubscribe -> ()
 //   to subscribers:           interfaces_changed, interfaces_watch_failed;
 //                             the sender of each is the interface actor.
+//                             interfaces_watch_failed with `ended` ends
+//                             every subscription (the watch broke); the next
+//                             subscribe starts a new watch.
+// The port's events (interface_watch_update, interface_watch_error) are
+// sealed io events: the actor takes them only from its own port.
 // Watching (netlink on Linux, polling otherwise; net/netlink_watcher.hpp)
 // runs only while there are subscribers. A subscriber that ends is dropped
 // (the actor monitors it). While watching, a query is answered with the
@@ -25,12 +30,32 @@
 #include <string>
 #include <vector>
 
+#include "actors/io_event.hpp"
 #include "actors/messages/interface_messages.hpp"
 #include "actors/net_error.hpp"
 #include "actors/runtime.hpp"
 #include "net/netlink_watcher.hpp"
 
 namespace netactors {
+
+// -- the port's sealed io events (actors/io_event.hpp) ------------------------
+
+/// Watch `watch_id` saw `events`, leading to `interfaces`.
+struct interface_watch_update {
+  uint64_t watch_id = 0;
+  std::vector<interface_event> events;
+  std::vector<interface_info> interfaces;
+};
+NETACTORS_IO_EVENT(interface_watch_update, watch_id, events, interfaces)
+
+/// Watch `watch_id` could not read the interfaces; with `ended` it could not
+/// go on at all and has closed.
+struct interface_watch_error {
+  uint64_t watch_id = 0;
+  net_error reason;
+  bool ended = false;
+};
+NETACTORS_IO_EVENT(interface_watch_error, watch_id, reason, ended)
 
 /// What the interface actor asks of the system. The real port
 /// (uv_interface_port) reads net/ on the actor's loop; tests use a fake, as
@@ -55,8 +80,9 @@ class interface_port {
   };
 
   /// Starts watching. Changes arrive at `self` as interface_watch_update,
-  /// failures as interface_watch_error, both carrying the watch's id.
-  virtual watch_result start_watch(caf::actor self) = 0;
+  /// failures as interface_watch_error, both carrying the watch's id and
+  /// delivered with deliver_io_event (the port holds `self` weakly).
+  virtual watch_result start_watch(caf::weak_actor_ptr self) = 0;
 
   /// Stops watch `id`; nothing arrives from it afterwards (messages already
   /// sent may still be queued: the actor ignores ids it no longer watches).
@@ -70,7 +96,7 @@ class uv_interface_port final : public interface_port {
   uv_interface_port(net::loop& l, net::interface_watch_options options);
 
   snapshot_result snapshot() override;
-  watch_result start_watch(caf::actor self) override;
+  watch_result start_watch(caf::weak_actor_ptr self) override;
   void stop_watch(uint64_t id) override;
 
  private:

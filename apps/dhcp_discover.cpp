@@ -17,6 +17,7 @@
 #include "actors/dhcp_discovery.hpp"
 #include "actors/dhcp_uv_link.hpp"
 #include "actors/messages.hpp"
+#include "actors/messages/untrusted_text.hpp"
 #include "actors/runtime.hpp"
 #include "apps/cli.hpp"
 
@@ -41,15 +42,20 @@ nlohmann::ordered_json to_output_json(const dhcp_discovery_done& done,
                       {"dns", o.dns},
                       {"lease_seconds", o.lease_seconds}});
   nlohmann::ordered_json ack = nullptr;
-  if (requested && !done.ack.type.empty())
+  if (requested && !done.ack.type.empty()) {
     ack = {{"type", done.ack.type},
            {"server_id", done.ack.server_id},
            {"your_ip", done.ack.your_ip},
            {"lease_seconds", done.ack.lease_seconds}};
-  return {{"interface", done.interface},
+    // The server's own words: any bytes, escaped (untrusted_text.hpp).
+    if (!done.ack.message.empty())
+      ack["message"] = escape_text(done.ack.message);
+  }
+  return {{"interface", escape_text(done.interface)},
           {"mac", done.mac},
           {"xid", done.xid},
           {"offers", offers},
+          {"offers_dropped", done.offers_dropped},
           {"ack", ack}};
 }
 
@@ -57,9 +63,15 @@ std::string to_summary(const dhcp_discovery_done& done, bool requested) {
   std::ostringstream out;
   char xid[16];
   std::snprintf(xid, sizeof xid, "0x%08x", done.xid);
-  out << "interface " << done.interface << " (" << done.mac << "), xid " << xid
-      << ": " << done.offers.size()
-      << (done.offers.size() == 1 ? " offer" : " offers") << "\n";
+  // Only the interface name and a NAK's message are text from outside
+  // (addresses are formatted here); both are escaped, so a server cannot
+  // write escape codes or a forged line of its own to the terminal.
+  out << "interface " << escape_text(done.interface) << " (" << done.mac
+      << "), xid " << xid << ": " << done.offers.size()
+      << (done.offers.size() == 1 ? " offer" : " offers");
+  if (done.offers_dropped > 0)
+    out << " (and " << done.offers_dropped << " more not kept)";
+  out << "\n";
   for (auto& o : done.offers)
     out << "  offer from " << o.server_id << " (via " << o.source.to_string()
         << "): " << o.your_ip << " mask " << o.subnet_mask << ", routers "
@@ -73,7 +85,8 @@ std::string to_summary(const dhcp_discovery_done& done, bool requested) {
           << ", lease " << done.ack.lease_seconds << " s\n";
     else
       out << "  nak from " << done.ack.server_id
-          << (done.ack.message.empty() ? "" : ": " + done.ack.message) << "\n";
+          << (done.ack.message.empty() ? "" : ": " + escape_text(done.ack.message))
+          << "\n";
   }
   return out.str();
 }
@@ -93,8 +106,10 @@ int main(int argc, char** argv) {
       "--json, stdout is one object:\n"
       "{\"interface\",\"mac\",\"xid\",\"offers\":[{\"server_id\",\"your_ip\","
       "\"subnet_mask\",\"routers\",\"dns\",\"lease_seconds\"}],\n"
-      "\"ack\":null|{\"type\":\"ack\"|\"nak\",\"server_id\",\"your_ip\","
-      "\"lease_seconds\"}}.\n"
+      "\"offers_dropped\",\"ack\":null|{\"type\":\"ack\"|\"nak\",\"server_id\","
+      "\"your_ip\",\"lease_seconds\"[,\"message\"]}}.\n"
+      "A server's message and the interface name show bytes that are not "
+      "printable UTF-8 (and \\) as \\xNN.\n"
       "Exit code 0 when an offer came, 1 when none came, 2 on an error "
       "(named on stderr)."};
   cli.value("interface", "IF", "the interface to discover on (required)",

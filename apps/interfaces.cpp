@@ -18,6 +18,7 @@
 #include "actors/interfaces.hpp"
 #include "actors/line_sink.hpp"
 #include "actors/messages.hpp"
+#include "actors/messages/untrusted_text.hpp"
 #include "actors/runtime.hpp"
 #include "apps/cli.hpp"
 #include "apps/signals.hpp"
@@ -45,7 +46,7 @@ ojson addresses_json(const std::vector<interface_address>& list) {
 std::string report_json(const std::vector<interface_info>& interfaces) {
   auto list = ojson::array();
   for (auto& i : interfaces)
-    list.push_back(ojson{{"name", i.name},
+    list.push_back(ojson{{"name", escape_text(i.name)},
                          {"mac", i.mac},
                          {"internal", i.internal},
                          {"addresses", addresses_json(i.addresses)}});
@@ -54,7 +55,7 @@ std::string report_json(const std::vector<interface_info>& interfaces) {
 
 // In --watch lines an interface also shows its index and link state.
 ojson interface_json(const interface_info& i) {
-  return ojson{{"name", i.name},         {"index", i.index},
+  return ojson{{"name", escape_text(i.name)}, {"index", i.index},
                {"mac", i.mac},           {"internal", i.internal},
                {"up", i.up},             {"running", i.running},
                {"addresses", addresses_json(i.addresses)}};
@@ -65,7 +66,7 @@ std::string event_json(const interface_event& e) {
   switch (e.kind) {
     case interface_event_kind::address_added:
     case interface_event_kind::address_removed:
-      line["interface"] = e.interface.name;
+      line["interface"] = escape_text(e.interface.name);
       line["address"] = address_json(e.address);
       break;
     case interface_event_kind::interface_changed:
@@ -97,7 +98,7 @@ void print_table(std::ostream& out, const std::vector<interface_info>& interface
   std::vector<std::vector<std::string>> rows;
   rows.push_back({"NAME", "INDEX", "STATE", "MAC", "ADDRESSES"});
   for (auto& i : interfaces) {
-    std::vector<std::string> first{i.name, std::to_string(i.index), state_of(i), i.mac,
+    std::vector<std::string> first{escape_text(i.name), std::to_string(i.index), state_of(i), i.mac,
                                    i.addresses.empty() ? "-" : address_text(i.addresses[0])};
     rows.push_back(first);
     for (size_t k = 1; k < i.addresses.size(); ++k)
@@ -123,7 +124,8 @@ void stop_main() { ::kill(::getpid(), SIGTERM); }
 
 // Subscribes and prints one JSON line per change through a bounded sink (a
 // reader that stops reading costs dropped lines, counted, never memory or a
-// hang). A failed subscription sets *exit_code and stops main.
+// hang). A failed subscription, or a watch that ended, sets *exit_code and
+// stops main.
 caf::behavior watch_printer(caf::event_based_actor* self, caf::actor target,
                             std::atomic<int>* exit_code,
                             std::shared_ptr<line_sink> out) {
@@ -139,12 +141,24 @@ caf::behavior watch_printer(caf::event_based_actor* self, caf::actor target,
             stop_main();
           });
   return {
-    [out](interfaces_changed& ev) {
-      for (auto& e : ev.events) out->write_line(event_json(e));
+    [out, exit_code](interfaces_changed& ev) {
+      // Names are escaped, so nothing here should throw; if anything does,
+      // say so and stop instead of letting the printer die with the event.
+      try {
+        for (auto& e : ev.events) out->write_line(event_json(e));
+      } catch (const std::exception& ex) {
+        std::cerr << "interfaces: cannot print a change: " << ex.what() << std::endl;
+        exit_code->store(1);
+        stop_main();
+      }
     },
-    [](interfaces_watch_failed& f) {
-      std::cerr << "interfaces: reading interfaces failed: " << f.reason.to_string()
-                << std::endl;
+    [exit_code](interfaces_watch_failed& f) {
+      std::cerr << "interfaces: " << (f.ended ? "watching failed: " : "reading interfaces failed: ")
+                << f.reason.to_string() << std::endl;
+      if (!f.ended) return;
+      // No change would ever be reported again: say so with the exit code.
+      exit_code->store(1);
+      stop_main();
     },
   };
 }
@@ -160,7 +174,8 @@ int main(int argc, char** argv) {
                 "{\"interfaces\":[{\"name\",\"mac\",\"internal\",\"addresses\":"
                 "[{\"family\",\"address\",\"netmask\",\"prefix\"}]}]}.\n"
                 "--watch prints one JSON line per change "
-                "({\"event\":\"address_added\",...}) until SIGINT/SIGTERM (exit 0)."};
+                "({\"event\":\"address_added\",...}) until SIGINT/SIGTERM (exit 0),\n"
+                "or until the watch breaks (exit 1)."};
   cli.flag("json", "print the interfaces as one JSON document", &json);
   cli.flag("watch", "print changes as JSON lines until interrupted", &watch);
   cli.value("poll", "MS",

@@ -1,6 +1,7 @@
 #include "net/interfaces.hpp"
 
 #include <arpa/inet.h>
+#include <ifaddrs.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <sys/ioctl.h>
@@ -8,10 +9,15 @@
 #include <unistd.h>
 #include <uv.h>
 
+#ifdef __linux__
+#include <linux/if_packet.h>
+#endif
+
 #include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstring>
+#include <iterator>
 #include <map>
 #include <tuple>
 
@@ -71,8 +77,8 @@ bool read_flags(int sock, interface_info& info) {
   return true;
 }
 
-// The link-layer address of an interface libuv did not list (libuv takes it
-// from the AF_PACKET entry that getifaddrs only reports for running links).
+// The link-layer address of an interface getifaddrs gave none for (on
+// Linux every link has an AF_PACKET entry; elsewhere none has).
 void read_mac(int sock, interface_info& info) {
 #ifdef SIOCGIFHWADDR
   ifreq req;
@@ -82,32 +88,37 @@ void read_mac(int sock, interface_info& info) {
   std::memcpy(bytes, req.ifr_hwaddr.sa_data, sizeof(bytes));
   info.mac = format_mac(bytes);
 #else
-  // Without SIOCGIFHWADDR (the BSDs, macOS) the MAC of an interface that is
-  // down stays all zeros; libuv reports it once the link runs.
+  // Without SIOCGIFHWADDR (the BSDs, macOS) the MAC stays all zeros.
   (void)sock;
   (void)info;
 #endif
 }
 
-interface_address convert(const uv_interface_address_t& a) {
-  interface_address out;
+std::string address_text(const sockaddr* sa) {
   char text[INET6_ADDRSTRLEN] = {0};
-  if (a.address.address4.sin_family == AF_INET) {
-    out.family = ip_family::v4;
-    uv_ip4_name(&a.address.address4, text, sizeof(text));
-    out.address = text;
-    uv_ip4_name(&a.netmask.netmask4, text, sizeof(text));
-    out.netmask = text;
+  if (sa->sa_family == AF_INET)
+    uv_ip4_name(reinterpret_cast<const sockaddr_in*>(sa), text, sizeof(text));
+  else
+    uv_ip6_name(reinterpret_cast<const sockaddr_in6*>(sa), text, sizeof(text));
+  return text;
+}
+
+// An AF_INET or AF_INET6 entry of getifaddrs (the netmask is always there
+// on Linux; a missing one reads as prefix 0).
+interface_address convert(const ifaddrs& entry) {
+  interface_address out;
+  auto* sa = entry.ifa_addr;
+  out.family = sa->sa_family == AF_INET ? ip_family::v4 : ip_family::v6;
+  out.address = address_text(sa);
+  if (sa->sa_family == AF_INET6)
+    out.scope_id = reinterpret_cast<const sockaddr_in6*>(sa)->sin6_scope_id;
+  if (entry.ifa_netmask != nullptr &&
+      entry.ifa_netmask->sa_family == sa->sa_family) {
+    out.netmask = address_text(entry.ifa_netmask);
+    out.prefix_length = netmask_prefix_length(entry.ifa_netmask);
   } else {
-    out.family = ip_family::v6;
-    uv_ip6_name(&a.address.address6, text, sizeof(text));
-    out.address = text;
-    uv_ip6_name(&a.netmask.netmask6, text, sizeof(text));
-    out.netmask = text;
-    out.scope_id = a.address.address6.sin6_scope_id;
+    out.netmask = sa->sa_family == AF_INET ? "0.0.0.0" : "::";
   }
-  out.prefix_length = netmask_prefix_length(
-      reinterpret_cast<const sockaddr*>(&a.netmask.netmask4));
   return out;
 }
 
@@ -171,28 +182,35 @@ uint8_t netmask_prefix_length(const sockaddr* netmask) {
 }
 
 result<interface_snapshot> snapshot_interfaces() {
-  uv_interface_address_t* addrs = nullptr;
-  int count = 0;
-  if (int rc = uv_interface_addresses(&addrs, &count); rc < 0)
-    return uv_error{rc, "uv_interface_addresses"};
+  // getifaddrs itself, not uv_interface_addresses: libuv drops every
+  // interface that is not up and running, and with it the addresses a down
+  // or carrier-less link keeps (a flapping link would seem to lose and
+  // regain them).
+  ifaddrs* entries = nullptr;
+  if (::getifaddrs(&entries) < 0)
+    return uv_error{uv_translate_sys_error(errno), "getifaddrs"};
   std::map<std::string, interface_info> by_name;
-  for (int i = 0; i < count; ++i) {
-    auto& a = addrs[i];
-    auto& info = by_name[a.name];
-    if (info.name.empty()) {
-      info.name = a.name;
-      unsigned char mac[6];
-      std::memcpy(mac, a.phys_addr, sizeof(mac));
+  std::map<std::string, bool> has_mac;
+  for (auto* e = entries; e != nullptr; e = e->ifa_next) {
+    if (e->ifa_name == nullptr) continue;
+    auto& info = by_name[e->ifa_name];
+    if (info.name.empty()) info.name = e->ifa_name;
+    if (e->ifa_addr == nullptr) continue;
+    auto fam = e->ifa_addr->sa_family;
+    if (fam == AF_INET || fam == AF_INET6) {
+      info.addresses.push_back(convert(*e));
+#ifdef __linux__
+    } else if (fam == AF_PACKET) {
+      auto* ll = reinterpret_cast<const sockaddr_ll*>(e->ifa_addr);
+      unsigned char mac[6] = {0};
+      std::memcpy(mac, ll->sll_addr,
+                  std::min<size_t>(ll->sll_halen, sizeof(mac)));
       info.mac = format_mac(mac);
-      info.internal = a.is_internal != 0;
-      // libuv lists only interfaces that are up and running; the flags read
-      // below confirm it (or see a change that happened in between).
-      info.up = info.running = true;
+      has_mac[info.name] = true;
+#endif
     }
-    auto fam = a.address.address4.sin_family;
-    if (fam == AF_INET || fam == AF_INET6) info.addresses.push_back(convert(a));
   }
-  uv_free_interface_addresses(addrs, count);
+  ::freeifaddrs(entries);
 
   fd_guard sock{::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)};
   if (sock.get() < 0)
@@ -219,15 +237,15 @@ result<interface_snapshot> snapshot_interfaces() {
     }
     info.index = n->if_index;
     if (!read_flags(sock.get(), info)) {
-      // Gone since if_nameindex: report it only if libuv had addresses.
+      // Gone since if_nameindex: report it only if getifaddrs had it.
       if (!listed) continue;
     }
-    if (!listed) read_mac(sock.get(), info);
+    if (!has_mac[info.name]) read_mac(sock.get(), info);
     out.interfaces.push_back(std::move(info));
   }
   ::if_freenameindex(names);
-  // Names libuv listed that if_nameindex did not: an interface added in
-  // between, or a Linux IPv4 alias label ("eth0:1").
+  // Names getifaddrs listed that if_nameindex did not: an interface added
+  // in between, or a Linux IPv4 alias label ("eth0:1").
   for (auto& [name, info] : by_name) {
     info.index = ::if_nametoindex(name.c_str());
     read_flags(sock.get(), info);
@@ -275,9 +293,14 @@ std::vector<interface_change> diff_interfaces(const interface_snapshot& before,
       out.push_back(std::move(c));
     }
   }
-  auto contains = [](const std::vector<interface_address>& list,
-                     const interface_address& a) {
-    return std::find(list.begin(), list.end(), a) != list.end();
+  // Both address lists are sorted (address_less): one merge finds what
+  // left and what came, even for thousands of addresses.
+  auto minus = [](const std::vector<interface_address>& a,
+                  const std::vector<interface_address>& b) {
+    std::vector<interface_address> out;
+    std::set_difference(a.begin(), a.end(), b.begin(), b.end(),
+                        std::back_inserter(out), address_less);
+    return out;
   };
   for (auto& new_if : after.interfaces) {
     auto* old_if = before.find(new_if.name);
@@ -295,23 +318,19 @@ std::vector<interface_change> diff_interfaces(const interface_snapshot& before,
       c.previous = *old_if;
       out.push_back(std::move(c));
     }
-    for (auto& a : old_if->addresses) {
-      if (!contains(new_if.addresses, a)) {
-        interface_change c;
-        c.what = kind::address_removed;
-        c.interface = new_if;
-        c.address = a;
-        out.push_back(std::move(c));
-      }
+    for (auto& a : minus(old_if->addresses, new_if.addresses)) {
+      interface_change c;
+      c.what = kind::address_removed;
+      c.interface = new_if;
+      c.address = std::move(a);
+      out.push_back(std::move(c));
     }
-    for (auto& a : new_if.addresses) {
-      if (!contains(old_if->addresses, a)) {
-        interface_change c;
-        c.what = kind::address_added;
-        c.interface = new_if;
-        c.address = a;
-        out.push_back(std::move(c));
-      }
+    for (auto& a : minus(new_if.addresses, old_if->addresses)) {
+      interface_change c;
+      c.what = kind::address_added;
+      c.interface = new_if;
+      c.address = std::move(a);
+      out.push_back(std::move(c));
     }
   }
   return out;

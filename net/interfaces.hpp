@@ -1,14 +1,14 @@
 // net::interface_snapshot: the host's network interfaces at one moment, and a
 // pure diff between two snapshots.
 //
-// Addresses come from uv_interface_addresses, grouped per interface. libuv
-// (like getifaddrs behind it on Linux) lists only interfaces that are up and
-// running, so a snapshot adds what libuv leaves out: every interface of
-// if_nameindex() with its index and link flags (SIOCGIFFLAGS) and, for
-// interfaces libuv does not list, the MAC from SIOCGIFHWADDR where the
-// platform has it. An interface that is down, or has no carrier, therefore
-// appears with up/running false and no addresses, and a link going down
-// shows up in a diff as interface_changed plus address_removed events.
+// Every interface of if_nameindex() with its index and link flags
+// (SIOCGIFFLAGS), and every address getifaddrs() lists for it, whatever the
+// link's state: an interface that is down, or has no carrier, keeps the
+// addresses the kernel keeps for it (on Linux its IPv4 addresses; an
+// administratively down link loses its IPv6 ones), so a link flapping shows
+// up in a diff as interface_changed events only. The MAC comes from
+// getifaddrs' AF_PACKET entry (Linux), else from SIOCGIFHWADDR where the
+// platform has it.
 // Thread safety: value types and functions that touch no shared state; any
 // thread (a snapshot makes blocking but short system calls).
 #pragma once
@@ -58,14 +58,14 @@ struct interface_info {
   /// "aa:bb:cc:dd:ee:ff" (all zeros for loopback and for interfaces without
   /// a link-layer address).
   std::string mac = "00:00:00:00:00:00";
-  /// Loopback (libuv's is_internal, IFF_LOOPBACK).
+  /// Loopback (IFF_LOOPBACK).
   bool internal = false;
   /// IFF_UP: administratively up.
   bool up = false;
   /// IFF_RUNNING: operationally up (has carrier).
   bool running = false;
-  /// What libuv reports, sorted with address_less; empty unless up and
-  /// running.
+  /// What getifaddrs reports, sorted with address_less, whatever `up` and
+  /// `running` say.
   std::vector<interface_address> addresses;
 
   /// Equal link attributes (everything but the addresses).
@@ -96,7 +96,7 @@ struct interface_snapshot {
   }
 };
 
-/// Reads the interfaces now. Errors: uv_interface_addresses' or
+/// Reads the interfaces now. Errors: getifaddrs' or
 /// if_nameindex's (ENOMEM, ENOBUFS, ...), or the socket the flags are read
 /// through (EMFILE, ...).
 result<interface_snapshot> snapshot_interfaces();
@@ -129,7 +129,8 @@ const char* to_string(interface_change::kind k) noexcept;
 /// in its order: interface_added, or interface_changed (if its link
 /// attributes differ) followed by its address_removed and address_added
 /// events. An added or removed interface carries its addresses; no address
-/// events are made for it. Empty when the snapshots are equal.
+/// events are made for it. Empty when the snapshots are equal. Expects each
+/// address list sorted with address_less (as snapshot_interfaces makes them).
 std::vector<interface_change> diff_interfaces(const interface_snapshot& before,
                                               const interface_snapshot& after);
 

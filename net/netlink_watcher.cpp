@@ -54,8 +54,14 @@ void interface_watcher::rescan() {
   if (observer_) observer_->on_interfaces_changed(current_, changes);
 }
 
+void interface_watcher::fail(const uv_error& reason) {
+  if (is_closing()) return;
+  failure_ = reason;
+  close();
+}
+
 void interface_watcher::on_close() {
-  if (observer_) observer_->on_closing();
+  if (observer_) observer_->on_closing(failure_);
 }
 
 const char* to_string(interface_watcher::method m) noexcept {
@@ -64,7 +70,7 @@ const char* to_string(interface_watcher::method m) noexcept {
 
 // -- netlink -----------------------------------------------------------------
 
-result<int> netlink_watcher::open_socket() {
+result<int> netlink_watcher::open_socket(int receive_buffer) {
 #ifdef __linux__
   int fd = ::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK,
                     NETLINK_ROUTE);
@@ -74,6 +80,13 @@ result<int> netlink_watcher::open_socket() {
   std::memset(&local, 0, sizeof(local));
   local.nl_family = AF_NETLINK;
   local.nl_groups = RTMGRP_LINK | RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR;
+  if (receive_buffer > 0 &&
+      ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &receive_buffer,
+                   sizeof(receive_buffer)) < 0) {
+    int err = errno;
+    ::close(fd);
+    return uv_error{uv_translate_sys_error(err), "netlink SO_RCVBUF"};
+  }
   if (::bind(fd, reinterpret_cast<sockaddr*>(&local), sizeof(local)) < 0) {
     int err = errno;
     ::close(fd);
@@ -121,14 +134,41 @@ void netlink_watcher::on_readable(uv_poll_t* h, int status, int) {
   auto* self =
       static_cast<netlink_watcher*>(static_cast<handle_base*>(h->data));
   if (status < 0) {
-    // Only a broken descriptor gets here; nothing will arrive any more.
-    self->report(uv_error{status, "netlink poll"});
-    self->close();
+    self->recover(status);
     return;
   }
   // Read everything queued, then re-snapshot once: a link going down comes
   // as several notifications (the link, then each address it loses).
   if (self->drain()) self->rescan();
+}
+
+void netlink_watcher::recover(int status) {
+#ifdef __linux__
+  // libuv reports POLLERR as UV_EBADF and stops polling. On a netlink socket
+  // that is how an overflow shows: the kernel dropped notifications and set
+  // the socket's error to ENOBUFS. Reading SO_ERROR clears it; then the
+  // socket works again and a fresh snapshot stands in for what was lost.
+  int err = 0;
+  socklen_t len = sizeof(err);
+  if (::getsockopt(fd_, SOL_SOCKET, SO_ERROR, &err, &len) < 0) err = errno;
+  if (err == ENOBUFS) {
+    ++resyncs_;
+    if (int rc = uv_poll_start(&poll_, UV_READABLE, &netlink_watcher::on_readable);
+        rc < 0) {
+      fail(uv_error{rc, "uv_poll_start (netlink)"});
+      return;
+    }
+    drain();
+    rescan();
+    return;
+  }
+  if (err != 0) {
+    fail(uv_error{uv_translate_sys_error(err), "netlink socket"});
+    return;
+  }
+#endif
+  // Nothing says why: the descriptor itself is broken.
+  fail(uv_error{status, "netlink poll"});
 }
 
 result<interface_snapshot> netlink_watcher::read_snapshot(bool& settled) {
@@ -268,7 +308,7 @@ result<interface_watcher*> watch_interfaces(
     std::unique_ptr<interface_watcher::observer> obs) {
   using method = interface_watch_options::method;
   if (opts.use != method::polling) {
-    auto fd = netlink_watcher::open_socket();
+    auto fd = netlink_watcher::open_socket(opts.netlink_receive_buffer);
     if (fd) {
       auto w = netlink_watcher::create(l, *fd, std::move(obs));
       if (!w) return w.error();

@@ -3,7 +3,10 @@
 // - netlink_watcher (Linux): an AF_NETLINK/NETLINK_ROUTE socket subscribed to
 //   RTMGRP_LINK | RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR, read through a
 //   uv_poll_t. Every batch of kernel notifications triggers one re-snapshot
-//   and diff, so a change is seen as soon as the kernel announces it.
+//   and diff, so a change is seen as soon as the kernel announces it. When
+//   the socket's queue overflows (a burst of changes; the kernel drops
+//   notifications and flags the socket with ENOBUFS) the watcher resyncs
+//   from a fresh dump and reports the difference, so no change is lost.
 // - interface_poller: a uv_timer_t that re-snapshots every interval; the
 //   portable fallback (what Node offers, if anything) and the answer when a
 //   netlink socket cannot be had.
@@ -38,8 +41,10 @@ class interface_watcher : public handle_base {
     /// Reading the interfaces (or the netlink socket) failed; the watcher
     /// keeps going and tries again on the next notification or tick.
     virtual void on_watch_error(const uv_error& error) = 0;
-    /// The watcher is closing; no callback follows.
-    virtual void on_closing() = 0;
+    /// The watcher is closing; no callback follows. `reason` has code 0 when
+    /// its owner closed it; otherwise the watcher could not go on (its
+    /// socket broke) and `reason` says why.
+    virtual void on_closing(const uv_error& reason) = 0;
   };
 
   enum class method { netlink, polling };
@@ -71,6 +76,9 @@ class interface_watcher : public handle_base {
   /// Tells the observer about `error`.
   void report(const uv_error& error);
 
+  /// The watcher cannot go on: closes, telling the observer `reason`.
+  void fail(const uv_error& reason);
+
   /// For a create() that fails after init: the caller gets the error, so
   /// the observer hears nothing (not even on_closing).
   void forget_observer() noexcept { observer_.reset(); }
@@ -80,6 +88,7 @@ class interface_watcher : public handle_base {
  private:
   interface_snapshot current_;
   std::unique_ptr<observer> observer_;
+  uv_error failure_{0};
   int unsettled_in_a_row_ = 0;
 };
 
@@ -89,10 +98,11 @@ const char* to_string(interface_watcher::method m) noexcept;
 class netlink_watcher final : public interface_watcher {
  public:
   /// Opens a non-blocking NETLINK_ROUTE socket bound to the link and address
-  /// multicast groups. UV_ENOSYS where there is no netlink (not Linux);
-  /// otherwise socket()'s or bind()'s error (EPERM in a locked-down sandbox,
-  /// EMFILE, ...).
-  static result<int> open_socket();
+  /// multicast groups; `receive_buffer` > 0 sets its SO_RCVBUF (the kernel
+  /// doubles it and applies a minimum; 0 keeps the system default). UV_ENOSYS
+  /// where there is no netlink (not Linux); otherwise socket()'s, bind()'s or
+  /// setsockopt()'s error (EPERM in a locked-down sandbox, EMFILE, ...).
+  static result<int> open_socket(int receive_buffer = 0);
 
   /// Watches through `fd`, a socket from open_socket(), which the watcher
   /// owns from here on (it is closed on failure too).
@@ -100,6 +110,9 @@ class netlink_watcher final : public interface_watcher {
                                          std::unique_ptr<observer> obs);
 
   method how() const noexcept override { return method::netlink; }
+
+  /// How many times the socket overflowed and the watcher resynced.
+  uint64_t resyncs() const noexcept { return resyncs_; }
 
  protected:
   uv_handle_t* raw_handle() noexcept override {
@@ -110,6 +123,10 @@ class netlink_watcher final : public interface_watcher {
   netlink_watcher(loop& l, int fd, std::unique_ptr<observer> obs);
   ~netlink_watcher() override;
   static void on_readable(uv_poll_t* h, int status, int events);
+
+  /// After libuv reported an error on the socket (and stopped polling):
+  /// resyncs and polls again if it was an overflow, fails otherwise.
+  void recover(int status);
 
   /// Snapshots until no notification arrived while one was read.
   result<interface_snapshot> read_snapshot(bool& settled) override;
@@ -123,6 +140,7 @@ class netlink_watcher final : public interface_watcher {
 
   uv_poll_t poll_;
   int fd_;
+  uint64_t resyncs_ = 0;
 };
 
 class interface_poller final : public interface_watcher {
@@ -156,6 +174,10 @@ struct interface_watch_options {
   method use = method::automatic;
   /// The polling interval.
   uint64_t poll_interval_ms = 1000;
+  /// The netlink socket's SO_RCVBUF in bytes; 0: the system default. A
+  /// small one overflows sooner (tests use that to make overflow certain);
+  /// an overflow costs a resync, never a change.
+  int netlink_receive_buffer = 0;
 };
 
 /// Starts watching as `opts` says.

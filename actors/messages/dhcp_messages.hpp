@@ -14,6 +14,7 @@
 #include "actors/messages/message_macros.hpp"
 #include "actors/messages/net_error_json.hpp"
 #include "actors/messages/net_types.hpp"
+#include "actors/messages/untrusted_text.hpp"
 #include "actors/net_error.hpp"
 #include "net/endpoint.hpp"
 
@@ -43,29 +44,96 @@ struct dhcp_lease_reply {
   std::vector<std::string> routers;
   std::vector<std::string> dns;
   uint32_t lease_seconds = 0;
-  std::string message;  ///< option 56, a NAK's reason
+  /// Option 56, a NAK's reason: the server's bytes as they came (any
+  /// bytes); in JSON as escape_text(message) (untrusted_text.hpp).
+  std::string message;
   net::endpoint source;
 };
-NETACTORS_MESSAGE(dhcp_lease_reply, type, server_id, your_ip, subnet_mask,
-                  routers, dns, lease_seconds, message, source)
+// NETACTORS_MESSAGE's parts, written out for the escaped message.
+constexpr const char* message_type_name(const dhcp_lease_reply*) {
+  return "dhcp_lease_reply";
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, dhcp_lease_reply& x) {
+  return f(caf::meta::type_name("dhcp_lease_reply"), x.type, x.server_id,
+           x.your_ip, x.subnet_mask, x.routers, x.dns, x.lease_seconds,
+           x.message, x.source);
+}
+inline void to_json(nlohmann::json& j, const dhcp_lease_reply& x) {
+  j["type"] = x.type;
+  j["server_id"] = x.server_id;
+  j["your_ip"] = x.your_ip;
+  j["subnet_mask"] = x.subnet_mask;
+  j["routers"] = x.routers;
+  j["dns"] = x.dns;
+  j["lease_seconds"] = x.lease_seconds;
+  json_detail::write_text(j, "message", x.message);
+  j["source"] = x.source;
+}
+inline void from_json(const nlohmann::json& j, dhcp_lease_reply& x) {
+  json_detail::read_field(j, "type", x.type);
+  json_detail::read_field(j, "server_id", x.server_id);
+  json_detail::read_field(j, "your_ip", x.your_ip);
+  json_detail::read_field(j, "subnet_mask", x.subnet_mask);
+  json_detail::read_field(j, "routers", x.routers);
+  json_detail::read_field(j, "dns", x.dns);
+  json_detail::read_field(j, "lease_seconds", x.lease_seconds);
+  json_detail::read_text(j, "message", x.message);
+  json_detail::read_field(j, "source", x.source);
+}
 
 /// The outcome, sent once; the discovery actor ends after it. `error` is
 /// set (ENODEV for an unknown interface, EACCES without privileges, ...)
 /// when discovery could not run; otherwise `offers` may still be empty
 /// (nothing answered before the timeout).
 struct dhcp_discovery_done {
+  /// As configured (any bytes); in JSON as escape_text(interface).
   std::string interface;
   std::string mac;
   uint32_t xid = 0;
-  std::vector<dhcp_offer> offers;  ///< in arrival order
+  std::vector<dhcp_offer> offers;  ///< in arrival order, at most max_offers
+  /// Offers for us that came after `offers` was full (max_offers), not
+  /// kept; a server repeating one is counted each time.
+  uint32_t offers_dropped = 0;
   dhcp_lease_reply ack;            ///< with the request option
   uint32_t discovers_sent = 0;
   uint32_t requests_sent = 0;
   uint32_t ignored = 0;  ///< datagrams that were not replies to us
   net_error error;
 };
-NETACTORS_MESSAGE(dhcp_discovery_done, interface, mac, xid, offers, ack,
-                  discovers_sent, requests_sent, ignored, error)
+constexpr const char* message_type_name(const dhcp_discovery_done*) {
+  return "dhcp_discovery_done";
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, dhcp_discovery_done& x) {
+  return f(caf::meta::type_name("dhcp_discovery_done"), x.interface, x.mac,
+           x.xid, x.offers, x.offers_dropped, x.ack, x.discovers_sent,
+           x.requests_sent, x.ignored, x.error);
+}
+inline void to_json(nlohmann::json& j, const dhcp_discovery_done& x) {
+  json_detail::write_text(j, "interface", x.interface);
+  j["mac"] = x.mac;
+  j["xid"] = x.xid;
+  j["offers"] = x.offers;
+  j["offers_dropped"] = x.offers_dropped;
+  j["ack"] = x.ack;
+  j["discovers_sent"] = x.discovers_sent;
+  j["requests_sent"] = x.requests_sent;
+  j["ignored"] = x.ignored;
+  j["error"] = x.error;
+}
+inline void from_json(const nlohmann::json& j, dhcp_discovery_done& x) {
+  json_detail::read_text(j, "interface", x.interface);
+  json_detail::read_field(j, "mac", x.mac);
+  json_detail::read_field(j, "xid", x.xid);
+  json_detail::read_field(j, "offers", x.offers);
+  json_detail::read_field(j, "offers_dropped", x.offers_dropped);
+  json_detail::read_field(j, "ack", x.ack);
+  json_detail::read_field(j, "discovers_sent", x.discovers_sent);
+  json_detail::read_field(j, "requests_sent", x.requests_sent);
+  json_detail::read_field(j, "ignored", x.ignored);
+  json_detail::read_field(j, "error", x.error);
+}
 
 using dhcp_message_types =
     caf::detail::type_list<dhcp_offer, dhcp_lease_reply, dhcp_discovery_done>;

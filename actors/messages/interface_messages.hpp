@@ -1,5 +1,6 @@
 // The interface messages: queries and subscriptions to the interface actor,
-// its replies and events, and the watcher's internal notifications. All plain
+// its replies and events (the watcher's internal notifications are sealed io
+// events, declared in actors/interfaces.hpp). All plain
 // structs; JSON and CAF forms come from NETACTORS_MESSAGE (see
 // tcp_messages.hpp for the conventions). The protocol is documented in
 // actors/interfaces.hpp. The value types (interface_address, interface_info,
@@ -16,6 +17,7 @@
 
 #include "actors/messages/message_macros.hpp"
 #include "actors/messages/net_error_json.hpp"
+#include "actors/messages/untrusted_text.hpp"
 #include "actors/net_error.hpp"
 
 namespace netactors {
@@ -33,9 +35,12 @@ struct interface_address {
 NETACTORS_MESSAGE(interface_address, family, address, netmask, prefix,
                   scope_id)
 
-/// One interface: link attributes and, while it is up and running, its
-/// addresses (see net/interfaces.hpp).
+/// One interface: link attributes and its addresses, whatever the link
+/// state (see net/interfaces.hpp).
 struct interface_info {
+  /// The name as the kernel has it: any bytes. Its JSON form is
+  /// escape_text(name) (actors/messages/untrusted_text.hpp), so a name that
+  /// is not UTF-8 still makes valid JSON.
   std::string name;
   uint32_t index = 0;
   std::string mac;        ///< "aa:bb:cc:dd:ee:ff"
@@ -44,8 +49,33 @@ struct interface_info {
   bool running = false;   ///< IFF_RUNNING
   std::vector<interface_address> addresses;
 };
-NETACTORS_MESSAGE(interface_info, name, index, mac, internal, up, running,
-                  addresses)
+// NETACTORS_MESSAGE's parts, written out for the escaped name.
+constexpr const char* message_type_name(const interface_info*) {
+  return "interface_info";
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, interface_info& x) {
+  return f(caf::meta::type_name("interface_info"), x.name, x.index, x.mac,
+           x.internal, x.up, x.running, x.addresses);
+}
+inline void to_json(nlohmann::json& j, const interface_info& x) {
+  json_detail::write_text(j, "name", x.name);
+  j["index"] = x.index;
+  j["mac"] = x.mac;
+  j["internal"] = x.internal;
+  j["up"] = x.up;
+  j["running"] = x.running;
+  j["addresses"] = x.addresses;
+}
+inline void from_json(const nlohmann::json& j, interface_info& x) {
+  json_detail::read_text(j, "name", x.name);
+  json_detail::read_field(j, "index", x.index);
+  json_detail::read_field(j, "mac", x.mac);
+  json_detail::read_field(j, "internal", x.internal);
+  json_detail::read_field(j, "up", x.up);
+  json_detail::read_field(j, "running", x.running);
+  json_detail::read_field(j, "addresses", x.addresses);
+}
 
 /// What an interface_event says happened.
 enum class interface_event_kind : uint8_t {
@@ -143,32 +173,18 @@ struct interfaces_changed {
 };
 NETACTORS_MESSAGE(interfaces_changed, events, interfaces)
 
-/// To subscribers: reading the interfaces failed; the watch goes on.
+/// To subscribers: reading the interfaces failed. With `ended` false the
+/// watch goes on. With `ended` true the watch could not go on (its netlink
+/// socket broke): no interfaces_changed follows and the subscription is
+/// over; subscribing again starts a new watch.
 struct interfaces_watch_failed {
   net_error reason;
+  bool ended = false;
 };
-NETACTORS_MESSAGE(interfaces_watch_failed, reason)
-
-// -- loop to interface actor (internal; still plain messages) ---------------
-
-/// Watcher `watch_id` saw `events`, leading to `interfaces`.
-struct interface_watch_update {
-  uint64_t watch_id = 0;
-  std::vector<interface_event> events;
-  std::vector<interface_info> interfaces;
-};
-NETACTORS_MESSAGE(interface_watch_update, watch_id, events, interfaces)
-
-/// Watcher `watch_id` could not read the interfaces.
-struct interface_watch_error {
-  uint64_t watch_id = 0;
-  net_error reason;
-};
-NETACTORS_MESSAGE(interface_watch_error, watch_id, reason)
+NETACTORS_MESSAGE(interfaces_watch_failed, reason, ended)
 
 using interface_message_types = caf::detail::type_list<
     interfaces_query, interfaces_subscribe, interfaces_unsubscribe,
-    interface_report, interfaces_changed, interfaces_watch_failed,
-    interface_watch_update, interface_watch_error>;
+    interface_report, interfaces_changed, interfaces_watch_failed>;
 
 }  // namespace netactors

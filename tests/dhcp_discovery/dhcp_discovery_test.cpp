@@ -390,6 +390,45 @@ TEST_F(dhcp_discovery_test, collects_every_offer_within_the_window_once_each) {
   EXPECT_EQ(owner_log->all<dhcp_offer>().size(), 2u);
 }
 
+// A flood of offers (one forger can send thousands in a second): the
+// discovery keeps the first max_offers (64 by default), reports only those,
+// and counts the rest.
+TEST_F(dhcp_discovery_test, keeps_at_most_64_offers_of_a_burst_and_counts_the_rest) {
+  config.request = true;
+  start();
+  for (int i = 0; i < 1000; ++i) {
+    auto ip = "10.0." + std::to_string(i / 250) + "." + std::to_string(i % 250 + 1);
+    arrive(reply(dhcp::message_type::offer, "192.0.2.1", ip.c_str()));
+  }
+  EXPECT_EQ(owner_log->all<dhcp_offer>().size(), 64u);
+  advance(config.offer_window);
+  // The first offer is still the one requested.
+  auto packets = sent();
+  ASSERT_EQ(packets.size(), 2u);
+  EXPECT_EQ(packets[1].requested_ip(), dhcp::parse_ipv4("10.0.0.1"));
+  arrive(reply(dhcp::message_type::ack, "192.0.2.1", "10.0.0.1"));
+  ASSERT_NE(done(), nullptr);
+  EXPECT_EQ(done()->offers.size(), 64u);
+  EXPECT_EQ(done()->offers.back().your_ip, "10.0.0.64");
+  EXPECT_EQ(done()->offers_dropped, 936u);
+  EXPECT_EQ(done()->ignored, 0u);
+  EXPECT_EQ(done()->ack.type, "ack");
+}
+
+TEST_F(dhcp_discovery_test, the_offer_cap_is_configurable) {
+  config.max_offers = 2;
+  start();
+  arrive(reply(dhcp::message_type::offer, "192.0.2.1", "192.0.2.123"));
+  arrive(reply(dhcp::message_type::offer, "192.0.2.2", "192.0.2.223"), "192.0.2.2:67");
+  arrive(reply(dhcp::message_type::offer, "192.0.2.3", "192.0.2.233"), "192.0.2.3:67");
+  arrive(reply(dhcp::message_type::offer, "192.0.2.1", "192.0.2.123"));  // a repeat: kept already
+  advance(config.offer_window);
+  ASSERT_NE(done(), nullptr);
+  EXPECT_EQ(done()->offers.size(), 2u);
+  EXPECT_EQ(done()->offers_dropped, 1u);
+  EXPECT_EQ(owner_log->all<dhcp_offer>().size(), 2u);
+}
+
 TEST_F(dhcp_discovery_test, stops_retransmitting_once_an_offer_came) {
   config.offer_window = seconds(100);
   start();

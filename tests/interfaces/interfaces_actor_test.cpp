@@ -1,7 +1,9 @@
 // The interface actor's logic under CAF's deterministic scheduler, with a fake
 // port standing in for net/ (as fake_tcp_io does for connections): queries,
-// subscriptions, fan-out of changes, stale watches, and subscribers that
-// leave or die.
+// subscriptions, fan-out of changes, stale watches, a watch that breaks,
+// subscribers that leave or die, and the port's sealed io events (the test
+// plays the port by sending them as the actor itself; forged ones from
+// anyone else are ignored).
 #include "actors/interfaces.hpp"
 
 #include <caf/all.hpp>
@@ -38,7 +40,7 @@ class fake_port final : public interface_port {
     return next_snapshot;
   }
 
-  watch_result start_watch(caf::actor) override {
+  watch_result start_watch(caf::weak_actor_ptr) override {
     if (next_watch_error) return {next_watch_error, 0, {}};
     auto id = 100 + started.size();
     started.push_back(id);
@@ -115,7 +117,15 @@ class interfaces_actor_test : public testing::actor_test {
 
   void update(uint64_t watch_id, std::vector<interface_event> events,
               std::vector<interface_info> now) {
-    caf::anon_send(actor, interface_watch_update{watch_id, std::move(events), std::move(now)});
+    caf::send_as(actor, actor,
+                 interface_watch_update{watch_id, std::move(events), std::move(now)});
+    run();
+  }
+
+  // What the port sends when watch `watch_id` fails (`ended`: for good).
+  void watch_error(uint64_t watch_id, int code, bool ended) {
+    caf::send_as(actor, actor,
+                 interface_watch_error{watch_id, net_error::of(code, "netlink socket"), ended});
     run();
   }
 
@@ -250,8 +260,7 @@ TEST_F(interfaces_actor_test, updates_from_a_stopped_watch_are_ignored) {
   run();
   EXPECT_EQ(port->started, (std::vector<uint64_t>{100, 101}));
   update(100, {address_added(named("va", 10), "192.0.2.99")}, {named("stale", 9)});
-  caf::anon_send(actor, interface_watch_error{100, net_error::of(UV_EMFILE, "old")});
-  run();
+  watch_error(100, UV_EMFILE, false);
   EXPECT_TRUE(a->changes.empty());
   EXPECT_TRUE(a->failures.empty());
   update(101, {address_added(named("va", 10), "192.0.2.11")}, {named("va", 10)});
@@ -273,13 +282,77 @@ TEST_F(interfaces_actor_test, subscribing_twice_delivers_each_change_once) {
 
 TEST_F(interfaces_actor_test, watch_errors_reach_subscribers_and_the_watch_goes_on) {
   auto a = subscribe();
-  caf::anon_send(actor, interface_watch_error{100, net_error::of(UV_EMFILE, "socket")});
-  run();
+  watch_error(100, UV_EMFILE, false);
   ASSERT_EQ(a->failures.size(), 1u);
   EXPECT_EQ(a->failures[0].reason.name, "EMFILE");
   update(100, {address_added(named("va", 10), "192.0.2.11")}, {named("va", 10)});
   EXPECT_EQ(a->changes.size(), 1u);
   EXPECT_TRUE(port->stopped.empty());
+}
+
+TEST_F(interfaces_actor_test, a_watch_that_ends_tells_every_subscriber_and_a_later_subscribe_starts_anew) {
+  auto a = subscribe();
+  auto b = subscribe();
+  watch_error(100, UV_EBADF, true);
+  for (auto& log : {a, b}) {
+    ASSERT_EQ(log->failures.size(), 1u);
+    EXPECT_TRUE(log->failures[0].ended);
+    EXPECT_EQ(log->failures[0].reason.name, "EBADF");
+  }
+  EXPECT_TRUE(port->stopped.empty());  // it closed itself
+  // Not stuck on the dead watch: a query reads afresh, a subscribe starts
+  // watch 101, and only its subscriber hears of it.
+  auto snapshots = port->snapshots;
+  auto r = request<interface_report>(actor, interfaces_query{});
+  run();
+  EXPECT_TRUE(r->value);
+  EXPECT_EQ(port->snapshots, snapshots + 1);
+  update(100, {address_added(named("va", 10), "192.0.2.99")}, {named("va", 10)});
+  caf::anon_send(subscribers[0], sub_atom::value);
+  run();
+  EXPECT_EQ(port->started, (std::vector<uint64_t>{100, 101}));
+  EXPECT_EQ(a->replies.size(), 2u);
+  update(101, {address_added(named("va", 10), "192.0.2.11")}, {named("va", 10)});
+  ASSERT_EQ(a->changes.size(), 1u);
+  EXPECT_EQ(a->changes[0].events[0].address.address, "192.0.2.11");
+  EXPECT_TRUE(b->changes.empty());
+}
+
+// Sends the port's events to `target` from inside another actor.
+caf::behavior forger(caf::event_based_actor* self, caf::actor target) {
+  self->send(target, interface_watch_update{100, {address_added(named("va", 10), "6.6.6.6")},
+                                            {named("forged", 66)}});
+  self->send(target, interface_watch_error{100, net_error::of(UV_EBADF, "forged"), true});
+  return {};
+}
+
+TEST_F(interfaces_actor_test, forged_watch_events_are_ignored_and_the_actor_keeps_working) {
+  auto a = subscribe();
+  caf::anon_send(actor, interface_watch_update{100, {address_added(named("va", 10), "6.6.6.6")},
+                                               {named("forged", 66)}});
+  caf::anon_send(actor, interface_watch_error{100, net_error::of(UV_EBADF, "forged"), true});
+  run();
+  spawn(forger, actor);
+  run();
+  EXPECT_TRUE(a->changes.empty());
+  EXPECT_TRUE(a->failures.empty());
+  // The state is untouched and the watch still serves its subscriber.
+  auto report = request<interface_report>(actor, interfaces_query{});
+  run();
+  ASSERT_TRUE(report->value);
+  EXPECT_EQ(report->value->interfaces.size(), 2u);
+  EXPECT_EQ(report->value->interfaces[0].name, "lo");
+  update(100, {address_added(named("va", 10), "192.0.2.11")}, {named("va", 10)});
+  ASSERT_EQ(a->changes.size(), 1u);
+  EXPECT_EQ(a->changes[0].events[0].address.address, "192.0.2.11");
+}
+
+TEST(interface_watch_events, have_no_json_form) {
+  for (auto type : {"interface_watch_update", "interface_watch_error"}) {
+    auto parsed = message_from_json(
+        nlohmann::json{{"type", type}, {"data", {{"watch_id", 100}}}});
+    EXPECT_FALSE(parsed) << type;
+  }
 }
 
 TEST_F(interfaces_actor_test, a_watch_that_cannot_start_fails_the_subscription_and_keeps_nobody) {
@@ -328,6 +401,24 @@ TEST(interface_event_json, names_the_kind_and_refuses_unknown_kinds) {
         {"data", {{"events", nlohmann::json::array({j})}, {"interfaces", nlohmann::json::array()}}}});
     EXPECT_FALSE(parsed) << bad;
   }
+}
+
+TEST(interface_event_json, a_name_that_is_not_utf8_is_escaped_and_comes_back_intact) {
+  // Legal on Linux: ip link add $'\xff\xfe' type dummy.
+  auto odd = named("\xff\xfe", 12);
+  auto msg = caf::make_message(interfaces_changed{
+      {address_added(odd, "192.0.2.12")}, {named("lo", 1), odd}});
+  auto j = message_to_json(msg);
+  ASSERT_TRUE(j);
+  std::string text;
+  ASSERT_NO_THROW(text = j->dump());
+  EXPECT_EQ((*j)["data"]["interfaces"][1]["name"], "\\xff\\xfe");
+  auto back = message_from_json_text(text);
+  ASSERT_TRUE(back) << text;
+  ASSERT_TRUE(back->match_elements<interfaces_changed>());
+  auto& ev = back->get_as<interfaces_changed>(0);
+  EXPECT_EQ(ev.interfaces[1].name, "\xff\xfe");
+  EXPECT_EQ(ev.events[0].interface.name, "\xff\xfe");
 }
 
 TEST(interface_event_json, refuses_a_prefix_outside_0_to_255) {

@@ -1,8 +1,8 @@
 // apps/interfaces as a process, inside the test's own network namespace: the
 // table and --json are exact, --watch prints a JSON line for an address added
-// and removed and for a link going down and up (each within a second), and
-// SIGINT/SIGTERM end it with exit code 0. Every wait is bounded; every child
-// is killed if a check fails.
+// and removed and for a link going down and up, and SIGINT/SIGTERM end it
+// with exit code 0. Every wait is for an event, bounded only by `patience`
+// (a hang guard, not a timing claim); every child is killed if a check fails.
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -15,6 +15,7 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,8 @@ using namespace std::chrono_literals;
 using clock_type = std::chrono::steady_clock;
 using interfaces_test::sh;
 using json = nlohmann::json;
+
+constexpr auto patience = std::chrono::milliseconds(30000);
 
 std::string app_path() {
   const char* srcdir = std::getenv("TEST_SRCDIR");
@@ -161,13 +164,13 @@ class interfaces_app : public ::testing::Test {
     args.insert(args.begin(), "--watch");
     auto c = std::make_unique<child>(args);
     EXPECT_TRUE(c->started());
-    EXPECT_TRUE(c->stderr_has("watching", 10s)) << c->err();
+    EXPECT_TRUE(c->stderr_has("watching", patience)) << c->err();
     return c;
   }
 
-  // The next line, parsed; null if none came within a second.
+  // The next line, parsed; null if none came (within patience).
   static json next_event(child& c) {
-    auto line = c.next_line(1s);
+    auto line = c.next_line(patience);
     if (line.empty()) return nullptr;
     auto j = json::parse(line, nullptr, false);
     EXPECT_FALSE(j.is_discarded()) << line;
@@ -178,7 +181,7 @@ class interfaces_app : public ::testing::Test {
 TEST_F(interfaces_app, json_is_exactly_the_documented_form) {
   child c({"--json"});
   ASSERT_TRUE(c.started());
-  EXPECT_EQ(c.finish(10s), 0) << c.err();
+  EXPECT_EQ(c.finish(patience), 0) << c.err();
   // Byte for byte: key order, no spaces, one line.
   EXPECT_EQ(c.out(), nlohmann::ordered_json::parse(interfaces_test::expected_json).dump() + "\n");
 }
@@ -186,7 +189,7 @@ TEST_F(interfaces_app, json_is_exactly_the_documented_form) {
 TEST_F(interfaces_app, the_table_lists_every_interface_its_state_and_addresses) {
   child c({});
   ASSERT_TRUE(c.started());
-  EXPECT_EQ(c.finish(10s), 0) << c.err();
+  EXPECT_EQ(c.finish(patience), 0) << c.err();
   EXPECT_EQ(c.out(),
             "NAME  INDEX  STATE                MAC                ADDRESSES\n"
             "lo    1      up,running,loopback  00:00:00:00:00:00  127.0.0.1/8\n"
@@ -211,60 +214,104 @@ TEST_F(interfaces_app, watch_prints_addresses_added_and_removed_and_stops_on_sig
   ASSERT_EQ(sh("ip -6 addr del 2001:db8::77/64 dev va"), 0);
   EXPECT_EQ(next_event(*c)["event"], "address_removed");
   c->signal(SIGTERM);
-  EXPECT_EQ(c->finish(10s), 0) << c->err();
+  EXPECT_EQ(c->finish(patience), 0) << c->err();
   EXPECT_EQ(c->out(), "");  // nothing more than the four lines
+}
+
+// Reads lines until every predicate has matched one (or patience runs out).
+std::vector<json> lines_until(child& c, const std::vector<std::function<bool(const json&)>>& preds) {
+  std::vector<json> lines;
+  auto all_seen = [&] {
+    for (auto& p : preds) {
+      bool hit = false;
+      for (auto& l : lines) hit = hit || p(l);
+      if (!hit) return false;
+    }
+    return true;
+  };
+  auto deadline = clock_type::now() + patience;
+  while (!all_seen() && clock_type::now() < deadline) {
+    auto line = c.next_line(
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock_type::now()));
+    if (!line.empty()) lines.push_back(json::parse(line));
+  }
+  EXPECT_TRUE(all_seen()) << json(lines).dump(1);
+  return lines;
+}
+
+bool mentions_address(const std::vector<json>& lines, const std::string& address) {
+  for (auto& l : lines)
+    if (l.contains("address") && l["address"]["address"] == address) return true;
+  return false;
 }
 
 TEST_F(interfaces_app, watch_prints_a_link_going_down_and_up_and_stops_on_sigint) {
   auto c = start_watch({});
   ASSERT_EQ(sh("ip link set va down"), 0);
-  // Within a second: va down, its addresses gone, vb without carrier.
-  std::vector<json> lines;
-  auto deadline = clock_type::now() + 1s;
-  auto seen = [&](auto pred) {
-    for (auto& l : lines)
-      if (pred(l)) return true;
-    return false;
-  };
-  auto va_down = [](const json& l) {
-    return l["event"] == "interface_changed" && l["interface"]["name"] == "va" &&
-           l["interface"]["up"] == false && l["previous"]["up"] == true;
-  };
-  auto vb_no_carrier = [](const json& l) {
-    return l["event"] == "interface_changed" && l["interface"]["name"] == "vb" &&
-           l["interface"]["running"] == false;
-  };
-  auto va_lost_v4 = [](const json& l) {
-    return l["event"] == "address_removed" && l["address"]["address"] == "192.0.2.10";
-  };
-  while (!(seen(va_down) && seen(vb_no_carrier) && seen(va_lost_v4)) &&
-         clock_type::now() < deadline) {
-    auto line = c->next_line(std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - clock_type::now()));
-    if (!line.empty()) lines.push_back(json::parse(line));
-  }
-  EXPECT_TRUE(seen(va_down) && seen(vb_no_carrier) && seen(va_lost_v4)) << json(lines).dump(1);
-  lines.clear();
+  // va down, vb without carrier; va keeps its IPv4 address (the kernel only
+  // flushes the IPv6 ones of a down link).
+  auto down = lines_until(
+      *c, {[](const json& l) {
+             return l["event"] == "interface_changed" && l["interface"]["name"] == "va" &&
+                    l["interface"]["up"] == false && l["previous"]["up"] == true &&
+                    l["interface"]["addresses"].size() == 1;
+           },
+           [](const json& l) {
+             return l["event"] == "interface_changed" && l["interface"]["name"] == "vb" &&
+                    l["interface"]["running"] == false;
+           },
+           [](const json& l) {
+             return l["event"] == "address_removed" && l["address"]["address"] == "fe80::10";
+           }});
+  EXPECT_FALSE(mentions_address(down, "192.0.2.10")) << json(down).dump(1);
   ASSERT_EQ(sh("ip link set va up"), 0);
-  auto va_up = [](const json& l) {
-    return l["event"] == "interface_changed" && l["interface"]["name"] == "va" &&
-           l["interface"]["up"] == true && l["interface"]["running"] == true;
-  };
-  auto va_got_v4 = [](const json& l) {
-    return l["event"] == "address_added" && l["address"]["address"] == "192.0.2.10";
-  };
-  deadline = clock_type::now() + 1s;
-  while (!(seen(va_up) && seen(va_got_v4)) && clock_type::now() < deadline) {
-    auto line = c->next_line(std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - clock_type::now()));
-    if (!line.empty()) lines.push_back(json::parse(line));
-  }
-  EXPECT_TRUE(seen(va_up) && seen(va_got_v4)) << json(lines).dump(1);
+  auto up = lines_until(*c, {[](const json& l) {
+                          return l["event"] == "interface_changed" &&
+                                 l["interface"]["name"] == "va" &&
+                                 l["interface"]["up"] == true &&
+                                 l["interface"]["running"] == true;
+                        }});
+  EXPECT_FALSE(mentions_address(up, "192.0.2.10")) << json(up).dump(1);
   c->signal(SIGINT);
-  EXPECT_EQ(c->finish(10s), 0) << c->err();
+  EXPECT_EQ(c->finish(patience), 0) << c->err();
   // Going down deleted va's IPv6 addresses; restore the topology.
   ASSERT_EQ(sh("ip -6 addr add 2001:db8::10/64 dev va nodad"), 0);
   ASSERT_EQ(sh("ip -6 addr add fe80::10/64 dev va nodad"), 0);
+}
+
+// 3000 addresses in one burst: more notifications than the netlink socket's
+// default queue holds (the kernel drops some and flags the socket). Every
+// address is still reported exactly once each way, and the watch goes on.
+TEST_F(interfaces_app, watch_reports_every_change_of_a_burst_that_overflows_netlink) {
+  auto c = start_watch({});
+  auto batch = [](const char* verb) {
+    return std::string{"(for i in $(seq 0 2999); do echo \"addr "} + verb +
+           " 10.$((i / 250)).$((i % 250)).1/32 dev va\"; done) | ip -batch -";
+  };
+  auto read_events = [&](const char* event, size_t want) {
+    size_t n = 0, other = 0;
+    auto deadline = clock_type::now() + patience;
+    while (n < want && clock_type::now() < deadline) {
+      auto line = c->next_line(
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock_type::now()));
+      if (line.empty()) break;
+      (json::parse(line)["event"] == event ? n : other) += 1;
+    }
+    EXPECT_EQ(n, want) << event;
+    EXPECT_EQ(other, 0u) << event;
+  };
+  ASSERT_EQ(sh(batch("add")), 0);
+  read_events("address_added", 3000);
+  ASSERT_EQ(sh(batch("del")), 0);
+  read_events("address_removed", 3000);
+  // Still watching.
+  ASSERT_EQ(sh("ip addr add 198.51.100.7/24 dev va"), 0);
+  EXPECT_EQ(next_event(*c)["event"], "address_added");
+  ASSERT_EQ(sh("ip addr del 198.51.100.7/24 dev va"), 0);
+  EXPECT_EQ(next_event(*c)["event"], "address_removed");
+  c->signal(SIGTERM);
+  EXPECT_EQ(c->finish(patience), 0) << c->err();
+  EXPECT_EQ(c->err().find("EBADF"), std::string::npos) << c->err();
 }
 
 TEST_F(interfaces_app, watch_with_poll_uses_the_polling_fallback) {
@@ -275,7 +322,66 @@ TEST_F(interfaces_app, watch_with_poll_uses_the_polling_fallback) {
   ASSERT_EQ(sh("ip addr del 198.51.100.9/24 dev va"), 0);
   EXPECT_EQ(next_event(*c)["event"], "address_removed");
   c->signal(SIGTERM);
-  EXPECT_EQ(c->finish(10s), 0) << c->err();
+  EXPECT_EQ(c->finish(patience), 0) << c->err();
+}
+
+// Linux lets an interface name be any bytes but '/', ':' and white space;
+// one that is not UTF-8 is printed with those bytes escaped as \xNN.
+// (A veth pair, with a plain peer "xq": the dummy driver may be missing.)
+constexpr const char* odd_link =
+    "ip link add \"$(printf 'x\\377\\376\\033')\" type veth peer name xq";
+constexpr const char* odd_link_del = "ip link del \"$(printf 'x\\377\\376\\033')\"";
+
+TEST_F(interfaces_app, json_and_table_escape_a_name_that_is_not_utf8) {
+  ASSERT_EQ(sh(odd_link), 0);
+  child c({"--json"});
+  ASSERT_TRUE(c.started());
+  int json_rc = c.finish(patience);
+  child table({});
+  ASSERT_TRUE(table.started());
+  int table_rc = table.finish(patience);
+  ASSERT_EQ(sh(odd_link_del), 0);
+  EXPECT_EQ(json_rc, 0) << c.err();
+  auto j = json::parse(c.out(), nullptr, false);
+  ASSERT_FALSE(j.is_discarded()) << c.out();
+  bool found = false;
+  for (auto& i : j["interfaces"]) found = found || i["name"] == "x\\xff\\xfe\\x1b";
+  EXPECT_TRUE(found) << c.out();
+  EXPECT_EQ(table_rc, 0) << table.err();
+  EXPECT_NE(table.out().find("x\\xff\\xfe\\x1b "), std::string::npos) << table.out();
+  EXPECT_EQ(table.out().find('\x1b'), std::string::npos);  // no raw escape code
+}
+
+TEST_F(interfaces_app, watch_escapes_a_name_that_is_not_utf8_and_goes_on) {
+  auto c = start_watch({});
+  ASSERT_EQ(sh(odd_link), 0);
+  auto added = lines_until(*c, {[](const json& l) {
+                             return l["event"] == "interface_added" &&
+                                    l["interface"]["name"] == "x\\xff\\xfe\\x1b";
+                           },
+                           [](const json& l) {
+                             return l["event"] == "interface_added" &&
+                                    l["interface"]["name"] == "xq";
+                           }});
+  EXPECT_EQ(added.size(), 2u) << json(added).dump(1);
+  ASSERT_EQ(sh(odd_link_del), 0);
+  auto removed = lines_until(*c, {[](const json& l) {
+                               return l["event"] == "interface_removed" &&
+                                      l["interface"]["name"] == "x\\xff\\xfe\\x1b";
+                             },
+                             [](const json& l) {
+                               return l["event"] == "interface_removed" &&
+                                      l["interface"]["name"] == "xq";
+                             }});
+  EXPECT_EQ(removed.size(), 2u) << json(removed).dump(1);
+  // The printer is alive: the next change is printed too.
+  ASSERT_EQ(sh("ip addr add 198.51.100.7/24 dev va"), 0);
+  EXPECT_EQ(next_event(*c)["event"], "address_added");
+  ASSERT_EQ(sh("ip addr del 198.51.100.7/24 dev va"), 0);
+  EXPECT_EQ(next_event(*c)["event"], "address_removed");
+  c->signal(SIGTERM);
+  EXPECT_EQ(c->finish(patience), 0) << c->err();
+  EXPECT_EQ(c->out(), "");  // nothing else, no CAF "unhandled exception" line
 }
 
 TEST_F(interfaces_app, bad_command_lines_exit_with_2) {
@@ -283,7 +389,7 @@ TEST_F(interfaces_app, bad_command_lines_exit_with_2) {
            {"--bogus"}, {"--poll", "50"}, {"--json", "--watch"}, {"--watch", "--poll", "0"}}) {
     child c(args);
     ASSERT_TRUE(c.started());
-    EXPECT_EQ(c.finish(10s), 2) << args[0] << " " << c.err();
+    EXPECT_EQ(c.finish(patience), 2) << args[0] << " " << c.err();
     EXPECT_FALSE(c.err().empty());
     EXPECT_EQ(c.out(), "");
   }

@@ -1,7 +1,8 @@
 // The interface actor on a real runtime (libuv loop + CAF), inside the test's
 // own network namespace: the report is exact, subscribers see addresses come
-// and go and links go down and up within a second, and a subscriber that dies
-// is dropped (its watch closes). Links CAF, so not tagged "tsan".
+// and go and links go down and up, and a subscriber that dies is dropped (its
+// watch closes). Tests wait for events; `patience` only guards against a
+// hang. Links CAF, so not tagged "tsan".
 #include <caf/all.hpp>
 
 #include <gtest/gtest.h>
@@ -25,6 +26,9 @@ namespace {
 
 using namespace std::chrono_literals;
 using interfaces_test::sh;
+
+// A guard against hanging, not a timing claim.
+constexpr auto patience = std::chrono::milliseconds(30000);
 
 // What a subscriber saw; written by its actor, read by the test thread.
 struct live_log {
@@ -197,7 +201,7 @@ TEST_F(interfaces_live, a_query_reports_the_test_namespace_exactly) {
   EXPECT_EQ(handles_on_loop(), 0u);  // a query opens no watch
 }
 
-TEST_F(interfaces_live, a_subscriber_sees_addresses_added_and_removed_within_a_second) {
+TEST_F(interfaces_live, a_subscriber_sees_addresses_added_and_removed) {
   start();
   auto [log, sub] = subscribe();
   {
@@ -205,16 +209,16 @@ TEST_F(interfaces_live, a_subscriber_sees_addresses_added_and_removed_within_a_s
     EXPECT_EQ(log->interfaces.size(), 3u);  // the baseline
   }
   ASSERT_EQ(sh("ip addr add 198.51.100.7/24 dev va"), 0);
-  EXPECT_TRUE(log->wait_for(1s, [](auto& l) {
+  EXPECT_TRUE(log->wait_for(patience, [](auto& l) {
     return l.has(interface_event_kind::address_added, "va", "198.51.100.7");
   })) << log->describe();
   ASSERT_EQ(sh("ip -6 addr add 2001:db8::77/64 dev va nodad"), 0);
-  EXPECT_TRUE(log->wait_for(1s, [](auto& l) {
+  EXPECT_TRUE(log->wait_for(patience, [](auto& l) {
     return l.has(interface_event_kind::address_added, "va", "2001:db8::77");
   })) << log->describe();
   ASSERT_EQ(sh("ip addr del 198.51.100.7/24 dev va"), 0);
   ASSERT_EQ(sh("ip -6 addr del 2001:db8::77/64 dev va"), 0);
-  EXPECT_TRUE(log->wait_for(1s, [](auto& l) {
+  EXPECT_TRUE(log->wait_for(patience, [](auto& l) {
     return l.has(interface_event_kind::address_removed, "va", "198.51.100.7") &&
            l.has(interface_event_kind::address_removed, "va", "2001:db8::77");
   })) << log->describe();
@@ -224,25 +228,27 @@ TEST_F(interfaces_live, a_subscriber_sees_addresses_added_and_removed_within_a_s
   EXPECT_EQ(log->interfaces[1].addresses.size(), 3u);  // back to the start
 }
 
-TEST_F(interfaces_live, a_subscriber_sees_a_link_go_down_and_up_within_a_second) {
+TEST_F(interfaces_live, a_subscriber_sees_a_link_go_down_and_up) {
   start();
   auto [log, sub] = subscribe();
   ASSERT_EQ(sh("ip link set va down"), 0);
-  EXPECT_TRUE(log->wait_for(1s, [](auto& l) {
-    return l.has_link("va", false, false) &&
-           l.has(interface_event_kind::address_removed, "va", "192.0.2.10") &&
-           l.has_link("vb", true, false);
+  EXPECT_TRUE(log->wait_for(patience, [](auto& l) {
+    return l.has_link("va", false, false) && l.has_link("vb", true, false);
   })) << log->describe();
   ASSERT_EQ(sh("ip link set va up"), 0);
-  EXPECT_TRUE(log->wait_for(1s, [](auto& l) {
-    return l.has_link("va", true, true) &&
-           l.has(interface_event_kind::address_added, "va", "192.0.2.10") &&
-           l.has_link("vb", true, true);
+  EXPECT_TRUE(log->wait_for(patience, [](auto& l) {
+    return l.has_link("va", true, true) && l.has_link("vb", true, true);
   })) << log->describe();
+  {
+    // A down link keeps its IPv4 address (only IPv6 is flushed by the kernel).
+    std::lock_guard<std::mutex> guard{log->mtx};
+    EXPECT_FALSE(log->has(interface_event_kind::address_removed, "va", "192.0.2.10"));
+    EXPECT_FALSE(log->has(interface_event_kind::address_added, "va", "192.0.2.10"));
+  }
   // Going down deleted va's IPv6 addresses; restore the topology.
   ASSERT_EQ(sh("ip -6 addr add 2001:db8::10/64 dev va nodad"), 0);
   ASSERT_EQ(sh("ip -6 addr add fe80::10/64 dev va nodad"), 0);
-  EXPECT_TRUE(log->wait_for(1s, [](auto& l) {
+  EXPECT_TRUE(log->wait_for(patience, [](auto& l) {
     return l.has(interface_event_kind::address_added, "va", "2001:db8::10") &&
            l.has(interface_event_kind::address_added, "va", "fe80::10");
   })) << log->describe();
@@ -255,12 +261,12 @@ TEST_F(interfaces_live, subscribers_that_die_are_dropped_and_the_last_one_closes
   EXPECT_EQ(handles_on_loop(), 1u);  // one watch for both
   caf::anon_send_exit(first_actor, caf::exit_reason::kill);
   ASSERT_EQ(sh("ip addr add 198.51.100.8/24 dev va"), 0);
-  EXPECT_TRUE(second->wait_for(1s, [](auto& l) {
+  EXPECT_TRUE(second->wait_for(patience, [](auto& l) {
     return l.has(interface_event_kind::address_added, "va", "198.51.100.8");
   })) << second->describe();
   EXPECT_EQ(handles_on_loop(), 1u);
   caf::anon_send_exit(second_actor, caf::exit_reason::kill);
-  auto deadline = std::chrono::steady_clock::now() + 1s;
+  auto deadline = std::chrono::steady_clock::now() + patience;
   while (handles_on_loop() != 0 && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(5ms);
   EXPECT_EQ(handles_on_loop(), 0u) << "the watch outlived its last subscriber";
@@ -278,11 +284,11 @@ TEST_F(interfaces_live, the_polling_fallback_serves_subscribers_too) {
   start(polling);
   auto [log, sub] = subscribe();
   ASSERT_EQ(sh("ip addr add 198.51.100.9/24 dev va"), 0);
-  EXPECT_TRUE(log->wait_for(1s, [](auto& l) {
+  EXPECT_TRUE(log->wait_for(patience, [](auto& l) {
     return l.has(interface_event_kind::address_added, "va", "198.51.100.9");
   })) << log->describe();
   ASSERT_EQ(sh("ip addr del 198.51.100.9/24 dev va"), 0);
-  EXPECT_TRUE(log->wait_for(1s, [](auto& l) {
+  EXPECT_TRUE(log->wait_for(patience, [](auto& l) {
     return l.has(interface_event_kind::address_removed, "va", "198.51.100.9");
   })) << log->describe();
 }

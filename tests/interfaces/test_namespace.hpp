@@ -16,7 +16,7 @@ namespace interfaces_test {
 int sh(const std::string& command);
 
 /// Moves the process into a new network namespace and builds the topology
-/// below, waiting (at most 3 s) until both veth ends report IFF_RUNNING.
+/// below, waiting until both veth ends report IFF_RUNNING (30 s at most).
 /// Returns "" or what failed.
 ///   lo  index 1, up:  127.0.0.1/8, ::1/128
 ///   va  index 10, 02:00:00:00:00:0a, up: 192.0.2.10/24, 2001:db8::10/64,

@@ -24,17 +24,20 @@ inline dhcp_lease_reply sample_lease_reply() {
                           {"198.51.100.1"},
                           {"198.51.100.53"},
                           7200,
-                          "wrong network \"\u00e9\"\t",
+                          // What a hostile server may say: escape codes, a
+                          // forged line, NUL, bytes that are not UTF-8.
+                          std::string{"wrong network \"\u00e9\"\t\x1b[2J\nack from 6.6.6.6\0\xff", 42},
                           v6("198.51.100.1:67")};
 }
 
 NETACTORS_SAMPLE(dhcp_offer, sample_offer())
 NETACTORS_SAMPLE(dhcp_lease_reply, sample_lease_reply())
 NETACTORS_SAMPLE(dhcp_discovery_done,
-                 dhcp_discovery_done{"veth-\u00e9",
+                 dhcp_discovery_done{"veth-\u00e9\xfe",
                                      "02:00:5e:10:20:30",
                                      0xdeadbeef,
                                      {sample_offer(), sample_offer()},
+                                     12017,
                                      sample_lease_reply(),
                                      7,
                                      3,
