@@ -123,6 +123,9 @@ caf::behavior child_proxy(proxy_actor* self, std::string child, size_t limit) {
         route(static_cast<proxy_actor*>(ptr), x.move_content_to_message());
         return caf::delegated<caf::message>{};
       });
+  // Only its supervisor ends a stable handle (with exit_reason::kill, which
+  // no handler sees): exit messages from anyone else are ignored.
+  self->set_exit_handler([](caf::exit_msg&) {});
   // The incarnation's own down message is the earliest news of its end:
   // hold from then on, not only once the supervisor says so.
   self->set_down_handler([self](caf::down_msg& dm) {
@@ -361,8 +364,10 @@ void on_down(supervisor_actor* self, caf::down_msg& dm) {
     return;
   }
   emit(self, c, "exited", why);
+  // As OTP's `shutdown`, a user_shutdown is a clean end for a transient child.
+  bool abnormal = dm.reason && dm.reason != caf::exit_reason::user_shutdown;
   bool again = c.spec.restart == restart_type::permanent ||
-               (c.spec.restart == restart_type::transient && dm.reason);
+               (c.spec.restart == restart_type::transient && abnormal);
   if (again) {
     restart(self, i, why);
     return;
@@ -408,6 +413,7 @@ caf::behavior supervisor(supervisor_actor* self, supervisor_config cfg,
   return {
     [self](sup_start_atom) {
       auto& st = self->state;
+      if (st.shutting_down) return;  // an exit message came first
       for (auto& c : st.children) {
         caf::error failure;
         if (!start(self, c, failure)) {

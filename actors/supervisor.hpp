@@ -6,7 +6,8 @@
 //   children already started.
 // - When a child ends, its restart type decides (OTP's): permanent children
 //   are always restarted, transient ones only after an abnormal exit (any
-//   non-empty exit reason), temporary ones never. Only that child restarts.
+//   exit reason but normal and user_shutdown), temporary ones never. Only
+//   that child restarts.
 // - Restart intensity: more than max_restarts restarts (of all children
 //   together, as in OTP) within `period` and the supervisor gives up: it
 //   stops every child and ends with too_many_restarts naming the child whose
@@ -32,7 +33,8 @@
 //   down), requests get child_unavailable. A message that the proxy had
 //   already forwarded to an incarnation that then died is lost as with any
 //   actor that ends (a request gets CAF's request_receiver_down).
-//   supervisor_which{name} answers the current incarnation itself.
+//   supervisor_which{name} answers the current incarnation itself. Exit
+//   messages to a stable handle are ignored: it ends with its supervisor.
 // - Every start, exit, restart, failed start, give-up and stop goes to the
 //   observer as a supervisor_event (actors/messages/supervisor_messages.hpp);
 //   supervisor_get_stats answers the restarts per child.

@@ -327,6 +327,24 @@ TEST_F(supervisor_test, a_clean_exit_is_not_a_failure_for_a_transient_child) {
             "being transient, is not restarted");
 }
 
+TEST_F(supervisor_test, a_transient_child_shut_down_by_someone_else_is_not_restarted) {
+  auto h = start({spec("once", restart_type::transient)});
+  caf::anon_send_exit(which(h.supervisor, "once"), caf::exit_reason::user_shutdown);
+  run();
+  EXPECT_EQ(events(), (strings{"once started", "once exited"}));
+  EXPECT_EQ(events_of("once").back().reason, "user_shutdown");
+}
+
+TEST_F(supervisor_test, a_stable_handle_ignores_exit_messages) {
+  auto h = start({spec("a")});
+  auto stable = h.children.at("a");
+  auto ended = watch(stable);
+  caf::anon_send_exit(stable, caf::exit_reason::user_shutdown);
+  run();
+  EXPECT_FALSE(ended->ended);
+  EXPECT_EQ(ping(stable), which(h.supervisor, "a").id());
+}
+
 TEST_F(supervisor_test, a_transient_child_that_fails_is_restarted) {
   auto h = start({spec("once", restart_type::transient)});
   caf::anon_send(h.children.at("once"), crash_atom::value);
