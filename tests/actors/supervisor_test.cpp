@@ -270,6 +270,29 @@ TEST_F(supervisor_test, requests_that_arrive_while_a_child_restarts_are_held_the
   EXPECT_EQ(*two->value, now.id());
 }
 
+TEST_F(supervisor_test, requests_held_for_a_child_that_never_comes_back_get_an_error_naming_it) {
+  cfg_.max_restarts = 1;
+  bool broken = false;
+  auto flaky = spec("resolver");
+  flaky.start = [&broken](caf::local_actor* self) {
+    return broken ? caf::actor{} : self->spawn(worker, std::string{"resolver"});
+  };
+  auto h = start({flaky});
+  auto ended = watch(h.supervisor);
+  broken = true;
+  caf::anon_send(h.children.at("resolver"), crash_atom::value);
+  run();
+  auto held = request<uint64_t>(h.children.at("resolver"), ping_atom::value);
+  run();
+  EXPECT_FALSE(held->answered);
+  advance(cfg_.retry_delay);  // the second restart is one too many
+  EXPECT_TRUE(ended->ended);
+  ASSERT_TRUE(held->answered);
+  EXPECT_EQ(sys.render(held->error),
+            "supervisor: child_unavailable: child resolver is stopped: supervisor "
+            "netnode ended");
+}
+
 TEST_F(supervisor_test, a_child_that_fails_too_often_ends_the_supervisor_with_an_error_naming_it) {
   auto h = start({spec("a"), spec("resolver"), spec("c")});
   auto ended = watch(h.supervisor);
