@@ -29,6 +29,9 @@
 // Network interfaces and their changes.
 #include "actors/interfaces.hpp"
 
+// Supervision: restarts, stable handles, ordered shutdown.
+#include "actors/supervisor.hpp"
+
 // Value types the messages carry, and line framing for text protocols.
 #include "net/endpoint.hpp"
 #include "net/line_framer.hpp"

@@ -48,6 +48,7 @@ caf::error invalid(std::string why) {
 void add_message_types(caf::actor_system_config& cfg) {
   register_all(cfg, all_message_types{});
   add_error_category(cfg);
+  add_supervisor_error_category(cfg);
 }
 
 caf::expected<nlohmann::json> message_to_json(const caf::message& msg) {
