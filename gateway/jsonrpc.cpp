@@ -34,6 +34,31 @@ std::string clean(const char* what) {
   return std::string{text};
 }
 
+// The deepest nesting of arrays and objects in `line`, counted outside
+// strings, before nlohmann builds anything: copying a value is recursive in
+// nlohmann, so a client's million brackets must never reach it.
+size_t nesting_depth(std::string_view line) {
+  size_t depth = 0;
+  size_t deepest = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < line.size(); ++i) {
+    char c = line[i];
+    if (in_string) {
+      if (c == '\\')
+        ++i;
+      else if (c == '"')
+        in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > deepest) deepest = depth;
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return deepest;
+}
+
 bool blank(std::string_view line) {
   for (char c : line)
     if (c != ' ' && c != '\t' && c != '\r' && c != '\n') return false;
@@ -56,6 +81,7 @@ bool find_unknown(const json& defaults, const json& params,
       path = dotted(prefix, key);
       for (auto& [name, ignored] : defaults.items())
         known += (known.empty() ? "" : ", ") + name;
+      if (known.empty()) known = "none";
       return true;
     }
     if (it->is_object() && value.is_object() &&
@@ -265,12 +291,25 @@ parsed parse_line(std::string_view line, const method_table& methods) {
   parsed p;
   try {
     if (blank(line)) return p;
+    if (nesting_depth(line) > max_depth) {
+      p.response = error_response(
+          nullptr, invalid_request,
+          "Invalid Request: JSON nested deeper than " +
+              std::to_string(max_depth) + " levels");
+      return p;
+    }
     json j;
     try {
       j = json::parse(line.begin(), line.end());
-    } catch (const json::exception& e) {
-      p.response = error_response(nullptr, parse_error,
-                                  "Parse error: " + clean(e.what()));
+    } catch (const json::parse_error& e) {
+      // "parse error at line 1, column 7: syntax error ..." -> "Parse error
+      // at byte 7: syntax error ..." (a line has one line).
+      auto why = clean(e.what());
+      if (auto colon = why.find(": "); colon != std::string::npos)
+        why.erase(0, colon + 2);
+      p.response = error_response(
+          nullptr, parse_error,
+          "Parse error at byte " + std::to_string(e.byte) + ": " + why);
       return p;
     }
     if (j.is_array()) {

@@ -11,6 +11,8 @@
 //   framing_error_response: -32600 Invalid Request whose data is the error
 //   object of EMSGSIZE; the framer skips it up to the next newline. (-32600,
 //   not -32700: the line was never parsed, it is refused for its size.)
+//   Likewise a line nested deeper than max_depth (64) arrays and objects is
+//   -32600 before it is parsed.
 // - Requests: {"jsonrpc":"2.0","method":M,"params":P,"id":ID}. M is the
 //   type name of a request message (jsonrpc_methods.hpp lists them; replies,
 //   events and internal messages are never methods) or an extra method the
@@ -27,8 +29,9 @@
 //   decoder's reason. P must be an object: an array (by-position) is -32602,
 //   a string, number, boolean or null is -32600 (the spec's "structured
 //   value" rule).
-// - ID: a string, a number or null, echoed exactly (integers digit for digit;
-//   a fractional number as the same double). Absent: a notification, which
+// - ID: a string, a number or null, echoed exactly (a string as the same
+//   string, a 64-bit integer digit for digit; a fractional number, or an
+//   integer beyond 64 bits, as the same double). Absent: a notification, which
 //   is performed but never answered, not even with an error. Any other id
 //   (true, {}, []) is -32600 with id null.
 // - Results: {"jsonrpc":"2.0","id":ID,"result":{"type":T,"data":D}}, the
@@ -36,8 +39,8 @@
 //   tcp_shutdown, udp_set_ttl, ...) is "result":null.
 // - Errors: {"jsonrpc":"2.0","id":ID,"error":{"code":C,"message":M,"data":D}}.
 //     -32700 Parse error        the line is not JSON (id null)
-//     -32600 Invalid Request    not a request object, or too long (id null
-//                                unless a valid id could be read)
+//     -32600 Invalid Request    not a request object, too long or too deep
+//                                (id null unless a valid id could be read)
 //     -32601 Method not found   M names no request message nor extra method
 //     -32602 Invalid params     data {"field": the dotted path} when a field
 //                                is to blame
@@ -92,6 +95,10 @@ enum error_code : int {
 
 /// The longest line the gateway reads (terminator not counted): 1 MiB.
 inline constexpr size_t max_line_length = size_t{1} << 20;
+
+/// The deepest nesting of arrays and objects a line may have (a batch of
+/// requests whose params hold endpoints is 4 deep).
+inline constexpr size_t max_depth = 64;
 
 // -- decoding params --------------------------------------------------------
 
