@@ -311,6 +311,11 @@ parsed parse_line(std::string_view line, const method_table& methods) {
           nullptr, parse_error,
           "Parse error at byte " + std::to_string(e.byte) + ": " + why);
       return p;
+    } catch (const json::exception& e) {
+      // The parser's other complaint: a number too large for a double.
+      p.response = error_response(nullptr, parse_error,
+                                  "Parse error: " + clean(e.what()));
+      return p;
     }
     if (j.is_array()) {
       if (j.empty()) {

@@ -468,6 +468,9 @@ TEST(lines, that_are_not_json_are_a_parse_error) {
     EXPECT_NE(message.find(": syntax error while parsing"), std::string::npos)
         << message;
   }
+  EXPECT_EQ(wire(rpc::parse_line(R"({"jsonrpc":"2.0","id":1e400,"method":"tcp_close"})")
+                     .response)["error"],
+            json::parse(R"js({"code":-32700,"message":"Parse error: number overflow parsing '1e400'"})js"));
   EXPECT_EQ(wire(rpc::parse_line("{\"id\":nope}").response)["error"]["message"],
             "Parse error at byte 8: syntax error while parsing value - invalid "
             "literal; last read: '\"id\":no'");
