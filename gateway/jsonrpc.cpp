@@ -219,9 +219,8 @@ net_error net_error_of(const caf::error& e) {
 
 // -- params -------------------------------------------------------------------
 
-decoded decode_params_as(
-    const json& defaults, const json& params,
-    const std::function<caf::message(const json&)>& strict) {
+decoded decode_params_as(const json& defaults, const json& params,
+                         const strict_decoder& strict) {
   try {
     if (!params.is_object())
       return decoded::fail("params must be an object of named fields");

@@ -118,14 +118,17 @@ struct decoded {
 /// Decodes `params` (always an object; {} when the request had none).
 using params_decoder = std::function<decoded(const nlohmann::json& params)>;
 
-/// The defaults rule above for one message type: lays `params` over T{}'s
-/// JSON, names unknown keys, then decodes strictly with T's from_json and
-/// names the field that failed. Usable by extra methods for their own
-/// NETACTORS_MESSAGE parameter structs.
+/// The defaults rule above: lays `params` over `defaults` (a default value's
+/// JSON), refuses unknown keys, then decodes the result with `strict`, which
+/// throws nlohmann::json::exception on a bad field; that field is named.
+using strict_decoder = std::function<caf::message(const nlohmann::json&)>;
 decoded decode_params_as(const nlohmann::json& defaults,
                          const nlohmann::json& params,
-                         const std::function<caf::message(const nlohmann::json&)>& strict);
+                         const strict_decoder& strict);
 
+/// decode_params_as for a NETACTORS_MESSAGE type T: T{}'s JSON as defaults,
+/// T's from_json as the strict decoder. Every request message's decoder,
+/// and usable by an extra method for its own parameter struct.
 template <class T>
 decoded decode_params(const nlohmann::json& params) {
   return decode_params_as(nlohmann::json(T{}), params,
@@ -202,7 +205,8 @@ parsed parse_line(std::string_view line,
 
 /// The success response: the reply's envelope as result (null for an empty
 /// message). A reply that is not one netactors message is -32603.
-std::string result_response(const nlohmann::json& id, const caf::message& reply);
+std::string result_response(const nlohmann::json& id,
+                            const caf::message& reply);
 
 /// An error response; `data` is left out when null.
 std::string error_response(const nlohmann::json& id, int code,
@@ -211,8 +215,9 @@ std::string error_response(const nlohmann::json& id, int code,
 
 /// The project's error object for a failed request: a "uv" error whole
 /// ({"code":-111,"name":"ECONNREFUSED",...}); request_timeout as ETIMEDOUT;
-/// any other CAF error with code UV_UNKNOWN, its CAF name ("unexpected_message",
-/// "user_shutdown", "category:code") and CAF's rendering as message.
+/// any other CAF error with code UV_UNKNOWN, its CAF name
+/// ("unexpected_message", "user_shutdown", "category:code") and CAF's
+/// rendering as message; no error as code 0, name "none".
 nlohmann::json error_from(const caf::error& e);
 
 /// -32000 Request failed, message the error's text, data error_from(e).
