@@ -26,6 +26,7 @@ set -euo pipefail
 FUZZERS=(
   dhcp_parse_fuzzer:dhcp
   json_message_fuzzer:json
+  jsonrpc_parse_fuzzer:jsonrpc
 )
 
 budget="${1:-60}"
