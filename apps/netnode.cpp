@@ -1,0 +1,250 @@
+// netnode: the services as actors under one supervisor, driven by JSON-RPC
+// 2.0 over TCP (gateway/gateway.hpp has the methods and the bounds).
+#include <caf/all.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cstring>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "actors/echo.hpp"
+#include "actors/interfaces.hpp"
+#include "actors/line_sink.hpp"
+#include "actors/line_sink_actor.hpp"
+#include "actors/messages.hpp"
+#include "actors/resolver.hpp"
+#include "actors/runtime.hpp"
+#include "actors/supervisor.hpp"
+#include "actors/tcp_listener.hpp"
+#include "apps/cli.hpp"
+#include "apps/signals.hpp"
+#include "gateway/gateway.hpp"
+
+using namespace netactors;
+
+namespace {
+
+// SIGINT/SIGTERM end netnode within 2 s whatever the load (the issue's
+// promise); past this the process exits anyway (apps::stop_deadline).
+constexpr std::chrono::milliseconds stop_limit{1800};
+
+void stop_now(const caf::actor& whom) {
+  if (whom)
+    caf::anon_send<caf::message_priority::high>(
+        whom, caf::exit_msg{caf::actor_addr{}, caf::exit_reason::user_shutdown});
+}
+
+// Every --gateway given (CLI11 keeps only the last value of a repeated
+// option for the shared parser, so netnode collects them itself).
+std::vector<std::string> gateway_args(int argc, char** argv) {
+  std::vector<std::string> out;
+  const std::string flag = "--gateway";
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "--") break;
+    if (arg == flag && i + 1 < argc)
+      out.push_back(argv[++i]);
+    else if (arg.rfind(flag + "=", 0) == 0)
+      out.push_back(arg.substr(flag.size() + 1));
+  }
+  return out;
+}
+
+nlohmann::json endpoint_json(const net::endpoint& ep) {
+  return nlohmann::ordered_json{{"address", ep.address()}, {"port", ep.port()}};
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  net::endpoint scratch;
+  net::endpoint echo_address;
+  bool with_echo = false;
+  uint64_t loops = 1;
+  bool verbose = false;
+  apps::cli cli{"netnode",
+                "Runs the resolver and the interface actor under a supervisor "
+                "and serves them as JSON-RPC 2.0, one message per line, on "
+                "each gateway.\nFirst stdout line: {\"event\":\"ready\","
+                "\"gateways\":[{\"address\":...,\"port\":...}],\"echo\":null}. "
+                "SIGINT/SIGTERM end every request in flight with ECANCELED and "
+                "exit 0 within 2 s."};
+  cli.value("gateway", "HOST:PORT",
+            "a JSON-RPC gateway to listen on; may repeat (default "
+            "127.0.0.1:7100; port 0 picks a free port)",
+            apps::parse_endpoint(&scratch));
+  cli.value("echo", "HOST:PORT", "also run the echo service there",
+            [&](const std::string& text) {
+              with_echo = true;
+              return apps::parse_endpoint(&echo_address)(text);
+            });
+  cli.value("loops", "N", "libuv loop threads (default 1)",
+            apps::parse_uint(&loops, 1, 64));
+  cli.flag("verbose",
+           "log supervisor and gateway events as JSON lines (bounded: when "
+           "stdout is not read, lines are dropped and counted)",
+           &verbose);
+  if (auto rc = cli.parse(argc, argv)) return *rc;
+  std::vector<net::endpoint> gateways;
+  for (auto& text : gateway_args(argc, argv)) {
+    net::endpoint ep;
+    if (auto err = apps::parse_endpoint(&ep)(text); !err.empty()) {
+      std::cerr << "netnode: bad value for --gateway: " << err << "\n(try --help)\n";
+      return 2;
+    }
+    gateways.push_back(ep);
+  }
+  if (gateways.empty()) gateways.push_back(*net::endpoint::parse("127.0.0.1:7100"));
+  apps::block_stop_signals();  // before any thread starts
+  std::shared_ptr<line_sink> sink;
+  if (verbose) sink = std::make_shared<line_sink>(STDOUT_FILENO);
+  auto emit = [&sink](const std::string& line) {
+    if (sink)
+      sink->write_line(line);
+    else
+      std::cout << line << std::endl;
+  };
+  std::unique_ptr<apps::stop_deadline> deadline;
+  caf::actor_system_config cfg;
+  add_message_types(cfg);
+  cfg.set("logger.verbosity", caf::atom("quiet"));
+  int exit_code = 0;
+  {
+    runtime rt{cfg, loops};
+    auto& sys = rt.system();
+    caf::scoped_actor self{sys};
+    caf::actor printer;
+    if (sink) printer = spawn_line_sink_actor(sys, sink);
+    // Supervisor events, as JSON lines, when verbose. They are held until
+    // `true` arrives (after the ready line, which must come first).
+    caf::actor observer;
+    if (printer)
+      observer = sys.spawn(
+          [](caf::event_based_actor*, caf::actor out) -> caf::behavior {
+            auto held = std::make_shared<std::vector<std::string>>();
+            auto released = std::make_shared<bool>(false);
+            return {
+                [=](supervisor_event& ev) {
+                  auto j = nlohmann::json(ev);
+                  j["event"] = "supervisor_" + ev.event;
+                  auto line = j.dump(-1, ' ', false,
+                                     nlohmann::json::error_handler_t::replace);
+                  if (*released)
+                    caf::anon_send(out, std::move(line));
+                  else
+                    held->push_back(std::move(line));
+                },
+                [=](bool) {
+                  *released = true;
+                  for (auto& line : *held) caf::anon_send(out, std::move(line));
+                  held->clear();
+                }};
+          },
+          printer);
+    std::vector<child_spec> children;
+    auto child = [](std::string name, std::function<caf::actor()> start) {
+      child_spec spec;
+      spec.name = std::move(name);
+      spec.start = [start](caf::local_actor*) { return start(); };
+      spec.shutdown_timeout = std::chrono::milliseconds{500};
+      return spec;
+    };
+    children.push_back(child("resolver", [&rt] { return spawn_resolver(rt); }));
+    children.push_back(
+        child("interfaces", [&rt] { return spawn_interfaces(rt); }));
+    if (with_echo)
+      for (size_t i = 0; i < rt.loop_count(); ++i)
+        children.push_back(child("echo_" + std::to_string(i), [&rt, i, printer] {
+          return rt.loop_at(i).spawn(echo_handler, printer);
+        }));
+    supervisor_config scfg;
+    scfg.name = "netnode";
+    scfg.observer = observer;
+    auto sup = spawn_supervisor(sys, scfg, std::move(children));
+    if (!sup) {
+      std::cerr << "netnode: cannot start the services: "
+                << to_string(sup.error()) << "\n";
+      if (observer) self->send_exit(observer, caf::exit_reason::user_shutdown);
+      if (printer) self->send_exit(printer, caf::exit_reason::user_shutdown);
+      return 1;
+    }
+    auto stopper = gateway::spawn_gateway_stopper(sys);
+    gateway::gateway_config gcfg;
+    gcfg.resolver = sup->children.at("resolver");
+    gcfg.interfaces = sup->children.at("interfaces");
+    gcfg.log = printer;
+    gcfg.counters = std::make_shared<gateway::gateway_counters>();
+    gcfg.stop = stopper;
+    tcp_connection_handler handler;
+    handler.options = gateway::connection_options();
+    handler.factory = [gcfg](loop_context& ctx) {
+      return ctx.spawn(gateway::gateway, gcfg);
+    };
+    handler.events = printer;
+    std::vector<caf::actor> listeners;
+    nlohmann::json ready_gateways = nlohmann::json::array();
+    auto listen = [&](caf::actor listener, const net::endpoint& where,
+                      nlohmann::json* bound) {
+      listeners.push_back(listener);
+      self->request(listener, caf::infinite, tcp_listen{where})
+          .receive(
+              [&](tcp_listening& ok) { *bound = endpoint_json(ok.address); },
+              [&](caf::error& err) {
+                std::cerr << "netnode: cannot listen on " << where.to_string()
+                          << ": " << to_net_error(err).to_string() << "\n";
+                exit_code = 1;
+              });
+    };
+    for (auto& where : gateways) {
+      if (exit_code != 0) break;
+      nlohmann::json bound;
+      listen(spawn_tcp_listener(rt, handler), where, &bound);
+      if (exit_code == 0) ready_gateways.push_back(bound);
+    }
+    nlohmann::json echo = nullptr;
+    if (with_echo && exit_code == 0) {
+      tcp_connection_handler eh;
+      eh.options.pause_reading_when_full = true;
+      std::vector<caf::actor> handlers;
+      for (size_t i = 0; i < rt.loop_count(); ++i)
+        handlers.push_back(sup->children.at("echo_" + std::to_string(i)));
+      eh.factory = [&rt, handlers](loop_context& ctx) {
+        for (size_t i = 0; i < rt.loop_count(); ++i)
+          if (&rt.loop_at(i) == &ctx) return handlers[i];
+        return caf::actor{};
+      };
+      eh.events = printer;
+      listen(spawn_tcp_listener(rt, eh), echo_address, &echo);
+    }
+    if (exit_code == 0) {
+      emit(nlohmann::ordered_json{{"event", "ready"},
+                                  {"gateways", ready_gateways},
+                                  {"echo", echo}}
+               .dump());
+      if (observer) self->send(observer, true);
+      int sig = apps::wait_for_stop_signal();
+      deadline = std::make_unique<apps::stop_deadline>(
+          "netnode", stop_limit, exit_code, [sink] {
+            if (sink) sink->close();
+          });
+      if (verbose)
+        emit(nlohmann::ordered_json{{"event", "stopping"}, {"signal", sig}}.dump());
+    }
+    // Stop accepting; the gateways answer what is in flight and close;
+    // then the services stop (reverse start order); the printer goes last.
+    for (auto& l : listeners) stop_now(l);
+    stop_now(stopper);
+    stop_now(sup->supervisor);
+    self->wait_for(sup->supervisor);
+    if (observer) self->send_exit(observer, caf::exit_reason::user_shutdown);
+    if (printer) self->send_exit(printer, caf::exit_reason::user_shutdown);
+  }  // the runtime waits for every actor here
+  if (sink) sink->close();
+  return exit_code;
+}
