@@ -373,8 +373,15 @@ caf::behavior gateway(gateway_actor* self, gateway_config cfg) {
         if (!st.closing)
           if (auto rest = st.framer.finish()) handle_line(self, *rest);
         st.read_closed = true;
-        // Answers still due go out first; then FIN (and the connection
-        // ends when the client closes too).
+        // A client that can no longer cancel has its subscriptions ended
+        // (else a closed client would hold them until the next change).
+        // Answers still due go out first; then FIN, and the connection ends.
+        std::vector<uint64_t> streams;
+        for (auto& [serial, p] : st.requests)
+          if (p.subscription) streams.push_back(serial);
+        auto why = make_caf_error(
+            net_error::of(UV_ECANCELED, "the client closed its side"));
+        for (auto serial : streams) end_request(self, serial, why);
         if (st.requests.empty() && !st.closing)
           self->send(st.connection, tcp_shutdown{});
       },
@@ -383,6 +390,9 @@ caf::behavior gateway(gateway_actor* self, gateway_config cfg) {
         // is the bound (see the header).
       },
       [self](tcp_connection_closed& ev) {
+        // ENOBUFS here is a client cut off at its reply queue's bound.
+        if (ev.reason.code != 0)
+          self->state.cfg.counters->count_error(ev.reason.name);
         log(self, {{"event", "client_disconnected"},
                    {"reason", ev.reason.code == 0 ? "closed" : ev.reason.name},
                    {"requests_in_flight", self->state.requests.size()}});

@@ -31,8 +31,9 @@
 // gateway with it. When the client goes away (or the connection ends for any
 // reason) the gateway ends: the resolver cancels its lookups and the
 // interface actor drops its subscriptions, as both monitor their requesters.
-// When the client half-closes, the requests in flight are answered, then the
-// connection shuts down. An exit message (netnode's stop) answers every
+// When the client half-closes, its subscriptions end (a last error event,
+// ECANCELED), the requests in flight are answered, then the connection shuts
+// down. An exit message (netnode's stop) answers every
 // request in flight with -32000 ECANCELED, flushes and closes.
 // Thread safety: an actor (loop-affine: spawn it with loop_context::spawn in
 // the listener's factory). The counters are shared, atomic.

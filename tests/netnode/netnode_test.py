@@ -1,0 +1,463 @@
+#!/usr/bin/env python3
+"""netnode, driven as any JSON-RPC 2.0 client would: a real process, real TCP
+on 127.0.0.1, one JSON text per line.
+
+The whole test runs in a private network namespace of its own (it re-executes
+itself under `unshare --net`, as root), so that adding an address to its
+loopback is an interface change only netnode sees, and nothing the host has
+(interfaces, /etc/hosts, its resolver) matters: every DNS request is numeric.
+
+Usage: netnode_test.py NETNODE. Every wait is for an event, bounded by a hang
+guard (not a timing claim); every process started is killed on exit.
+"""
+import json
+import os
+import select
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+HANG_GUARD_S = 20
+MAX_IN_FLIGHT = 64          # gateway_config::max_in_flight's default
+CLIENTS = 250               # concurrent clients
+
+netnode = os.path.abspath(sys.argv[1])
+failures = []
+started = []
+
+
+def fail(what):
+    print("FAIL: " + what, file=sys.stderr)
+    failures.append(what)
+
+
+def check(cond, what):
+    if not cond:
+        fail(what)
+    return cond
+
+
+def sh(cmd):
+    subprocess.run(cmd, shell=True, check=True)
+
+
+# -- processes -------------------------------------------------------------
+
+def start(args, verbose=False):
+    proc = subprocess.Popen([netnode] + args + (["--verbose"] if verbose else []),
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    started.append(proc)
+    return proc
+
+
+def read_line(f):
+    r, _, _ = select.select([f], [], [], HANG_GUARD_S)
+    if not r:
+        raise RuntimeError("no line within the hang guard")
+    return f.readline().decode()
+
+
+def ready(proc):
+    line = read_line(proc.stdout)
+    msg = json.loads(line)
+    assert msg["event"] == "ready", line
+    return msg
+
+
+def wait_exit(proc):
+    try:
+        return proc.wait(timeout=HANG_GUARD_S)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+        return None
+
+
+# -- a client ------------------------------------------------------------------
+
+class Client:
+    def __init__(self, port):
+        self.sock = socket.create_connection(("127.0.0.1", port),
+                                             timeout=HANG_GUARD_S)
+        self.buf = b""
+        self.next_id = 1
+
+    def send_line(self, text):
+        self.sock.sendall(text.encode() + b"\n")
+
+    def line(self):
+        while b"\n" not in self.buf:
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                raise EOFError("connection closed")
+            self.buf += chunk
+        line, self.buf = self.buf.split(b"\n", 1)
+        return json.loads(line)
+
+    def call(self, method, params=None, id=None):
+        if id is None:
+            id = self.next_id
+            self.next_id += 1
+        req = {"jsonrpc": "2.0", "method": method, "id": id}
+        if params is not None:
+            req["params"] = params
+        self.send_line(json.dumps(req))
+        return id
+
+    def rpc(self, method, params=None):
+        id = self.call(method, params)
+        msg = self.line()
+        assert msg.get("id") == id, msg
+        return msg
+
+    def close(self):
+        self.sock.close()
+
+
+def error_name(msg):
+    return msg.get("error", {}).get("data", {}).get("name")
+
+
+def stats(port):
+    c = Client(port)
+    s = c.rpc("stats")["result"]["data"]
+    c.close()
+    return s
+
+
+def wait_stats(port, pred, what):
+    """Polls stats (an event each time: its answer) until pred holds."""
+    deadline = time.monotonic() + HANG_GUARD_S
+    while time.monotonic() < deadline:
+        s = stats(port)
+        if pred(s):
+            return s
+        time.sleep(0.02)
+    fail("stats never showed " + what + ": " + json.dumps(s))
+    return s
+
+
+# -- the tests -----------------------------------------------------------------
+
+def test_usage():
+    for args, code, words in [(["--nope"], 2, "--nope"),
+                              (["--gateway", "not-an-endpoint"], 2, "--gateway"),
+                              (["--loops", "0"], 2, "--loops"),
+                              (["--help"], 0, "")]:
+        p = subprocess.run([netnode] + args, capture_output=True, timeout=HANG_GUARD_S)
+        check(p.returncode == code, "%s: exit %d, want %d" % (args, p.returncode, code))
+        check(words.encode() in p.stderr, "%s: stderr names %s" % (args, words))
+
+
+def test_address_in_use(port):
+    p = subprocess.run([netnode, "--gateway", "127.0.0.1:%d" % port],
+                       capture_output=True, timeout=HANG_GUARD_S)
+    check(p.returncode == 1, "gateway in use: exit %d, want 1" % p.returncode)
+    check(b"EADDRINUSE" in p.stderr, "gateway in use: stderr names EADDRINUSE: %r" % p.stderr)
+    check(p.stdout == b"", "no ready line when a gateway cannot listen")
+
+
+def test_methods(port):
+    c = Client(port)
+    r = c.rpc("dns_lookup", {"host": "127.0.0.1", "numeric_host": True})
+    check(r["result"]["type"] == "dns_addresses", "dns_lookup result type: %s" % r)
+    addrs = {a["address"]["address"] for a in r["result"]["data"]["addresses"]}
+    check(addrs == {"127.0.0.1"}, "dns_lookup 127.0.0.1: %s" % addrs)
+    r = c.rpc("dns_lookup", {"host": "::1", "numeric_host": True, "socktype": "stream"})
+    check([a["address"]["address"] for a in r["result"]["data"]["addresses"]] == ["::1"],
+          "dns_lookup ::1: %s" % r)
+    r = c.rpc("dns_reverse_lookup", {"address": {"address": "127.0.0.1", "port": 7},
+                                     "numeric_host": True, "numeric_service": True})
+    check(r["result"] == {"type": "dns_name", "data": {
+        "address": {"address": "127.0.0.1", "port": 7}, "host": "127.0.0.1", "service": "7"}},
+        "dns_reverse_lookup: %s" % r)
+    r = c.rpc("interfaces_query")
+    names = [i["name"] for i in r["result"]["data"]["interfaces"]]
+    check(r["result"]["type"] == "interface_report" and "lo" in names,
+          "interfaces_query: %s" % names)
+    s = c.rpc("stats")["result"]
+    check(s["type"] == "gateway_stats" and s["data"]["requests"] >= 4
+          and s["data"]["connections_open"] >= 1, "stats: %s" % s)
+    c.close()
+
+
+def test_errors(port):
+    """Every error code, each followed by a request that still works."""
+    c = Client(port)
+
+    def usable(after):
+        r = c.rpc("dns_lookup", {"host": "127.0.0.1", "numeric_host": True})
+        check("result" in r, "connection unusable after " + after)
+
+    cases = [
+        ("{not json", -32700, None),
+        ("42", -32600, None),
+        ('{"jsonrpc":"2.0","method":"stats","id":true}', -32600, None),
+        ('{"jsonrpc":"2.0","method":"no_such","id":"a"}', -32601, "a"),
+        ('{"jsonrpc":"2.0","method":"tcp_close","id":"b"}', -32601, "b"),
+        ('{"jsonrpc":"2.0","method":"dns_lookup","params":{"hots":"x"},"id":3}', -32602, 3),
+        ('{"jsonrpc":"2.0","method":"dns_lookup","params":{"host":5},"id":4}', -32602, 4),
+        ('{"jsonrpc":"2.0","method":"cancel","params":{},"id":5}', -32602, 5),
+        ('{"jsonrpc":"2.0","method":"stats","params":{"x":1},"id":6}', -32602, 6),
+    ]
+    for line, code, id in cases:
+        c.send_line(line)
+        r = c.line()
+        check(r.get("error", {}).get("code") == code and r.get("id") == id,
+              "%s -> %s, want %d" % (line, r, code))
+        usable(line)
+    # -32000: a request performed and failed, with the project's error object.
+    r = c.rpc("dns_lookup", {"host": "not.numeric", "numeric_host": True})
+    check(r["error"]["code"] == -32000 and error_name(r) == "EAI_NONAME"
+          and "message" in r["error"]["data"] and "code" in r["error"]["data"],
+          "failed lookup: %s" % r)
+    usable("EAI_NONAME")
+    r = c.rpc("cancel", {"request": 12345})
+    check(error_name(r) == "ENOENT", "cancel of nothing: %s" % r)
+    usable("cancel of nothing")
+    # A notification is performed, never answered, even when it fails.
+    c.send_line('{"jsonrpc":"2.0","method":"no_such"}')
+    c.send_line('{"jsonrpc":"2.0","method":"dns_lookup","params":{"host":"127.0.0.1"}}')
+    usable("notifications")
+    c.close()
+
+
+def test_batches(port):
+    c = Client(port)
+    batch = [
+        {"jsonrpc": "2.0", "method": "dns_lookup",
+         "params": {"host": "127.0.0.1", "numeric_host": True}, "id": 1},
+        {"jsonrpc": "2.0", "method": "no_such", "id": 2},
+        {"jsonrpc": "2.0", "method": "stats"},              # notification
+        {"jsonrpc": "2.0", "method": "interfaces_query", "id": 3},
+        {"jsonrpc": "2.0", "method": "dns_lookup", "params": {"bad": 1}, "id": 4},
+        5,
+    ]
+    c.send_line(json.dumps(batch))
+    r = c.line()
+    check(isinstance(r, list) and len(r) == 5, "batch answer: %s" % r)
+    by_id = {x.get("id"): x for x in r}
+    check(by_id.get(1, {}).get("result", {}).get("type") == "dns_addresses", "batch id 1")
+    check(by_id.get(2, {}).get("error", {}).get("code") == -32601, "batch id 2")
+    check(by_id.get(3, {}).get("result", {}).get("type") == "interface_report", "batch id 3")
+    check(by_id.get(4, {}).get("error", {}).get("code") == -32602, "batch id 4")
+    check(by_id.get(None, {}).get("error", {}).get("code") == -32600, "batch element 5")
+    # Only notifications: nothing comes back; the next answer is the next call's.
+    c.send_line(json.dumps([{"jsonrpc": "2.0", "method": "stats"},
+                            {"jsonrpc": "2.0", "method": "interfaces_query"}]))
+    c.send_line("[]")
+    r = c.line()
+    check(isinstance(r, dict) and r["error"]["code"] == -32600, "empty batch: %s" % r)
+    c.close()
+
+
+def test_long_line(port):
+    c = Client(port)
+    c.sock.sendall(b"x" * ((1 << 20) + 4096) + b"\n")
+    r = c.line()
+    check(r["error"]["code"] == -32600 and error_name(r) == "EMSGSIZE",
+          "a line over 1 MiB: %s" % r)
+    r = c.rpc("dns_lookup", {"host": "127.0.0.1", "numeric_host": True})
+    check("result" in r, "the line after an over-long one: %s" % r)
+    c.close()
+
+
+def test_subscribe_cancel(port):
+    c = Client(port)
+    r = c.rpc("interfaces_subscribe")
+    sub = r["id"]
+    check(r["result"]["type"] == "interface_report", "subscribe: %s" % r)
+    sh("ip addr add 192.0.2.7/24 dev lo")
+    ev = c.line()
+    check(ev.get("method") == "event" and ev["params"]["request"] == sub
+          and ev["params"]["type"] == "interfaces_changed"
+          and "id" not in ev, "change notification: %s" % ev)
+    check("192.0.2.7" in json.dumps(ev), "the change names 192.0.2.7: %s" % ev)
+    cid = c.call("cancel", {"request": sub})
+    ev = c.line()
+    check(ev.get("method") == "event" and ev["params"]["request"] == sub
+          and ev["params"]["type"] == "error"
+          and ev["params"]["data"]["name"] == "ECANCELED", "end of stream: %s" % ev)
+    r = c.line()
+    check(r == {"jsonrpc": "2.0", "id": cid, "result": None}, "cancel: %s" % r)
+    # No more events for it: the next line is the next call's answer.
+    sh("ip addr del 192.0.2.7/24 dev lo")
+    r = c.rpc("dns_lookup", {"host": "127.0.0.1", "numeric_host": True})
+    check("result" in r, "after cancel: %s" % r)
+    c.close()
+
+
+def test_in_flight_bound(port):
+    c = Client(port)
+    for i in range(MAX_IN_FLIGHT):
+        r = c.rpc("interfaces_subscribe")
+        if not check("result" in r, "subscription %d: %s" % (i, r)):
+            return
+    r = c.rpc("dns_lookup", {"host": "127.0.0.1", "numeric_host": True})
+    check(r.get("error", {}).get("code") == -32000 and error_name(r) == "EAGAIN",
+          "request %d in flight: %s" % (MAX_IN_FLIGHT + 1, r))
+    cid = c.call("cancel", {"request": 1})
+    check(c.line()["params"]["data"]["name"] == "ECANCELED", "cancelled subscription")
+    check(c.line()["id"] == cid, "cancel answered")
+    r = c.rpc("dns_lookup", {"host": "127.0.0.1", "numeric_host": True})
+    check("result" in r, "a request once one ended: %s" % r)
+    c.close()
+
+
+def test_vanishing_client(port):
+    wait_stats(port, lambda s: s["requests_in_flight"] == 0,
+               "no request in flight (earlier clients gone)")
+    base = stats(port)
+    c = Client(port)
+    for _ in range(5):
+        c.rpc("interfaces_subscribe")
+    wait_stats(port, lambda s: s["requests_in_flight"] >= base["requests_in_flight"] + 5,
+               "5 subscriptions in flight")
+    c.call("dns_lookup", {"host": "127.0.0.1", "numeric_host": True})
+    # Vanish: RST, nothing read.
+    c.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\0\0\0\0\0\0\0")
+    c.close()
+    wait_stats(port, lambda s: s["requests_in_flight"] == 0
+               and s["connections_open"] <= base["connections_open"],
+               "the vanished client's requests ended")
+
+
+def test_many_clients(port):
+    clients = [Client(port) for _ in range(CLIENTS)]
+    for i, c in enumerate(clients):
+        c.call("dns_lookup", {"host": "127.0.0.%d" % (i % 250 + 1), "numeric_host": True})
+    ok = 0
+    for i, c in enumerate(clients):
+        r = c.line()
+        a = r["result"]["data"]["addresses"][0]["address"]["address"]
+        ok += a == "127.0.0.%d" % (i % 250 + 1)
+    check(ok == CLIENTS, "%d of %d concurrent clients answered" % (ok, CLIENTS))
+    s = stats(port)
+    check(s["connections_open"] >= CLIENTS + 1, "stats with %d clients: %s" % (CLIENTS, s))
+    for c in clients:
+        c.close()
+    print("%d concurrent clients answered" % ok)
+
+
+def test_never_reading_client(port):
+    """It floods requests and never reads: cut off at its reply queue's
+    bound (ENOBUFS) while another client is served all along."""
+    hog = socket.create_connection(("127.0.0.1", port))
+    hog.setblocking(False)
+    batch = (json.dumps([{"jsonrpc": "2.0", "method": "stats", "id": i}
+                         for i in range(200)]) + "\n").encode()
+    other = Client(port)
+    sent = 0
+    cut = False
+    served = 0
+    deadline = time.monotonic() + HANG_GUARD_S * 3
+    while not cut and time.monotonic() < deadline and sent < (1 << 30):
+        try:
+            _, w, _ = select.select([], [hog], [], 0.05)
+            if w:
+                sent += hog.send(batch)
+        except (BrokenPipeError, ConnectionResetError):
+            cut = True
+        r = other.rpc("dns_lookup", {"host": "127.0.0.1", "numeric_host": True})
+        served += "result" in r
+    check(cut, "the never-reading client was disconnected (sent %d bytes)" % sent)
+    s = stats(port)
+    check(s["errors"].get("ENOBUFS", 0) >= 1, "cut off at ENOBUFS: %s" % s)
+    check(served > 0, "another client was served meanwhile")
+    hog.close()
+    other.close()
+    print("never-reading client cut off after it sent %d bytes; %d requests of "
+          "another client served meanwhile" % (sent, served))
+
+
+def test_echo_and_verbose():
+    p = start(["--gateway", "127.0.0.1:0", "--echo", "127.0.0.1:0"], verbose=True)
+    r = ready(p)
+    check(r["echo"] is not None and r["echo"]["port"] > 0, "echo in ready: %s" % r)
+    e = socket.create_connection(("127.0.0.1", r["echo"]["port"]), timeout=HANG_GUARD_S)
+    e.sendall(b"hello\n")
+    got = b""
+    while len(got) < 6:
+        got += e.recv(100)
+    check(got == b"hello\n", "echo: %r" % got)
+    e.close()
+    # The supervisor's starts follow the ready line.
+    started_children = []
+    for _ in range(10):
+        ev = json.loads(read_line(p.stdout))
+        if ev["event"] == "supervisor_started":
+            started_children.append(ev["child"])
+        if len(started_children) == 3:
+            break
+    check(started_children == ["resolver", "interfaces", "echo_0"],
+          "verbose: the supervisor's starts: %s" % started_children)
+    p.send_signal(signal.SIGINT)
+    check(wait_exit(p) == 0, "SIGINT: exit 0")
+
+
+def test_sigterm_in_flight():
+    p = start(["--gateway", "127.0.0.1:0"])
+    port = ready(p)["gateways"][0]["port"]
+    clients = [Client(port) for _ in range(3)]
+    for c in clients:
+        for _ in range(3):
+            c.rpc("interfaces_subscribe")
+    t0 = time.monotonic()
+    p.send_signal(signal.SIGTERM)
+    for c in clients:
+        ended = 0
+        try:
+            while True:
+                ev = c.line()
+                if ev.get("params", {}).get("data", {}).get("name") == "ECANCELED":
+                    ended += 1
+        except (EOFError, ConnectionResetError):
+            pass
+        check(ended == 3, "SIGTERM ended %d of 3 requests in flight with ECANCELED" % ended)
+        c.close()
+    rc = wait_exit(p)
+    took = time.monotonic() - t0
+    check(rc == 0, "SIGTERM with requests in flight: exit %s" % rc)
+    print("SIGTERM with 9 subscriptions in flight: exited in %.3f s" % took)
+
+
+def main():
+    if os.environ.get("NETNODE_TEST_NS") != "1":
+        env = dict(os.environ, NETNODE_TEST_NS="1")
+        os.execvpe("unshare", ["unshare", "--net", sys.executable,
+                               os.path.abspath(__file__), netnode], env)
+    sh("ip link set lo up")
+    test_usage()
+    p = start(["--gateway", "127.0.0.1:0", "--gateway", "127.0.0.1:0"])
+    try:
+        r = ready(p)
+        check(len(r["gateways"]) == 2 and r["echo"] is None, "ready: %s" % r)
+        port = r["gateways"][0]["port"]
+        test_address_in_use(port)
+        check(stats(r["gateways"][1]["port"])["connections_accepted"] >= 1,
+              "the second gateway serves")
+        for t in [test_methods, test_errors, test_batches, test_long_line,
+                  test_subscribe_cancel, test_in_flight_bound,
+                  test_vanishing_client, test_many_clients,
+                  test_never_reading_client]:
+            print("--", t.__name__)
+            t(port)
+        p.send_signal(signal.SIGTERM)
+        check(wait_exit(p) == 0, "SIGTERM: exit 0")
+        test_echo_and_verbose()
+        test_sigterm_in_flight()
+    finally:
+        for proc in started:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+    if failures:
+        print("%d failure(s)" % len(failures), file=sys.stderr)
+        sys.exit(1)
+    print("PASS")
+
+
+main()
