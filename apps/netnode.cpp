@@ -184,7 +184,9 @@ int main(int argc, char** argv) {
     tcp_connection_handler handler;
     handler.options = gateway::connection_options();
     handler.factory = [gcfg](loop_context& ctx) {
-      return ctx.spawn(gateway::gateway, gcfg);
+      auto cfg = gcfg;
+      cfg.loop = &ctx;
+      return ctx.spawn(gateway::gateway, std::move(cfg));
     };
     handler.events = printer;
     std::vector<caf::actor> listeners;

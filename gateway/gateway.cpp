@@ -7,6 +7,7 @@
 #include <chrono>
 #include <utility>
 
+#include "actors/dhcp_uv_link.hpp"
 #include "actors/net_error.hpp"
 
 namespace netactors::gateway {
@@ -46,8 +47,38 @@ jsonrpc::decoded decode_stats(const json& params) {
   return jsonrpc::decoded{caf::make_message(std::string{}), {}, {}};
 }
 
+// dhcp_discover {"interface":NAME,"timeout":MS,"request":BOOL}: the
+// discovery's configuration (DHCP discovery takes no request message).
+jsonrpc::decoded decode_dhcp_discover(const json& params) {
+  std::string interface;
+  uint32_t timeout = 10000;
+  bool request = false;
+  for (auto& [key, value] : params.items()) {
+    if (key == "interface") {
+      if (!value.is_string() || value.get<std::string>().empty())
+        return jsonrpc::decoded::fail("must be a non-empty string", key);
+      interface = value.get<std::string>();
+    } else if (key == "timeout") {
+      if (!value.is_number_unsigned() || value.get<uint64_t>() == 0 ||
+          value.get<uint64_t>() > 600000)
+        return jsonrpc::decoded::fail("must be milliseconds in [1, 600000]", key);
+      timeout = value.get<uint32_t>();
+    } else if (key == "request") {
+      if (!value.is_boolean())
+        return jsonrpc::decoded::fail("must be a boolean", key);
+      request = value.get<bool>();
+    } else {
+      return jsonrpc::decoded::fail("unknown field", key);
+    }
+  }
+  if (interface.empty())
+    return jsonrpc::decoded::fail("missing field", "interface");
+  return jsonrpc::decoded{caf::make_message(interface, timeout, request), {}, {}};
+}
+
 jsonrpc::method_table make_methods() {
   jsonrpc::method_table t;
+  t.add("dhcp_discover", decode_dhcp_discover);
   t.add("cancel", decode_cancel);
   t.add("stats", decode_stats);
   return t;
@@ -125,6 +156,8 @@ void end_request(gateway_actor* self, uint64_t serial, const caf::error& why) {
   auto p = std::move(it->second);
   st.requests.erase(it);
   --st.cfg.counters->in_flight;
+  if (p.discovery)
+    self->send_exit(p.discovery, caf::exit_reason::user_shutdown);
   if (p.subscription) {
     st.cfg.counters->count_error(error_name(why));
     write_line(self, stream_error_event(p.id, why));
@@ -223,6 +256,8 @@ void perform(gateway_actor* self, jsonrpc::call& c,
   } else if (c.method == "interfaces_subscribe") {
     target = st.cfg.interfaces;
     subscription = true;
+  } else if (c.method == "dhcp_discover" && st.cfg.loop) {
+    target = caf::actor_cast<caf::actor>(self);  // the gateway runs it
   }
   if (!target) {
     st.cfg.counters->count_error("-32601");
@@ -242,7 +277,13 @@ void perform(gateway_actor* self, jsonrpc::call& c,
   p.in_batch = b;
   st.requests.emplace(serial, std::move(p));
   ++st.cfg.counters->in_flight;
-  if (c.method == "dns_lookup")
+  if (c.method == "dhcp_discover") {
+    dhcp_discovery_config dc;
+    dc.interface = c.message.get_as<std::string>(0);
+    dc.timeout = std::chrono::milliseconds{c.message.get_as<uint32_t>(1)};
+    dc.request = c.message.get_as<bool>(2);
+    st.requests[serial].discovery = spawn_dhcp_discovery(*st.cfg.loop, dc, target);
+  } else if (c.method == "dns_lookup")
     ask<dns_addresses>(self, target, std::move(c.message), serial, false);
   else if (c.method == "dns_reverse_lookup")
     ask<dns_name>(self, target, std::move(c.message), serial, false);
@@ -329,6 +370,10 @@ tcp_connection_options connection_options() {
 }
 
 gateway_state::~gateway_state() {
+  // A client gone: its discoveries end with it (their sockets close).
+  for (auto& [serial, p] : requests)
+    if (p.discovery)
+      caf::anon_send_exit(p.discovery, caf::exit_reason::user_shutdown);
   if (!cfg.counters) return;
   cfg.counters->in_flight -= requests.size();
   if (counted) --cfg.counters->connections_open;
@@ -418,6 +463,38 @@ caf::behavior gateway(gateway_actor* self, gateway_config cfg) {
         }
       },
       [self](tcp_write_done&) {},
+      [self](dhcp_offer& ev) {
+        auto sender = self->current_sender();
+        for (auto& [serial, p] : self->state.requests)
+          if (p.discovery && p.discovery.address() == sender) {
+            if (!p.notification)
+              write_event(self, p.id, caf::make_message(std::move(ev)));
+            return;
+          }
+      },
+      [self](dhcp_discovery_done& done) {
+        auto& st = self->state;
+        auto sender = self->current_sender();
+        for (auto it = st.requests.begin(); it != st.requests.end(); ++it) {
+          auto& p = it->second;
+          if (!p.discovery || p.discovery.address() != sender) continue;
+          auto entry = std::move(p);
+          st.requests.erase(it);
+          --st.cfg.counters->in_flight;
+          std::string line;
+          if (entry.notification)
+            ;  // performed, never answered
+          else if (done.error.code != 0)
+            line = failure(self, entry.id, make_caf_error(done.error));
+          else
+            line = jsonrpc::result_response(entry.id,
+                                            caf::make_message(std::move(done)));
+          deliver(self, entry.in_batch, std::move(line));
+          if (st.read_closed && st.requests.empty())
+            self->send(st.connection, tcp_shutdown{});
+          return;
+        }
+      },
   };
 }
 

@@ -16,6 +16,13 @@
 //       had not been answered yet is answered with -32000 ECANCELED; a
 //       cancelled subscription (already answered) gets a last event
 //       {"request":ID,"type":"error","data":<ECANCELED error object>}.
+//   dhcp_discover {"interface":NAME,"timeout":MS=10000,"request":false}
+//                                  -> a discovery actor on the gateway's
+//       loop (actors/dhcp_discovery.hpp): one {"request":ID,"type":
+//       "dhcp_offer",...} event per offer, then the result dhcp_discovery_done
+//       (with the ack when "request" is true); -32000 with its error when the
+//       discovery could not run (ENODEV, EACCES, ...). Cancelling it, or the
+//       client going away, ends the discovery (its socket closes).
 //   stats                          -> {"type":"gateway_stats","data":{...}}:
 //       the counters of every gateway sharing `counters` (connections open
 //       and accepted, bytes in and out, requests, requests in flight, errors
@@ -51,6 +58,7 @@
 #include <string>
 #include <vector>
 
+#include "actors/loop_context.hpp"
 #include "actors/tcp_connection.hpp"
 #include "gateway/jsonrpc.hpp"
 #include "net/line_framer.hpp"
@@ -80,6 +88,9 @@ struct gateway_config {
   caf::actor interfaces;
   /// Gets gateway events as JSON text lines (std::string); may be invalid.
   caf::actor log;
+  /// The gateway's own loop, where it runs DHCP discoveries; without it
+  /// dhcp_discover is -32601.
+  loop_context* loop = nullptr;
   std::shared_ptr<gateway_counters> counters;
   /// The gateway links to it: when it ends (spawn_gateway_stopper), every
   /// gateway stops as described above. May be invalid.
@@ -104,6 +115,8 @@ struct gateway_state {
     bool notification = false;
     bool subscription = false;
     bool answered = false;
+    /// The DHCP discovery performing it, if any.
+    caf::actor discovery;
     /// The batch this request belongs to, if any.
     std::shared_ptr<batch> in_batch;
   };

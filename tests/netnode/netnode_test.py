@@ -373,6 +373,88 @@ def test_never_reading_client(port):
           "another client served meanwhile" % (sent, served))
 
 
+def dhcp_server():
+    """A DHCP server (dnsmasq) in a namespace of its own, reached over the
+    veth pair vc0 (here) -- vs0 (there). Returns its processes."""
+    ns = subprocess.Popen(["unshare", "--net", "sleep", "120"])
+    started.append(ns)
+    me = os.readlink("/proc/self/ns/net")
+    deadline = time.monotonic() + HANG_GUARD_S
+    while os.readlink("/proc/%d/ns/net" % ns.pid) == me:
+        if time.monotonic() > deadline:
+            raise RuntimeError("the server namespace never appeared")
+        time.sleep(0.01)
+    sh("ip link add vc0 address 02:00:00:00:00:01 type veth peer name vs0 netns %d" % ns.pid)
+    sh("ip link set vc0 up")
+    inns = "nsenter -t %d -n -- " % ns.pid
+    sh(inns + "ip addr add 192.0.2.1/24 dev vs0")
+    sh(inns + "ip link set vs0 up")
+    tmp = os.environ.get("TEST_TMPDIR", "/tmp")
+    d = subprocess.Popen(
+        (inns + "dnsmasq -d --keep-in-foreground --conf-file=/dev/null --port=0 "
+         "--interface=vs0 --bind-interfaces --except-interface=lo "
+         "--dhcp-range=192.0.2.100,192.0.2.150,255.255.255.0,1h "
+         "--dhcp-option=option:router,192.0.2.1 --dhcp-authoritative --no-ping "
+         "--dhcp-leasefile=%s/netnode_test.leases --pid-file=%s/netnode_test.dnsmasq.pid"
+         % (tmp, tmp)).split(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    started.append(d)
+    deadline = time.monotonic() + HANG_GUARD_S
+    while b":67 " not in subprocess.run((inns + "ss -uln").split(),
+                                        capture_output=True).stdout:
+        if time.monotonic() > deadline:
+            raise RuntimeError("dnsmasq did not start")
+        time.sleep(0.05)
+    return [ns, d]
+
+
+def test_dhcp(port):
+    servers = dhcp_server()
+    c = Client(port)
+    # Offers as events, then the result; with request, the ack.
+    for request in (False, True):
+        id = c.call("dhcp_discover", {"interface": "vc0", "timeout": 8000,
+                                      "request": request})
+        offers = 0
+        while True:
+            m = c.line()
+            if m.get("method") == "event":
+                check(m["params"]["request"] == id and m["params"]["type"] == "dhcp_offer",
+                      "dhcp event: %s" % m)
+                ip = m["params"]["data"]["your_ip"]
+                check(ip.startswith("192.0.2.") and 100 <= int(ip.split(".")[3]) <= 150,
+                      "offered %s" % ip)
+                offers += 1
+                continue
+            break
+        check(m.get("id") == id and m["result"]["type"] == "dhcp_discovery_done",
+              "dhcp result: %s" % m)
+        done = m["result"]["data"]
+        check(offers >= 1 and len(done["offers"]) == offers, "offers: %d, %s" % (offers, done))
+        if request:
+            check(done["ack"]["type"] == "ack", "the ack: %s" % done["ack"])
+    # Cancelled before any offer can come (same line batch of the socket read).
+    c.sock.sendall((json.dumps({"jsonrpc": "2.0", "method": "dhcp_discover",
+                                "params": {"interface": "vc0"}, "id": "d"}) + "\n" +
+                    json.dumps({"jsonrpc": "2.0", "method": "cancel",
+                                "params": {"request": "d"}, "id": "c"}) + "\n").encode())
+    r = c.line()
+    check(r.get("id") == "d" and error_name(r) == "ECANCELED", "cancelled discovery: %s" % r)
+    r = c.line()
+    check(r == {"jsonrpc": "2.0", "id": "c", "result": None}, "cancel: %s" % r)
+    r = c.rpc("dhcp_discover", {"interface": "nx0", "timeout": 1000})
+    check(error_name(r) == "ENODEV", "discovery on no interface: %s" % r)
+    r = c.rpc("dhcp_discover", {"interface": "vc0", "timeot": 1})
+    check(r.get("error", {}).get("code") == -32602
+          and r["error"].get("data", {}).get("field") == "timeot", "bad params: %s" % r)
+    r = c.rpc("dhcp_discover", {})
+    check(r.get("error", {}).get("data", {}).get("field") == "interface",
+          "no interface: %s" % r)
+    c.close()
+    for p in reversed(servers):
+        p.kill()
+        p.wait()
+
+
 def test_echo_and_verbose():
     p = start(["--gateway", "127.0.0.1:0", "--echo", "127.0.0.1:0"], verbose=True)
     r = ready(p)
@@ -441,7 +523,7 @@ def main():
               "the second gateway serves")
         for t in [test_methods, test_errors, test_batches, test_long_line,
                   test_subscribe_cancel, test_in_flight_bound,
-                  test_vanishing_client, test_many_clients,
+                  test_vanishing_client, test_many_clients, test_dhcp,
                   test_never_reading_client]:
             print("--", t.__name__)
             t(port)
