@@ -229,10 +229,18 @@ caf::behavior dns_connect(dns_connect_actor* self,
               net_error::of(UV_EALREADY, "a dns_connect actor connects once")));
           return;
         }
-        // A refused request is this actor's one answer: it ends after it,
-        // as after any other.
+        // A refused request is this actor's one answer: report_to hears of
+        // it as of any failure, and the actor ends after it.
         auto refuse = [&](const char* why) {
-          rp.deliver(make_caf_error(net_error::of(UV_EINVAL, why)));
+          auto err = net_error::of(UV_EINVAL, why);
+          if (st.report_to) {
+            dns_connect_report rep;
+            rep.host = req.host;
+            rep.port = req.port;
+            rep.error = err;
+            self->send(st.report_to, std::move(rep));
+          }
+          rp.deliver(make_caf_error(std::move(err)));
           self->quit();
         };
         if (req.host.empty()) return refuse("dns_connect_to needs a host");

@@ -18,10 +18,11 @@
 // owner is the requester: like any connection's owner, the requester gets
 // tcp_connection_opened (sent by the connection) and then its bytes.
 // `report_to`, if valid, gets the dns_connect_report in every case, failures
-// included. If the requester ends first, every socket closes and the
+// and refusals included (not the EALREADY of a second request). If the requester ends first, every socket closes and the
 // lookups are cancelled (the resolver watches this actor).
 // It also ends when it is sent an exit message, when nobody holds a handle
-// to it any more (its io holds it weakly), or when its spawner ends (unless
+// to it any more and no request is being worked on (its io holds it
+// weakly), or when its spawner ends (unless
 // spawned service_life::own; see actors/runtime.hpp).
 // Thread safety: an actor (loop-affine). Ownership: its state owns the
 // attempts' sockets (through connect_io) until one is handed over.

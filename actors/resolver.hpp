@@ -13,7 +13,9 @@
 // queue, and one already running is abandoned (its answer is discarded).
 // When the resolver itself ends, every waiting requester gets ECANCELED.
 // It ends when it is sent an exit message, when nobody holds a handle to it
-// any more (its io holds it weakly), or when its spawner ends (a service
+// any more and no lookup is in flight (its io holds it weakly; a requester
+// waiting for an answer keeps it, as CAF's response promises do, until the
+// answer or the requester's end), or when its spawner ends (a service
 // lives as long as whoever started it, unless spawned service_life::own;
 // see actors/runtime.hpp).
 // Thread safety: an actor (loop-affine). Ownership: its state owns the

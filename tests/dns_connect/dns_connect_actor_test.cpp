@@ -382,6 +382,9 @@ TEST_F(dns_connect_actor, refuses_an_empty_host_and_ends) {
   ASSERT_TRUE(out->answered);
   EXPECT_EQ(error_name(out->error), "EINVAL");
   EXPECT_TRUE(log->lookups.empty());
+  ASSERT_EQ(box->reports.size(), 1u);
+  EXPECT_EQ(box->reports[0].error.name, "EINVAL");
+  EXPECT_TRUE(box->reports[0].addresses.empty());
   EXPECT_TRUE(ended->ended);
   EXPECT_EQ(io->closed, 1);
 }
