@@ -4,6 +4,10 @@
 #include <caf/io/middleman.hpp>
 #include <caf/send.hpp>
 
+#include <condition_variable>
+#include <mutex>
+#include <set>
+
 #include "actors/messages.hpp"
 
 namespace netactors {
@@ -31,10 +35,6 @@ runtime::runtime(caf::actor_system_config& cfg, size_t loops)
 runtime::~runtime() {
   // Steps 1 to 3 of the teardown argued in runtime.hpp.
   sys_.await_all_actors_done();
-  {
-    std::lock_guard<std::mutex> guard{shutdown_mtx_};
-    if (all_done_.valid()) all_done_.wait();  // its thread waits on sys_
-  }
   loops_.stop();
 }
 
@@ -44,20 +44,36 @@ loop_context& runtime::next_loop() noexcept {
 }
 
 bool runtime::shutdown(std::chrono::steady_clock::time_point deadline) {
-  for (auto& ctx : contexts_)
-    for (auto& a : ctx->live_actors())
+  // Counts the asked actors that have not ended; attach_functor calls back
+  // at once for one that has.
+  struct countdown {
+    std::mutex mtx;
+    std::condition_variable ended;
+    size_t left = 0;  // guarded by mtx
+  };
+  std::set<caf::actor_addr> asked;
+  for (;;) {
+    auto c = std::make_shared<countdown>();
+    std::vector<caf::actor> fresh;
+    for (auto& ctx : contexts_)
+      for (auto& a : ctx->live_actors())
+        if (asked.insert(a.address()).second) fresh.push_back(std::move(a));
+    // Done when a round finds nobody new: what ended the asked actors may
+    // have spawned more (a listener's last accept).
+    if (fresh.empty()) return true;
+    c->left = fresh.size();
+    for (auto& a : fresh) {
+      caf::actor_cast<caf::abstract_actor*>(a)->attach_functor([c] {
+        std::lock_guard<std::mutex> guard{c->mtx};
+        if (--c->left == 0) c->ended.notify_all();
+      });
       caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
-  std::shared_future<void> done;
-  {
-    std::lock_guard<std::mutex> guard{shutdown_mtx_};
-    // CAF can only wait without a bound: one thread does, the first time.
-    if (!all_done_.valid())
-      all_done_ = std::async(std::launch::async, [this] {
-                    sys_.await_all_actors_done();
-                  }).share();
-    done = all_done_;
+    }
+    fresh.clear();  // no handle of ours may keep one alive
+    std::unique_lock<std::mutex> lock{c->mtx};
+    if (!c->ended.wait_until(lock, deadline, [&] { return c->left == 0; }))
+      return false;
   }
-  return done.wait_until(deadline) == std::future_status::ready;
 }
 
 }  // namespace netactors

@@ -38,9 +38,7 @@
 
 #include <atomic>
 #include <chrono>
-#include <future>
 #include <memory>
-#include <mutex>
 #include <vector>
 
 #include "actors/loop_context.hpp"
@@ -86,20 +84,19 @@ class runtime {
   loop_context& next_loop() noexcept;
 
   /// Asks every actor spawned on the runtime's loops (every netactors
-  /// actor: listeners, connections, sockets, resolvers, ...) to exit
-  /// (exit_reason::user_shutdown), then waits until every actor of the
-  /// system has ended or `deadline` has passed. Returns whether every actor
-  /// ended; then ~runtime does not wait. Actors of your own that are not
-  /// loop-affine are not asked: end them (or have them end with what they
-  /// watch) before. May be called again, e.g. with a later deadline.
+  /// actor: listeners, connections, sockets, resolvers, ..., and yours
+  /// spawned with loop_context::spawn) to exit (exit_reason::user_shutdown),
+  /// and waits until each has ended or `deadline` has passed; actors spawned
+  /// meanwhile are asked too. Returns whether every one ended. Actors of
+  /// your own that are not loop-affine (and scoped actors) are neither
+  /// asked nor waited for: ~runtime still waits for them. May be called
+  /// again, e.g. with a later deadline.
   bool shutdown(std::chrono::steady_clock::time_point deadline);
 
  private:
   net::loop_group loops_;
   std::vector<std::unique_ptr<loop_context>> contexts_;
   std::atomic<size_t> next_{0};
-  std::mutex shutdown_mtx_;
-  std::shared_future<void> all_done_;  // guarded by shutdown_mtx_
   caf::actor_system sys_;  // last member: destroyed first
 };
 
