@@ -23,6 +23,10 @@
 //  3. ~actor_system (sys_ is the last member): joins CAF's own threads. No
 //     loop thread runs any more, so none can touch the system as it goes.
 //  4. contexts_, then loops_ (already stopped: stop() is idempotent).
+// One gap remains outside this file: a task posted before step 1 ended that
+// spawns an actor (an accept handed to another loop just before its
+// listener closed) runs in step 2; the actor starts and ends there with its
+// socket, as long as it ends when its socket closes (tcp_connection does).
 // A lookup abandoned in the resolver's worker pool holds nothing of the
 // above (net/resolver.hpp), so it does not delay any step.
 //
