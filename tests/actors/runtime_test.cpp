@@ -8,11 +8,10 @@
 // lifetimes). Sockets on 127.0.0.1 only; lookups only of numeric hosts.
 #include "actors/runtime.hpp"
 
-#include <caf/all.hpp>
-
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <caf/all.hpp>
 #include <chrono>
 #include <future>
 #include <memory>
@@ -36,7 +35,7 @@ using namespace std::chrono_literals;
 // Holds the only lookup worker (see main()) until released, so that the
 // lookups behind it stay in flight.
 class worker_blocker {
-public:
+ public:
   worker_blocker() {
     struct hold final : net::lookup_workers::work {
       std::promise<void> started;
@@ -54,17 +53,17 @@ public:
   }
   ~worker_blocker() { release_.set_value(); }
 
-private:
+ private:
   std::promise<void> release_;
 };
 
-caf::actor_system_config &quiet(caf::actor_system_config &cfg) {
+caf::actor_system_config& quiet(caf::actor_system_config& cfg) {
   cfg.set("logger.console-verbosity", caf::atom("quiet"));
   cfg.set("logger.file-verbosity", caf::atom("quiet"));
   return cfg;
 }
 
-dns_lookup numeric(const std::string &host) {
+dns_lookup numeric(const std::string& host) {
   dns_lookup q;
   q.host = host;
   q.service = "80";
@@ -73,29 +72,28 @@ dns_lookup numeric(const std::string &host) {
 }
 
 // Asks `res` for `n` lookups and keeps waiting for the answers.
-caf::behavior asker(caf::event_based_actor *self, caf::actor res, int n) {
+caf::behavior asker(caf::event_based_actor* self, caf::actor res, int n) {
   for (int i = 0; i < n; ++i)
     self->request(res, caf::infinite, numeric("192.0.2." + std::to_string(i)))
-        .then([](dns_addresses &) {}, [](caf::error &) {});
-  return {[](const std::string &) {}};
+        .then([](dns_addresses&) {}, [](caf::error&) {});
+  return {[](const std::string&) {}};
 }
 
-dns_stats stats_of(caf::actor_system &sys, const caf::actor &res) {
+dns_stats stats_of(caf::actor_system& sys, const caf::actor& res) {
   dns_stats out;
   caf::scoped_actor self{sys};
   self->request(res, 10s, dns_get_stats{})
-      .receive([&](dns_stats &s) { out = s; },
-               [&](caf::error &err) {
+      .receive([&](dns_stats& s) { out = s; },
+               [&](caf::error& err) {
                  ADD_FAILURE() << "dns_get_stats: " << sys.render(err);
                });
   return out;
 }
 
 // Waits (the stats are the event) until `res` has `n` lookups in flight.
-bool in_flight(caf::actor_system &sys, const caf::actor &res, uint64_t n) {
+bool in_flight(caf::actor_system& sys, const caf::actor& res, uint64_t n) {
   for (int i = 0; i < 2000; ++i) {
-    if (stats_of(sys, res).in_flight == n)
-      return true;
+    if (stats_of(sys, res).in_flight == n) return true;
     std::this_thread::sleep_for(5ms);
   }
   return false;
@@ -103,7 +101,7 @@ bool in_flight(caf::actor_system &sys, const caf::actor &res, uint64_t n) {
 
 TEST(runtime, registers_the_message_types_itself_and_twice_is_harmless) {
   caf::actor_system_config cfg;
-  add_message_types(cfg); // as apps written before did
+  add_message_types(cfg);  // as apps written before did
   {
     runtime rt{quiet(cfg)};
     EXPECT_EQ(cfg.type_names_by_rtti.count(typeid(dns_lookup)), 1u);
@@ -165,12 +163,12 @@ TEST(runtime, a_dns_connect_to_an_empty_host_is_refused_and_tears_down) {
     self->monitor(dc);
     std::string error;
     self->request(dc, 10s, dns_connect_to{"", 80})
-        .receive([&](caf::actor &, dns_connect_report &) { error = "none"; },
-                 [&](caf::error &err) { error = error_name(err); });
+        .receive([&](caf::actor&, dns_connect_report&) { error = "none"; },
+                 [&](caf::error& err) { error = error_name(err); });
     EXPECT_EQ(error, "EINVAL");
     // It ended after its answer, though this test still holds its handle.
     bool down = false;
-    self->receive([&](caf::down_msg &dm) { down = dm.source == dc.address(); });
+    self->receive([&](caf::down_msg& dm) { down = dm.source == dc.address(); });
     EXPECT_TRUE(down);
     caf::anon_send_exit(res, caf::exit_reason::user_shutdown);
   }
@@ -182,24 +180,24 @@ TEST(runtime, a_resolver_ends_with_the_actor_that_spawned_it) {
   auto rt = std::make_unique<runtime>(quiet(cfg));
   {
     caf::scoped_actor self{rt->system()};
-    auto *r = rt.get();
+    auto* r = rt.get();
     auto spawner = rt->loop_at(0).spawn(
-        [r](caf::event_based_actor *s, int) -> caf::behavior {
-          return {[r, s](const std::string &) {
+        [r](caf::event_based_actor* s, int) -> caf::behavior {
+          return {[r, s](const std::string&) {
             return spawn_resolver(*r, caf::actor_cast<caf::actor>(s));
           }};
         },
         0);
     caf::actor res;
     self->request(spawner, 10s, std::string{"spawn"})
-        .receive([&](caf::actor &a) { res = a; },
-                 [&](caf::error &err) { FAIL() << rt->system().render(err); });
+        .receive([&](caf::actor& a) { res = a; },
+                 [&](caf::error& err) { FAIL() << rt->system().render(err); });
     ASSERT_TRUE(res);
     self->monitor(res);
     caf::anon_send_exit(spawner, caf::exit_reason::user_shutdown);
     bool down = false;
     self->receive(
-        [&](caf::down_msg &dm) { down = dm.source == res.address(); });
+        [&](caf::down_msg& dm) { down = dm.source == res.address(); });
     EXPECT_TRUE(down);
   }
   rt.reset();
@@ -211,22 +209,22 @@ TEST(runtime, a_resolver_spawned_to_live_on_its_own_outlives_its_spawner) {
   {
     caf::scoped_actor self{rt->system()};
     auto spawner = rt->loop_at(0).spawn(
-        [](caf::event_based_actor *, int) -> caf::behavior {
-          return {[](const std::string &) {}};
+        [](caf::event_based_actor*, int) -> caf::behavior {
+          return {[](const std::string&) {}};
         },
         0);
     auto res = spawn_resolver(*rt, spawner, service_life::own);
     self->monitor(spawner);
     caf::anon_send_exit(spawner, caf::exit_reason::user_shutdown);
-    self->receive([](caf::down_msg &) {});
+    self->receive([](caf::down_msg&) {});
     // Still answering after its spawner ended.
     std::string got;
     self->request(res, 10s, numeric("192.0.2.1"))
         .receive(
-            [&](dns_addresses &a) {
+            [&](dns_addresses& a) {
               got = a.addresses.at(0).address.to_string();
             },
-            [&](caf::error &err) { got = error_name(err); });
+            [&](caf::error& err) { got = error_name(err); });
     EXPECT_EQ(got, "192.0.2.1:80");
     caf::anon_send_exit(res, caf::exit_reason::user_shutdown);
   }
@@ -237,38 +235,38 @@ TEST(runtime, a_resolver_spawned_to_live_on_its_own_outlives_its_spawner) {
 
 struct traffic {
   std::atomic<uint64_t> echoed{0};
-  std::promise<void> flowing; // set once 64 KiB came back
+  std::promise<void> flowing;  // set once 64 KiB came back
   std::atomic<bool> told{false};
 };
 
 // Owns a client connection: writes 4 KiB per echo it gets back, for ever.
-caf::behavior chatter(caf::event_based_actor *self,
+caf::behavior chatter(caf::event_based_actor* self,
                       std::shared_ptr<traffic> t) {
   auto chunk = std::string(4096, 'x');
   return {
-      [self, chunk](tcp_connection_opened &) {
+      [self, chunk](tcp_connection_opened&) {
         auto conn = caf::actor_cast<caf::actor>(self->current_sender());
         self->send(conn, tcp_write{net::byte_buffer::copy_of(chunk)});
       },
-      [self, chunk, t](tcp_received &ev) {
+      [self, chunk, t](tcp_received& ev) {
         t->echoed += ev.data.size();
         if (t->echoed >= 64 * 1024 && !t->told.exchange(true))
           t->flowing.set_value();
         auto conn = caf::actor_cast<caf::actor>(self->current_sender());
         self->send(conn, tcp_write{net::byte_buffer::copy_of(chunk)});
       },
-      [](tcp_backpressure &) {},
-      [](tcp_read_closed &) {},
-      [](tcp_connection_closed &) {},
+      [](tcp_backpressure&) {},
+      [](tcp_read_closed&) {},
+      [](tcp_connection_closed&) {},
   };
 }
 
 // Owns a UDP socket: counts what it receives.
-caf::behavior udp_owner(caf::event_based_actor *,
+caf::behavior udp_owner(caf::event_based_actor*,
                         std::shared_ptr<std::atomic<int>> got) {
   return {
-      [got](udp_received &) { ++*got; },
-      [](const caf::message &) {},
+      [got](udp_received&) { ++*got; },
+      [](const caf::message&) {},
   };
 }
 
@@ -281,23 +279,23 @@ TEST(runtime, shutdown_ends_every_kind_of_actor_busy_and_tears_down) {
     caf::scoped_actor self{rt->system()};
     // A listener whose connections each get an echo handler of their own.
     tcp_connection_handler handler;
-    handler.factory = [](loop_context &ctx) {
+    handler.factory = [](loop_context& ctx) {
       return ctx.spawn(echo_handler, caf::actor{});
     };
     auto listener = spawn_tcp_listener(*rt, handler);
     net::endpoint address;
     self->request(listener, 10s,
                   tcp_listen{*net::endpoint::parse("127.0.0.1:0"), 16, false})
-        .receive([&](tcp_listening &ok) { address = ok.address; },
-                 [&](caf::error &err) { FAIL() << rt->system().render(err); });
+        .receive([&](tcp_listening& ok) { address = ok.address; },
+                 [&](caf::error& err) { FAIL() << rt->system().render(err); });
     // Two clients keeping their connections busy.
     for (int i = 0; i < 2; ++i) {
       auto owner = rt->loop_at(i).spawn(chatter, t);
       auto conn = spawn_tcp_connection(*rt, owner);
       self->request(conn, 10s, tcp_connect{address, 0})
           .receive(
-              [](tcp_connection_opened &) {},
-              [&](caf::error &err) { FAIL() << rt->system().render(err); });
+              [](tcp_connection_opened&) {},
+              [&](caf::error& err) { FAIL() << rt->system().render(err); });
     }
     ASSERT_EQ(t->flowing.get_future().wait_for(30s), std::future_status::ready);
     // A resolver with lookups in flight (queued behind the blocker).
@@ -310,8 +308,8 @@ TEST(runtime, shutdown_ends_every_kind_of_actor_busy_and_tears_down) {
     auto udp = spawn_udp_socket(rt->loop_at(1), udp_owner_actor);
     net::endpoint udp_address;
     self->request(udp, 10s, udp_bind{*net::endpoint::parse("127.0.0.1:0")})
-        .receive([&](udp_bound &b) { udp_address = b.address; },
-                 [&](caf::error &err) { FAIL() << rt->system().render(err); });
+        .receive([&](udp_bound& b) { udp_address = b.address; },
+                 [&](caf::error& err) { FAIL() << rt->system().render(err); });
     self->send(udp, udp_send{udp_address, net::byte_buffer::copy_of("ping")});
 
     // Everything above is alive and busy. The deadline is generous: it is a
@@ -322,10 +320,10 @@ TEST(runtime, shutdown_ends_every_kind_of_actor_busy_and_tears_down) {
   EXPECT_GT(t->echoed.load(), 0u);
 }
 
-} // namespace
-} // namespace netactors
+}  // namespace
+}  // namespace netactors
 
-int main(int argc, char **argv) {
+int main(int argc, char** argv) {
   ::testing::InitGoogleTest(&argc, argv);
   net::lookup_workers::configure(1);
   return RUN_ALL_TESTS();
