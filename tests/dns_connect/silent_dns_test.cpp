@@ -87,7 +87,13 @@ TEST(silent_dns, the_runtime_tears_down_while_an_abandoned_lookup_runs) {
     }));
     // The resolver's handle is dropped without an exit message.
   }
+  auto t0 = std::chrono::steady_clock::now();
   rt.reset();
+  std::cout << "runtime destroyed "
+            << std::chrono::duration_cast<std::chrono::milliseconds>(
+                   std::chrono::steady_clock::now() - t0)
+                   .count()
+            << " ms after its resolver's lookup was abandoned\n";
   // The runtime is destroyed, and the lookup is still running: teardown did
   // not wait for it (it will run for the system resolver's 30 s).
   EXPECT_EQ(net::lookup_workers::busy(), busy_before + 1);
