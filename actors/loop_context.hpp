@@ -16,15 +16,14 @@
 // runtime (actors/runtime.hpp) owns contexts and outlives their actors.
 #pragma once
 
+#include <caf/actor.hpp>
+#include <caf/actor_cast.hpp>
 #include <caf/actor_config.hpp>
 #include <caf/actor_system.hpp>
 #include <caf/execution_unit.hpp>
 #include <caf/infer_handle.hpp>
 #include <caf/mailbox_element.hpp>
 #include <caf/spawn_options.hpp>
-
-#include <caf/actor.hpp>
-#include <caf/actor_cast.hpp>
 #include <caf/weak_intrusive_ptr.hpp>
 
 #include <cstddef>
