@@ -26,6 +26,7 @@
 #include "actors/tcp_listener.hpp"
 #include "actors/udp_uv_io.hpp"
 #include "net/resolver.hpp"
+#include "net/tcp_listener.hpp"
 
 namespace netactors {
 namespace {
@@ -229,6 +230,43 @@ TEST(runtime, a_resolver_spawned_to_live_on_its_own_outlives_its_spawner) {
     caf::anon_send_exit(res, caf::exit_reason::user_shutdown);
   }
   rt.reset();
+}
+
+// A listening socket nobody closes, whose observer (like the listener
+// actor's accept bridge) uses its loop_context when it closes.
+class context_user final : public net::tcp_listener::observer {
+ public:
+  context_user(loop_context* ctx, std::shared_ptr<std::atomic<int>> seen)
+      : ctx_(ctx), seen_(std::move(seen)) {}
+  void on_accept(net::result<net::tcp_stream*>) override {}
+  void on_closing() override {
+    // The context and its actor system must still exist here.
+    *seen_ = static_cast<int>(ctx_->live_actors().size()) +
+             (ctx_->system().render(caf::error{}).empty() ? 0 : 1);
+  }
+
+ private:
+  loop_context* ctx_;
+  std::shared_ptr<std::atomic<int>> seen_;
+};
+
+TEST(runtime, handles_left_open_close_while_contexts_and_system_exist) {
+  caf::actor_system_config cfg;
+  auto rt = std::make_unique<runtime>(quiet(cfg));
+  auto* ctx = &rt->loop_at(0);
+  auto seen = std::make_shared<std::atomic<int>>(-1);
+  std::promise<bool> created;
+  ctx->loop().post([&](net::loop& l) {
+    auto listener = net::tcp_listener::create(
+        l, *net::endpoint::parse("127.0.0.1:0"), {},
+        std::make_unique<context_user>(ctx, seen));
+    created.set_value(static_cast<bool>(listener));
+  });
+  ASSERT_TRUE(created.get_future().get());
+  // Only the loop's stop closes it: after every actor ended, before the
+  // contexts and the actor system go (runtime.hpp, steps 2 and 3).
+  rt.reset();
+  EXPECT_GE(seen->load(), 0);
 }
 
 // -- everything alive at once -----------------------------------------------
