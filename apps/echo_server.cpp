@@ -31,6 +31,8 @@ int main(int argc, char** argv) {
   std::string listen = "127.0.0.1:7000";
   uint64_t loops = 1;
   bool verbose = false;
+  uint64_t read_window = tcp_connection_options{}.read_window;
+  uint64_t idle_timeout_ms = 0;
   apps::cli cli{"echo_server",
                 "Echoes every byte back on every TCP connection until the "
                 "peer closes.\nFirst stdout line: {\"event\":\"listening\","
@@ -41,6 +43,15 @@ int main(int argc, char** argv) {
             apps::parse_string(&listen));
   cli.value("loops", "N", "libuv loop threads (default 1)",
             apps::parse_uint(&loops, 1, 64));
+  cli.value("read-window", "BYTES",
+            "bytes a connection reads ahead of its echo handler (default "
+            "262144); memory per connection is about this + 64 KiB + the "
+            "1 MiB write high-water mark",
+            apps::parse_uint(&read_window, 1, uint64_t{1} << 32));
+  cli.value("idle-timeout", "MS",
+            "close a connection after this long without traffic (default 0: "
+            "never; TCP keepalive finds vanished peers after ~2 minutes)",
+            apps::parse_uint(&idle_timeout_ms, 0, 86400000));
   cli.flag("verbose", "log connection events as JSON lines", &verbose);
   if (auto rc = cli.parse(argc, argv)) return *rc;
   auto address = net::endpoint::parse(listen);
@@ -67,6 +78,8 @@ int main(int argc, char** argv) {
     // write queue passes the high-water mark (the handler's own reaction to
     // tcp_backpressure comes a mailbox round trip later).
     handler.options.pause_reading_when_full = true;
+    handler.options.read_window = read_window;
+    handler.options.idle_timeout_ms = static_cast<uint32_t>(idle_timeout_ms);
     handler.factory = [&rt, handlers](loop_context& ctx) {
       for (size_t i = 0; i < rt.loop_count(); ++i)
         if (&rt.loop_at(i) == &ctx) return handlers[i];
