@@ -41,7 +41,7 @@ class uv_tcp_io final : public tcp_io {
 
  private:
   /// Until the actor sets its own (tcp_connection_options::read_window).
-  static constexpr uint64_t default_read_window = 256 * 1024;
+  static constexpr uint64_t default_read_window = 1024 * 1024;
 
   net::tcp_stream* stream() const;
   void observe(net::tcp_stream& s);

@@ -45,8 +45,8 @@ int main(int argc, char** argv) {
             apps::parse_uint(&loops, 1, 64));
   cli.value("read-window", "BYTES",
             "bytes a connection reads ahead of its echo handler (default "
-            "262144); memory per connection is about this + 64 KiB + the "
-            "1 MiB write high-water mark",
+            "1048576); memory per connection is at most about this + 64 KiB "
+            "+ the 1 MiB write high-water mark",
             apps::parse_uint(&read_window, 1, uint64_t{1} << 32));
   cli.value("idle-timeout", "MS",
             "close a connection after this long without traffic (default 0: "

@@ -81,7 +81,7 @@ TEST_F(tcp_connection_test,
   EXPECT_EQ(opened.as<tcp_connection_opened>().id, 7u);
   EXPECT_EQ(opened.as<tcp_connection_opened>().local, io->local_address);
   EXPECT_EQ(opened.as<tcp_connection_opened>().peer, io->peer_address);
-  EXPECT_EQ(io->calls, (strings{"read_window 262144", "attach", "nodelay on",
+  EXPECT_EQ(io->calls, (strings{"read_window 1048576", "attach", "nodelay on",
                                 "keepalive on 60", "read_start"}));
   EXPECT_EQ(io->attached_self, conn.address());
   EXPECT_EQ(io->attached_owner, owner.address());
@@ -94,10 +94,10 @@ TEST_F(tcp_connection_test, does_not_read_until_asked_when_start_reading_is_off)
   options.keepalive_seconds = 0;
   start();
   EXPECT_EQ(owner_log->types(), strings{"tcp_connection_opened"});
-  EXPECT_EQ(io->calls, (strings{"read_window 262144", "attach"}));
+  EXPECT_EQ(io->calls, (strings{"read_window 1048576", "attach"}));
   caf::anon_send(conn, tcp_set_reading{true});
   run();
-  EXPECT_EQ(io->calls, (strings{"read_window 262144", "attach", "read_start"}));
+  EXPECT_EQ(io->calls, (strings{"read_window 1048576", "attach", "read_start"}));
 }
 
 // -- writing ----------------------------------------------------------------
