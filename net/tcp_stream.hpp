@@ -127,8 +127,7 @@ std::vector<uv_buf_t> write_bufs(char* data, size_t size,
 
 /// Reads of at least this many bytes hand libuv's buffer over by move; smaller
 /// ones are copied into an exact-size buffer so the 64 KiB buffer is reused
-/// (measured cheaper, ../shared/DESIGN_NOTES.md) and a small message does not
-/// pin 64 KiB of memory.
+/// (measured cheaper) and a small message does not pin 64 KiB of memory.
 constexpr size_t move_read_threshold = 16 * 1024;
 
 /// Copies or moves a completed read out of the loop's read buffer, per
