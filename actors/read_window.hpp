@@ -43,10 +43,21 @@ class read_window {
     if (unconsumed >= window_ ||
         (!outstanding && unconsumed >= std::max<uint64_t>(1, window_ / 2))) {
       marker_ = delivered_;
+      ++markers_in_transit_;
       return verdict::marker;
     }
     return verdict::deliver;
   }
+
+  /// The actor took a marker from the seam (and queued it for the owner).
+  void marker_forwarded() {
+    if (markers_in_transit_ > 0) --markers_in_transit_;
+  }
+
+  /// A marker is between the seam and the actor: the seam stopped reading
+  /// for it, and nobody may start reading again before the actor forwarded
+  /// it (bytes read meanwhile would overtake it on the fast path).
+  bool marker_in_transit() const { return markers_in_transit_ > 0; }
 
   /// The owner answered the marker at `position`.
   void consumed_up_to(uint64_t position) {
@@ -79,6 +90,7 @@ class read_window {
   uint64_t delivered_ = 0;
   uint64_t consumed_ = 0;
   uint64_t marker_ = 0;  // position of the last marker
+  uint32_t markers_in_transit_ = 0;
 };
 
 }  // namespace netactors

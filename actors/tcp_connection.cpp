@@ -50,8 +50,9 @@ void finish(tcp_connection_actor* self, net_error reason) {
 void update_reading(tcp_connection_actor* self) {
   auto& st = self->state;
   if (st.read_closed || !st.open) return;
+  auto& win = st.io->window();
   bool want = st.owner_wants_reading && !st.paused_by_backpressure &&
-              !st.io->window().blocked();
+              !win.blocked() && !win.marker_in_transit();
   if (want == st.reading) return;
   auto err = want ? st.io->read_start() : st.io->read_stop();
   if (err) return finish(self, err);
@@ -252,6 +253,7 @@ caf::behavior tcp_connection(tcp_connection_actor* self,
       if (!from_own_io(self)) return;
       auto& st = self->state;
       st.reading = false;  // the seam stopped reading at the marker
+      st.io->window().marker_forwarded();
       auto position = ev.position;
       auto acked = [self, position] {
         self->state.io->window().consumed_up_to(position);

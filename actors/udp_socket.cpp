@@ -37,7 +37,8 @@ void finish(udp_socket_actor* self, net_error reason) {
 net_error update_receiving(udp_socket_actor* self) {
   auto& st = self->state;
   if (!st.bound) return {};
-  bool want = st.owner_wants_receiving && !st.io->window().blocked();
+  auto& win = st.io->window();
+  bool want = st.owner_wants_receiving && !win.blocked() && !win.marker_in_transit();
   if (want == st.receiving) return {};
   auto err = want ? st.io->receive_start(st.options.receive_buffer_size)
                   : st.io->receive_stop();
@@ -147,6 +148,7 @@ caf::behavior udp_socket(udp_socket_actor* self, std::shared_ptr<udp_io> io,
       if (!from_own_io(self)) return;
       auto& st = self->state;
       st.receiving = false;  // the seam stopped receiving at the marker
+      st.io->window().marker_forwarded();
       auto position = ev.position;
       auto acked = [self, position] {
         self->state.io->window().consumed_up_to(position);

@@ -574,6 +574,25 @@ TEST_F(tcp_read_window_test, a_full_window_and_the_owners_pause_are_independent)
   EXPECT_EQ(io->calls, strings{"read_start"});
 }
 
+TEST_F(tcp_read_window_test,
+       no_read_starts_while_a_marker_is_on_its_way_so_no_bytes_overtake_it) {
+  start();
+  io->calls.clear();
+  // The seam stops at a marker; before the actor sees it, the owner pauses
+  // and resumes (as echo does on tcp_backpressure).
+  ASSERT_TRUE(io->receive(conn, owner, std::string(60, 'm')));  // not yet run
+  // Urgent, so that the connection handles them before the marker.
+  caf::anon_send<caf::message_priority::high>(conn, tcp_set_reading{false});
+  caf::anon_send<caf::message_priority::high>(conn, tcp_set_reading{true});
+  run();
+  // Reading restarts only once, after the marker went to the owner.
+  auto seen = owner_log->messages;
+  ASSERT_FALSE(seen.empty());
+  EXPECT_TRUE(seen.back().request);
+  EXPECT_EQ(io->count("read_start"), 1u);
+  EXPECT_EQ(io->calls.back(), "read_start");
+}
+
 TEST_F(tcp_read_window_test, an_error_reply_counts_as_consumed) {
   start();
   caf::anon_send_exit(owner, caf::exit_reason::user_shutdown);  // ends conn
