@@ -125,9 +125,10 @@ class fake_udp_io final : public udp_io {
     return option_result;
   }
 
-  void set_send_queue_limit(uint64_t bytes) override {
-    calls.push_back("send_queue_limit " + std::to_string(bytes));
-  }
+  /// From set_send_queue_limit() (not in `calls`: every actor sets it).
+  uint64_t send_queue_limit = 0;
+
+  void set_send_queue_limit(uint64_t bytes) override { send_queue_limit = bytes; }
 
   read_window& window() override { return window_; }
 
