@@ -3,8 +3,9 @@
 // net::tcp_stream on the loop thread the actor runs on; tests substitute a
 // fake so the Happy Eyeballs logic runs under CAF's deterministic scheduler.
 //
-// Each attempt's outcome comes back as dns_io_attempt_done{attempt, status}
-// sent to the attached actor. The winner's socket is handed to a new
+// Each attempt's outcome comes back to the attached actor as the sealed io
+// event dns_io_attempt_done{attempt, status} (actors/io_event.hpp); the io
+// holds its actor weakly, so a dns_connect nobody can reach ends. The winner's socket is handed to a new
 // tcp_connection actor (actors/tcp_connection.hpp) exactly as an accepted
 // socket is: its owner gets tcp_connection_opened and then its bytes.
 // Thread safety: only from the actor that holds it (on its loop thread).
@@ -15,11 +16,20 @@
 
 #include <cstdint>
 
+#include "actors/io_event.hpp"
 #include "actors/net_error.hpp"
 #include "actors/tcp_connection.hpp"
 #include "net/endpoint.hpp"
 
 namespace netactors {
+
+/// A connection attempt of a dns_connect actor finished: connected (no
+/// status) or failed.
+struct dns_io_attempt_done {
+  uint32_t attempt = 0;
+  net_error status;
+};
+NETACTORS_IO_EVENT(dns_io_attempt_done, attempt, status)
 
 class connect_io {
  public:
@@ -31,9 +41,9 @@ class connect_io {
 
   virtual ~connect_io() = default;
 
-  /// Routes attempt outcomes to `self`. Called once, from the actor's
-  /// initialisation.
-  virtual void attach(caf::actor self) = 0;
+  /// Routes attempt outcomes to `self` (deliver_io_event). Called once, from
+  /// the actor's initialisation.
+  virtual void attach(caf::weak_actor_ptr self) = 0;
 
   /// Starts connecting attempt `attempt` to `peer`. dns_io_attempt_done
   /// follows unless an error is returned or the attempt is cancelled.

@@ -196,19 +196,26 @@ dns_connect_state::~dns_connect_state() {
 
 caf::behavior dns_connect(dns_connect_actor* self,
                           std::shared_ptr<connect_io> io, caf::actor resolver,
-                          caf::actor report_to,
-                          tcp_connection_options options) {
+                          caf::actor report_to, tcp_connection_options options,
+                          caf::actor spawner) {
   auto& st = self->state;
   st.io = std::move(io);
   st.resolver = std::move(resolver);
   st.report_to = std::move(report_to);
   st.options = options;
-  st.io->attach(caf::actor_cast<caf::actor>(self));
+  st.io->attach(caf::weak_actor_ptr{self->ctrl()});
+  if (spawner) {
+    st.spawner = spawner.address();
+    self->monitor(spawner);
+  }
   self->set_down_handler([self](const caf::down_msg& dm) {
-    // The requester is gone: nobody wants the connection any more. Quitting
-    // closes every socket (state destructor) and the resolver, watching
-    // this actor, cancels its lookups.
-    if (dm.source == self->state.owner.address()) self->quit();
+    // The requester is gone: nobody wants the connection any more; or the
+    // spawner is, and a service ends with its spawner. Quitting closes every
+    // socket (state destructor) and the resolver, watching this actor,
+    // cancels its lookups.
+    auto& st = self->state;
+    if (dm.source == st.owner.address() || dm.source == st.spawner)
+      self->quit();
   });
   return {
       [self](dns_connect_to& req) {
@@ -217,23 +224,31 @@ caf::behavior dns_connect(dns_connect_actor* self,
         auto requester = caf::actor_cast<caf::actor>(self->current_sender());
         auto rp = self->make_response_promise();
         if (st.race) {
+          // The race under way goes on: this refusal is not the answer.
           rp.deliver(make_caf_error(
               net_error::of(UV_EALREADY, "a dns_connect actor connects once")));
           return;
         }
-        if (req.host.empty()) {
-          rp.deliver(make_caf_error(
-              net_error::of(UV_EINVAL, "dns_connect_to needs a host")));
-          return;
-        }
+        // A refused request is this actor's one answer: report_to hears of
+        // it as of any failure, and the actor ends after it.
+        auto refuse = [&](const char* why) {
+          auto err = net_error::of(UV_EINVAL, why);
+          if (st.report_to) {
+            dns_connect_report rep;
+            rep.host = req.host;
+            rep.port = req.port;
+            rep.error = err;
+            self->send(st.report_to, std::move(rep));
+          }
+          rp.deliver(make_caf_error(std::move(err)));
+          self->quit();
+        };
+        if (req.host.empty()) return refuse("dns_connect_to needs a host");
+        if (!requester)
+          return refuse(
+              "dns_connect_to needs a requester to own the connection");
         st.owner = std::move(requester);
-        if (!st.owner) {
-          rp.deliver(make_caf_error(net_error::of(
-              UV_EINVAL,
-              "dns_connect_to needs a requester to own the connection")));
-          return;
-        }
-        self->monitor(st.owner);
+        if (st.owner.address() != st.spawner) self->monitor(st.owner);
         st.promise = std::move(rp);
         st.request = std::move(req);
         net::happy_eyeballs_options opts;
@@ -248,6 +263,7 @@ caf::behavior dns_connect(dns_connect_actor* self,
         apply(self, st.race->tick(0));  // arms the overall timeout
       },
       [self](dns_io_attempt_done& ev) {
+        if (!from_own_io(self)) return;
         auto& st = self->state;
         if (!st.race || st.race->finished()) return;
         auto now = now_ms(self);
@@ -267,10 +283,12 @@ caf::behavior dns_connect(dns_connect_actor* self,
 
 caf::actor spawn_dns_connect(runtime& rt, caf::actor resolver,
                              caf::actor report_to,
-                             tcp_connection_options options) {
+                             tcp_connection_options options,
+                             const caf::actor& spawner, service_life life) {
   auto& ctx = rt.next_loop();
   return ctx.spawn(dns_connect, std::make_shared<uv_connect_io>(ctx),
-                   std::move(resolver), std::move(report_to), options);
+                   std::move(resolver), std::move(report_to), options,
+                   life == service_life::with_spawner ? spawner : caf::actor{});
 }
 
 }  // namespace netactors

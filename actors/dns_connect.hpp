@@ -3,7 +3,9 @@
 // schedule itself is net::happy_eyeballs).
 //
 // Protocol (messages in actors/messages/dns_messages.hpp): one request per
-// actor, which ends after answering it.
+// actor, which ends after answering it, refusals included (EINVAL for an
+// empty host or an anonymous request); a second request while the first
+// runs is refused with EALREADY and changes nothing.
 //   dns_connect_to -> (caf::actor connection, dns_connect_report), or an
 //                     error: the resolver's (EAI_NONAME, ...) when no
 //                     address was found, ETIMEDOUT after timeout_ms, or
@@ -16,13 +18,18 @@
 // owner is the requester: like any connection's owner, the requester gets
 // tcp_connection_opened (sent by the connection) and then its bytes.
 // `report_to`, if valid, gets the dns_connect_report in every case, failures
-// included. If the requester ends first, every socket closes and the
+// and refusals included (not the EALREADY of a second request). If the requester ends first, every socket closes and the
 // lookups are cancelled (the resolver watches this actor).
+// It also ends when it is sent an exit message, when nobody holds a handle
+// to it any more and no request is being worked on (its io holds it
+// weakly), or when its spawner ends (unless
+// spawned service_life::own; see actors/runtime.hpp).
 // Thread safety: an actor (loop-affine). Ownership: its state owns the
 // attempts' sockets (through connect_io) until one is handed over.
 #pragma once
 
 #include <caf/actor.hpp>
+#include <caf/actor_addr.hpp>
 #include <caf/actor_clock.hpp>
 #include <caf/response_promise.hpp>
 #include <caf/stateful_actor.hpp>
@@ -45,6 +52,7 @@ struct dns_connect_state {
   caf::actor report_to;
   tcp_connection_options options;
   caf::actor owner;  // the requester: the winner's owner
+  caf::actor_addr spawner;  // it ends with this actor; null: no spawner
   caf::response_promise promise;
   dns_connect_to request;
   std::optional<net::happy_eyeballs> race;
@@ -60,14 +68,20 @@ struct dns_connect_state {
 
 using dns_connect_actor = caf::stateful_actor<dns_connect_state>;
 
+/// `spawner`, if valid, is watched: the actor ends when it does.
 caf::behavior dns_connect(dns_connect_actor* self,
                           std::shared_ptr<connect_io> io, caf::actor resolver,
-                          caf::actor report_to, tcp_connection_options options);
+                          caf::actor report_to, tcp_connection_options options,
+                          caf::actor spawner);
 
 /// Spawns a dns_connect actor on the runtime's next loop, resolving through
-/// `resolver`; send it one dns_connect_to request. Thread-safe.
+/// `resolver`; send it one dns_connect_to request. From inside an actor,
+/// pass it as `spawner`: the dns_connect then ends with it unless `life` is
+/// service_life::own. Thread-safe.
 caf::actor spawn_dns_connect(runtime& rt, caf::actor resolver,
                              caf::actor report_to = {},
-                             tcp_connection_options options = {});
+                             tcp_connection_options options = {},
+                             const caf::actor& spawner = {},
+                             service_life life = service_life::with_spawner);
 
 }  // namespace netactors

@@ -4,6 +4,7 @@
 #include <caf/resumable.hpp>
 #include <caf/scheduler/abstract_coordinator.hpp>
 
+#include <algorithm>
 #include <cstdio>
 
 namespace netactors {
@@ -39,6 +40,29 @@ void loop_context::resume_unit::exec_later(caf::resumable* job) {
 void loop_context::release_thread_logger() {
   if (caf::logger::current_logger() != nullptr)
     caf::logger::set_current_actor_system(nullptr);
+}
+
+void loop_context::remember(caf::weak_actor_ptr a) {
+  std::lock_guard<std::mutex> guard{spawned_mtx_};
+  spawned_.push_back(std::move(a));
+  if (spawned_.size() < prune_at_) return;
+  spawned_.erase(std::remove_if(spawned_.begin(), spawned_.end(),
+                                [](const caf::weak_actor_ptr& w) {
+                                  // Not lock(): dropping that reference
+                                  // could destroy the actor under our lock.
+                                  return w->strong_refs.load() == 0;
+                                }),
+                 spawned_.end());
+  prune_at_ = std::max<size_t>(64, 2 * spawned_.size());
+}
+
+std::vector<caf::actor> loop_context::live_actors() {
+  std::vector<caf::actor> out;
+  std::lock_guard<std::mutex> guard{spawned_mtx_};
+  for (auto& w : spawned_)
+    if (auto strong = w.lock())
+      out.push_back(caf::actor_cast<caf::actor>(std::move(strong)));
+  return out;
 }
 
 void loop_context::resume(caf::resumable* job) {

@@ -16,6 +16,8 @@
 // runtime (actors/runtime.hpp) owns contexts and outlives their actors.
 #pragma once
 
+#include <caf/actor.hpp>
+#include <caf/actor_cast.hpp>
 #include <caf/actor_config.hpp>
 #include <caf/actor_system.hpp>
 #include <caf/detail/init_fun_factory.hpp>
@@ -25,10 +27,13 @@
 #include <caf/infer_handle.hpp>
 #include <caf/mailbox_element.hpp>
 #include <caf/spawn_options.hpp>
+#include <caf/weak_intrusive_ptr.hpp>
 
 #include <cstddef>
+#include <mutex>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 #include "net/loop.hpp"
 
@@ -116,8 +121,13 @@ class loop_context {
     auto handle = sys_.spawn_class<loop_affine<impl>, caf::no_spawn_options>(
         cfg, static_cast<caf::execution_unit*>(&affine_unit_));
     release_thread_logger();
+    remember(caf::actor_cast<caf::weak_actor_ptr>(handle));
     return handle;
   }
+
+  /// Thread-safe. Every actor spawned here that has not been destroyed yet
+  /// (for runtime::shutdown, which asks them to exit).
+  std::vector<caf::actor> live_actors();
 
   /// CAF's spawn and resume pin the actor system's logger in a thread-local
   /// reference, and ~actor_system waits for the logger to be destroyed. A
@@ -141,6 +151,15 @@ class loop_context {
   };
 
   void resume(caf::resumable* job);
+
+  // Keeps a weak reference to `a`; forgets destroyed actors now and then
+  // (when the list has doubled since), so the list stays proportional to
+  // the actors alive.
+  void remember(caf::weak_actor_ptr a);
+
+  std::mutex spawned_mtx_;
+  std::vector<caf::weak_actor_ptr> spawned_;  // guarded by spawned_mtx_
+  size_t prune_at_ = 64;                      // guarded by spawned_mtx_
 
   caf::actor_system& sys_;
   net::loop& loop_;

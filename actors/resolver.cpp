@@ -21,8 +21,9 @@ void track(resolver_actor* self, uint64_t request, caf::response_promise rp,
            const caf::strong_actor_ptr& sender) {
   auto& st = self->state;
   auto requester = caf::actor_cast<caf::actor_addr>(sender);
+  // The spawner is watched already (and for good: see untrack).
   if (requester) {
-    if (st.requesters[requester]++ == 0)
+    if (st.requesters[requester]++ == 0 && requester != st.spawner)
       self->monitor(caf::actor_cast<caf::actor>(sender));
   }
   st.lookups.emplace(request, resolver_state::lookup{std::move(rp), requester});
@@ -36,7 +37,8 @@ void untrack(resolver_actor* self, const caf::actor_addr& requester) {
   auto it = st.requesters.find(requester);
   if (it == st.requesters.end()) return;
   if (--it->second == 0) {
-    self->demonitor(requester);
+    // demonitor drops every monitor of that actor, the spawner's included.
+    if (requester != st.spawner) self->demonitor(requester);
     st.requesters.erase(it);
   }
 }
@@ -103,12 +105,21 @@ void answer(resolver_actor* self, Done& ev) {
 
 }  // namespace
 
-caf::behavior resolver(resolver_actor* self, std::shared_ptr<resolver_io> io) {
+caf::behavior resolver(resolver_actor* self, std::shared_ptr<resolver_io> io,
+                       caf::actor spawner) {
   auto& st = self->state;
   st.io = std::move(io);
-  st.io->attach(caf::actor_cast<caf::actor>(self));
+  st.io->attach(caf::weak_actor_ptr{self->ctrl()});
+  if (spawner) {
+    st.spawner = spawner.address();
+    self->monitor(spawner);
+  }
   self->set_down_handler([self](const caf::down_msg& dm) {
     auto& st = self->state;
+    if (dm.source == st.spawner) {
+      self->quit();  // a service ends with its spawner
+      return;
+    }
     std::vector<uint64_t> orphans;
     for (auto& entry : st.lookups)
       if (entry.second.requester == dm.source) orphans.push_back(entry.first);
@@ -138,8 +149,14 @@ caf::behavior resolver(resolver_actor* self, std::shared_ptr<resolver_io> io) {
       [self](dns_reverse_lookup& req) {
         start(self, [&] { return self->state.io->reverse_lookup(req); });
       },
-      [self](dns_io_lookup_done& ev) { answer(self, ev); },
-      [self](dns_io_reverse_done& ev) { answer(self, ev); },
+      [self](dns_io_lookup_done& ev) {
+        if (!from_own_io(self)) return;
+        answer(self, ev);
+      },
+      [self](dns_io_reverse_done& ev) {
+        if (!from_own_io(self)) return;
+        answer(self, ev);
+      },
       [self](dns_get_stats&) {
         auto& st = self->state;
         auto out = st.stats;
@@ -150,10 +167,15 @@ caf::behavior resolver(resolver_actor* self, std::shared_ptr<resolver_io> io) {
   };
 }
 
-caf::actor spawn_resolver(loop_context& ctx) {
-  return ctx.spawn(resolver, std::make_shared<uv_resolver_io>(ctx.loop()));
+caf::actor spawn_resolver(loop_context& ctx, const caf::actor& spawner,
+                          service_life life) {
+  return ctx.spawn(resolver, std::make_shared<uv_resolver_io>(ctx.loop()),
+                   life == service_life::with_spawner ? spawner : caf::actor{});
 }
 
-caf::actor spawn_resolver(runtime& rt) { return spawn_resolver(rt.loop_at(0)); }
+caf::actor spawn_resolver(runtime& rt, const caf::actor& spawner,
+                          service_life life) {
+  return spawn_resolver(rt.loop_at(0), spawner, life);
+}
 
 }  // namespace netactors

@@ -12,6 +12,12 @@
 // its lookups are cancelled: uv_cancel takes them off the thread pool's
 // queue, and one already running is abandoned (its answer is discarded).
 // When the resolver itself ends, every waiting requester gets ECANCELED.
+// It ends when it is sent an exit message, when nobody holds a handle to it
+// any more and no lookup is in flight (its io holds it weakly; a requester
+// waiting for an answer keeps it, as CAF's response promises do, until the
+// answer or the requester's end), or when its spawner ends (a service
+// lives as long as whoever started it, unless spawned service_life::own;
+// see actors/runtime.hpp).
 // Thread safety: an actor (loop-affine). Ownership: its state owns the
 // resolver_io, which closes the net::resolver when the actor ends.
 #pragma once
@@ -41,6 +47,7 @@ struct resolver_state {
   std::shared_ptr<resolver_io> io;
   std::unordered_map<uint64_t, lookup> lookups;  // request id -> waiter
   std::unordered_map<caf::actor_addr, size_t> requesters;  // -> lookups
+  caf::actor_addr spawner;  // it ends with this actor; null: no spawner
   dns_stats stats;
 
   ~resolver_state();
@@ -50,12 +57,18 @@ struct resolver_state {
 
 using resolver_actor = caf::stateful_actor<resolver_state>;
 
-caf::behavior resolver(resolver_actor* self, std::shared_ptr<resolver_io> io);
+/// `spawner`, if valid, is watched: the resolver ends when it does.
+caf::behavior resolver(resolver_actor* self, std::shared_ptr<resolver_io> io,
+                       caf::actor spawner);
 
-/// Spawns a resolver on `ctx`'s loop. Thread-safe.
-caf::actor spawn_resolver(loop_context& ctx);
+/// Spawns a resolver on `ctx`'s loop. From inside an actor, pass it as
+/// `spawner`: the resolver then ends with it (service_life::with_spawner,
+/// the default) unless `life` is service_life::own. Thread-safe.
+caf::actor spawn_resolver(loop_context& ctx, const caf::actor& spawner = {},
+                          service_life life = service_life::with_spawner);
 
 /// Spawns a resolver on the runtime's first loop. Thread-safe.
-caf::actor spawn_resolver(runtime& rt);
+caf::actor spawn_resolver(runtime& rt, const caf::actor& spawner = {},
+                          service_life life = service_life::with_spawner);
 
 }  // namespace netactors

@@ -1,16 +1,22 @@
 #include "actors/tcp_connection.hpp"
 
 #include "actors/io_actor_lifecycle.hpp"
+#include "actors/io_event.hpp"
 
 #include <caf/all.hpp>
 
 #include <uv.h>
+
+#include <algorithm>
+#include <chrono>
+#include <string>
 
 namespace netactors {
 
 namespace {
 
 using connect_timeout_atom = caf::atom_constant<caf::atom("ctimeout")>;
+using idle_check_atom = caf::atom_constant<caf::atom("idlechk")>;
 
 tcp_connection_opened opened_event(tcp_connection_state& st) {
   return {st.io->id(), st.io->local(), st.io->peer()};
@@ -34,10 +40,48 @@ void finish(tcp_connection_actor* self, net_error reason) {
     self->send(st.owner, tcp_connection_closed{st.io->id(), reason});
   }
   st.io->close();
+  stop_watching_owner(self);
   self->quit(reason.ok() ? caf::error{} : make_caf_error(reason));
+  st.keep_alive = nullptr;
 }
 
-void set_reading(tcp_connection_actor* self, bool enable);
+// Reads only when the owner wants it, the write queue does not pause it and
+// the read window is open.
+void update_reading(tcp_connection_actor* self) {
+  auto& st = self->state;
+  if (st.read_closed || !st.open) return;
+  auto& win = st.io->window();
+  bool want = st.owner_wants_reading && !st.paused_by_backpressure &&
+              !win.blocked() && !win.marker_in_transit();
+  if (want == st.reading) return;
+  auto err = want ? st.io->read_start() : st.io->read_stop();
+  if (err) return finish(self, err);
+  st.reading = want;
+}
+
+// A write refused without ending the connection: the reply, or the owner
+// is told.
+void refuse_write(tcp_connection_actor* self, caf::response_promise& rp,
+                  bool wants_ack, uint64_t bytes, net_error err) {
+  auto& st = self->state;
+  if (wants_ack)
+    rp.deliver(make_caf_error(err));
+  else if (st.owner)
+    self->send(st.owner, tcp_write_refused{st.io->id(), bytes, std::move(err)});
+}
+
+uint64_t write_budget(const tcp_connection_state& st) {
+  auto queued = static_cast<uint64_t>(st.io->write_queue_size());
+  return queued >= st.options.write_queue_limit
+             ? 0
+             : st.options.write_queue_limit - queued;
+}
+
+void schedule_idle_check(tcp_connection_actor* self) {
+  auto t = self->state.options.idle_timeout_ms;
+  self->delayed_send(self, std::chrono::milliseconds(std::max(1u, t / 4)),
+                     idle_check_atom::value);
+}
 
 void update_backpressure(tcp_connection_actor* self) {
   auto& st = self->state;
@@ -45,35 +89,34 @@ void update_backpressure(tcp_connection_actor* self) {
   if (queued > st.max_write_queue_bytes) st.max_write_queue_bytes = queued;
   if (!st.above_high_water && queued > st.options.high_water) {
     st.above_high_water = true;
-    if (st.options.pause_reading_when_full && st.reading) {
+    if (st.options.pause_reading_when_full) {
       st.paused_by_backpressure = true;
-      set_reading(self, false);
+      update_reading(self);
     }
     self->send(st.owner, tcp_backpressure{st.io->id(), queued, true});
   } else if (st.above_high_water && queued <= st.options.low_water) {
     st.above_high_water = false;
     if (st.paused_by_backpressure) {
       st.paused_by_backpressure = false;
-      set_reading(self, true);
+      update_reading(self);
     }
     self->send(st.owner, tcp_backpressure{st.io->id(), queued, false});
   }
 }
 
-void set_reading(tcp_connection_actor* self, bool enable) {
-  auto& st = self->state;
-  if (st.read_closed || !st.open || enable == st.reading) return;
-  auto err = enable ? st.io->read_start() : st.io->read_stop();
-  if (err) return finish(self, err);
-  st.reading = enable;
-}
-
 void on_open(tcp_connection_actor* self) {
   auto& st = self->state;
   st.open = true;
+  st.keep_alive = caf::actor_cast<caf::actor>(self);
   if (st.options.nodelay) (void)st.io->set_nodelay(true);  // best effort
+  if (st.options.keepalive_seconds > 0)  // best effort too
+    (void)st.io->set_keepalive(true, st.options.keepalive_seconds);
   self->send(st.owner, opened_event(st));
-  if (st.options.start_reading) set_reading(self, true);
+  update_reading(self);
+  if (st.options.idle_timeout_ms > 0) {
+    st.last_traffic = self->clock().now();
+    schedule_idle_check(self);
+  }
 }
 
 // The owner has seen tcp_read_closed and everything before it.
@@ -91,6 +134,43 @@ void after_owner_saw_eof(tcp_connection_actor* self) {
   st.finish_after_shutdown = true;
 }
 
+// tcp_write and tcp_try_write.
+void write(tcp_connection_actor* self, net::byte_buffer data,
+           bool refuse_when_full) {
+  auto& st = self->state;
+  bool wants_ack = self->current_message_id().is_request();
+  caf::response_promise rp;
+  if (wants_ack) rp = self->make_response_promise();
+  auto fail = [&](net_error err) {
+    if (wants_ack) rp.deliver(make_caf_error(err));
+    finish(self, err);
+  };
+  uint64_t size = data.size();
+  if (!st.open)
+    return refuse_write(self, rp, wants_ack, size,
+                        net_error::of(UV_ENOTCONN, "write before the connection is open"));
+  if (st.shutting_down) return fail(net_error::of(UV_EPIPE, "write after shutdown"));
+  if (size > write_budget(st)) {
+    auto err = net_error::of(
+        UV_ENOBUFS, "write of " + std::to_string(size) + " bytes over the write queue limit of " +
+                        std::to_string(st.options.write_queue_limit) + " bytes (" +
+                        std::to_string(write_budget(st)) + " left)");
+    if (refuse_when_full) return refuse_write(self, rp, wants_ack, size, err);
+    return fail(err);
+  }
+  auto token = st.next_token++;
+  auto outcome = st.io->write(std::move(data), token);
+  if (outcome.error) return fail(outcome.error);
+  if (outcome.completed) {
+    st.bytes_sent += size;
+    if (wants_ack) rp.deliver(tcp_write_done{st.io->id(), size});
+    return;
+  }
+  st.pending_writes.emplace(token, tcp_connection_state::pending_write{
+                                       size, std::move(rp)});
+  update_backpressure(self);
+}
+
 }  // namespace
 
 const char* tcp_connection_state::name = "tcp_connection";
@@ -106,6 +186,8 @@ caf::behavior tcp_connection(tcp_connection_actor* self,
   st.io = std::move(io);
   st.owner = std::move(owner);
   st.options = options;
+  st.owner_wants_reading = options.start_reading;
+  st.io->set_read_window(options.read_window);
   st.io->attach(caf::actor_cast<caf::actor>(self), st.owner);
   end_with_owner_or_exit<finish>(self, "connection actor");
   if (connected) on_open(self);
@@ -118,12 +200,15 @@ caf::behavior tcp_connection(tcp_connection_actor* self,
         return;
       }
       st.connect_promises.push_back(self->make_response_promise());
+      // Someone waits for the outcome: stay alive for it.
+      st.keep_alive = caf::actor_cast<caf::actor>(self);
       if (auto err = st.io->connect(req.peer)) return finish(self, err);
       if (req.timeout_ms > 0)
         self->delayed_send(self, std::chrono::milliseconds(req.timeout_ms),
                            connect_timeout_atom::value);
     },
     [self](tcp_io_connected& ev) {
+      if (!from_own_io(self)) return;
       auto& st = self->state;
       if (ev.status) return finish(self, ev.status);
       for (auto& rp : st.connect_promises) rp.deliver(opened_event(st));
@@ -134,35 +219,10 @@ caf::behavior tcp_connection(tcp_connection_actor* self,
       if (!self->state.open)
         finish(self, net_error::of(UV_ETIMEDOUT, "connect timed out"));
     },
-    [self](tcp_write& w) {
-      auto& st = self->state;
-      bool wants_ack = self->current_message_id().is_request();
-      caf::response_promise rp;
-      if (wants_ack) rp = self->make_response_promise();
-      auto fail = [&](net_error err) {
-        if (wants_ack) rp.deliver(make_caf_error(err));
-        finish(self, err);
-      };
-      if (!st.open) return fail(net_error::of(UV_ENOTCONN, "write"));
-      if (st.shutting_down) return fail(net_error::of(UV_EPIPE, "write after shutdown"));
-      uint64_t size = w.data.size();
-      if (st.io->write_queue_size() + size > st.options.write_queue_limit)
-        return fail(net_error::of(UV_ENOBUFS, "write queue limit of " +
-                                                  std::to_string(st.options.write_queue_limit) +
-                                                  " bytes"));
-      auto token = st.next_token++;
-      auto outcome = st.io->write(std::move(w.data), token);
-      if (outcome.error) return fail(outcome.error);
-      if (outcome.completed) {
-        st.bytes_sent += size;
-        if (wants_ack) rp.deliver(tcp_write_done{st.io->id(), size});
-        return;
-      }
-      st.pending_writes.emplace(token, tcp_connection_state::pending_write{
-                                           size, std::move(rp)});
-      update_backpressure(self);
-    },
+    [self](tcp_write& w) { write(self, std::move(w.data), false); },
+    [self](tcp_try_write& w) { write(self, std::move(w.data), true); },
     [self](tcp_io_write_done& ev) {
+      if (!from_own_io(self)) return;
       auto& st = self->state;
       auto it = st.pending_writes.find(ev.token);
       if (it == st.pending_writes.end()) return;
@@ -178,9 +238,51 @@ caf::behavior tcp_connection(tcp_connection_actor* self,
       update_backpressure(self);
     },
     [self](tcp_set_reading& r) {
-      // The owner's word overrides an automatic pause.
-      self->state.paused_by_backpressure = false;
-      set_reading(self, r.enable);
+      // The owner's own pause; the automatic ones stay as they are.
+      self->state.owner_wants_reading = r.enable;
+      update_reading(self);
+    },
+    [self](tcp_set_read_window& r) -> caf::result<void> {
+      if (r.bytes == 0)
+        return make_caf_error(net_error::of(UV_EINVAL, "read window of 0 bytes"));
+      self->state.io->set_read_window(r.bytes);
+      update_reading(self);
+      return caf::unit;
+    },
+    [self](tcp_io_read_marker& ev) {
+      if (!from_own_io(self)) return;
+      auto& st = self->state;
+      st.reading = false;  // the seam stopped reading at the marker
+      st.io->window().marker_forwarded();
+      auto position = ev.position;
+      auto acked = [self, position] {
+        self->state.io->window().consumed_up_to(position);
+        update_reading(self);
+      };
+      // Any reply, an error too (the owner ended, did not understand),
+      // means the owner is done with every byte up to the marker.
+      self->request(st.owner, caf::infinite,
+                    tcp_received{st.io->id(), std::move(ev.data)})
+          .then([acked]() { acked(); }, [acked](caf::error&) { acked(); });
+      // Queued behind every fast-path read: reading may go on.
+      update_reading(self);
+    },
+    [self](idle_check_atom) {
+      auto& st = self->state;
+      if (!st.open) return;
+      auto traffic = st.io->bytes_received() + st.bytes_sent;
+      auto now = self->clock().now();
+      if (traffic != st.idle_seen_traffic) {
+        st.idle_seen_traffic = traffic;
+        st.last_traffic = now;
+      } else if (now - st.last_traffic >=
+                 std::chrono::milliseconds(st.options.idle_timeout_ms)) {
+        return finish(self, net_error::of(
+                                UV_ETIMEDOUT, "no traffic for " +
+                                                  std::to_string(st.options.idle_timeout_ms) +
+                                                  " ms (idle timeout)"));
+      }
+      schedule_idle_check(self);
     },
     [self](tcp_shutdown&) {
       auto& st = self->state;
@@ -207,6 +309,7 @@ caf::behavior tcp_connection(tcp_connection_actor* self,
       st.finish_after_shutdown = st.read_closed;
     },
     [self](tcp_io_shutdown_done& ev) {
+      if (!from_own_io(self)) return;
       auto& st = self->state;
       if (ev.status) return finish(self, ev.status);
       st.shutdown_done = true;
@@ -236,9 +339,13 @@ caf::behavior tcp_connection(tcp_connection_actor* self,
                                  st.io->write_queue_size(),
                                  st.max_write_queue_bytes,
                                  st.options.high_water,
-                                 st.options.write_queue_limit};
+                                 st.options.write_queue_limit,
+                                 write_budget(st),
+                                 st.io->window().window(),
+                                 st.io->window().unconsumed()};
     },
     [self](tcp_io_read_end& ev) {
+      if (!from_own_io(self)) return;
       auto& st = self->state;
       st.read_closed = true;
       st.reading = false;

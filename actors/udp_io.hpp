@@ -4,8 +4,11 @@
 // runs under CAF's deterministic scheduler.
 //
 // Events flow back as messages: datagrams go to the owner as udp_received
-// and receive errors as udp_receive_failed, both sent *as* the socket actor;
-// send completions (udp_io_send_done) go to the socket actor itself.
+// (while the receive window allows, see actors/read_window.hpp) and receive
+// errors as udp_receive_failed, both sent *as* the socket actor; send
+// completions and window markers go to the socket actor itself as sealed io
+// events (actors/io_event.hpp, declared below). The seam holds its actor
+// weakly: it never keeps the actor alive.
 // Thread safety: only from the actor that holds it (on its loop thread).
 // Ownership: held by that actor's state, whose destructor calls close().
 #pragma once
@@ -16,11 +19,40 @@
 #include <cstdint>
 #include <string>
 
+#include "actors/io_event.hpp"
+#include "actors/messages/net_types.hpp"
 #include "actors/net_error.hpp"
+#include "actors/read_window.hpp"
 #include "net/byte_buffer.hpp"
 #include "net/endpoint.hpp"
 
 namespace netactors {
+
+// -- the seam's events to its socket actor (sealed) --------------------------
+
+/// A send() went out (or failed).
+struct udp_io_send_done {
+  uint64_t token = 0;
+  net_error status;
+};
+NETACTORS_IO_EVENT(udp_io_send_done, token, status)
+
+/// A datagram that is a receive-window marker: the seam stopped receiving;
+/// the actor sends it to the owner as a request and counts the reply as the
+/// owner having consumed everything up to `position`.
+struct udp_io_datagram_marker {
+  net::endpoint from;
+  net::byte_buffer data;
+  bool truncated = false;
+  uint64_t position = 0;
+};
+NETACTORS_IO_EVENT(udp_io_datagram_marker, from, data, truncated, position)
+
+/// What a datagram counts in the receive window: its bytes, at least 1 (an
+/// empty datagram still costs a message).
+inline uint64_t window_cost(size_t datagram_bytes) {
+  return datagram_bytes == 0 ? 1 : datagram_bytes;
+}
 
 class udp_io {
  public:
@@ -30,8 +62,8 @@ class udp_io {
   virtual uint64_t id() const = 0;
 
   /// Routes the socket's events (see above). Called once, from the actor's
-  /// initialisation, before bind().
-  virtual void attach(caf::actor self, caf::actor owner) = 0;
+  /// initialisation, before bind(). `self` is kept weakly.
+  virtual void attach(const caf::actor& self, caf::actor owner) = 0;
 
   /// Creates the socket for `local`'s family, binds it to `device` first if
   /// one is named (SO_BINDTODEVICE), then binds to `local`. EISCONN when
@@ -48,9 +80,16 @@ class udp_io {
   virtual net_error receive_stop() = 0;
 
   /// Queues one datagram; udp_io_send_done with `token` follows unless an
-  /// error is returned.
+  /// error is returned (ENOBUFS when the send queue is over its limit,
+  /// EMSGSIZE for more than 65535 bytes).
   virtual net_error send(const net::endpoint& to, net::byte_buffer bytes,
                          uint64_t token) = 0;
+
+  /// Bytes of datagrams queued and not yet sent at most (ENOBUFS beyond).
+  virtual void set_send_queue_limit(uint64_t bytes) = 0;
+
+  /// The receive window the seam applies (shared with the actor).
+  virtual read_window& window() = 0;
 
   virtual net_error set_broadcast(bool enable) = 0;
   virtual net_error set_ttl(int ttl) = 0;

@@ -1,6 +1,7 @@
 #include "actors/udp_socket.hpp"
 
 #include "actors/io_actor_lifecycle.hpp"
+#include "actors/io_event.hpp"
 
 #include <caf/all.hpp>
 
@@ -27,7 +28,22 @@ void finish(udp_socket_actor* self, net_error reason) {
     self->send(st.owner, udp_closed{st.io->id(), reason});
   }
   st.io->close();
+  stop_watching_owner(self);
   self->quit(reason.ok() ? caf::error{} : make_caf_error(reason));
+  st.keep_alive = nullptr;
+}
+
+// Receives only when the owner wants it and the window is open.
+net_error update_receiving(udp_socket_actor* self) {
+  auto& st = self->state;
+  if (!st.bound) return {};
+  auto& win = st.io->window();
+  bool want = st.owner_wants_receiving && !win.blocked() && !win.marker_in_transit();
+  if (want == st.receiving) return {};
+  auto err = want ? st.io->receive_start(st.options.receive_buffer_size)
+                  : st.io->receive_stop();
+  if (!err) st.receiving = want;
+  return err;
 }
 
 caf::result<void> reply(const net_error& err) {
@@ -49,6 +65,9 @@ caf::behavior udp_socket(udp_socket_actor* self, std::shared_ptr<udp_io> io,
   st.io = std::move(io);
   st.owner = std::move(owner);
   st.options = options;
+  st.owner_wants_receiving = options.start_receiving;
+  st.io->window().set_window(options.receive_window);
+  st.io->set_send_queue_limit(options.send_queue_limit);
   st.io->attach(caf::actor_cast<caf::actor>(self), st.owner);
   end_with_owner_or_exit<finish>(self, "udp socket actor");
   return {
@@ -64,13 +83,11 @@ caf::behavior udp_socket(udp_socket_actor* self, std::shared_ptr<udp_io> io,
         return caf_err;
       }
       st.bound = true;
-      if (st.options.start_receiving) {
-        if (auto err = st.io->receive_start(st.options.receive_buffer_size)) {
-          auto caf_err = make_caf_error(err);
-          finish(self, err);
-          return caf_err;
-        }
-        st.receiving = true;
+      st.keep_alive = caf::actor_cast<caf::actor>(self);
+      if (auto err = update_receiving(self)) {
+        auto caf_err = make_caf_error(err);
+        finish(self, err);
+        return caf_err;
       }
       return udp_bound{st.io->id(), st.io->local()};
     },
@@ -96,6 +113,7 @@ caf::behavior udp_socket(udp_socket_actor* self, std::shared_ptr<udp_io> io,
           token, udp_socket_state::pending_send{size, req.to, std::move(rp)});
     },
     [self](udp_io_send_done& ev) {
+      if (!from_own_io(self)) return;
       auto& st = self->state;
       auto it = st.pending.find(ev.token);
       if (it == st.pending.end()) return;
@@ -117,12 +135,32 @@ caf::behavior udp_socket(udp_socket_actor* self, std::shared_ptr<udp_io> io,
       if (!st.bound)
         return make_caf_error(
             net_error::of(UV_EBADF, "receive before udp_bind"));
-      if (req.enable == st.receiving) return caf::unit;
-      auto err = req.enable
-                     ? st.io->receive_start(st.options.receive_buffer_size)
-                     : st.io->receive_stop();
-      if (!err) st.receiving = req.enable;
-      return reply(err);
+      st.owner_wants_receiving = req.enable;
+      return reply(update_receiving(self));
+    },
+    [self](udp_set_receive_window& req) -> caf::result<void> {
+      if (req.bytes == 0)
+        return make_caf_error(net_error::of(UV_EINVAL, "receive window of 0 bytes"));
+      self->state.io->window().set_window(req.bytes);
+      return reply(update_receiving(self));
+    },
+    [self](udp_io_datagram_marker& ev) {
+      if (!from_own_io(self)) return;
+      auto& st = self->state;
+      st.receiving = false;  // the seam stopped receiving at the marker
+      st.io->window().marker_forwarded();
+      auto position = ev.position;
+      auto acked = [self, position] {
+        self->state.io->window().consumed_up_to(position);
+        if (auto err = update_receiving(self)) finish(self, err);
+      };
+      // Any reply, an error too, means the owner is done with everything
+      // up to the marker.
+      self->request(st.owner, caf::infinite,
+                    udp_received{st.io->id(), ev.from, std::move(ev.data),
+                                 ev.truncated})
+          .then([acked]() { acked(); }, [acked](caf::error&) { acked(); });
+      if (auto err = update_receiving(self)) finish(self, err);
     },
     [self](udp_set_broadcast& req) {
       return reply(self->state.io->set_broadcast(req.enable));

@@ -17,47 +17,75 @@ net_error not_bound(const char* what) {
 }
 
 // Turns a socket's callbacks into messages. Runs on the loop thread, outside
-// any actor: it only sends.
+// any actor: it only sends. It holds its actor weakly (a seam must never keep
+// its own actor alive) and the receive window it shares with the actor.
 class socket_bridge final : public net::udp_socket::observer {
  public:
-  socket_bridge(uint64_t id, caf::actor self, caf::actor owner)
-      : id_(id), self_(std::move(self)), owner_(std::move(owner)) {}
+  socket_bridge(uint64_t id, net::udp_socket* socket, caf::weak_actor_ptr self,
+                caf::actor owner, std::shared_ptr<read_window> window)
+      : id_(id),
+        socket_(socket),
+        self_(std::move(self)),
+        owner_(std::move(owner)),
+        window_(std::move(window)) {}
 
   void on_datagram(net::endpoint sender, net::byte_buffer bytes,
                    bool truncated) override {
-    // Straight to the owner, as if from the socket actor: one mailbox hop.
-    caf::send_as(self_, owner_,
-                 udp_received{id_, sender, std::move(bytes), truncated});
+    if (window_->on_read(window_cost(bytes.size())) ==
+        read_window::verdict::deliver) {
+      // Straight to the owner, as if from the socket actor: one mailbox hop.
+      if (auto self = strong_self())
+        caf::send_as(self, owner_,
+                     udp_received{id_, sender, std::move(bytes), truncated});
+      return;
+    }
+    // A marker: nothing more is received until the actor queued it.
+    (void)socket_->receive_stop();
+    deliver_io_event(self_, udp_io_datagram_marker{sender, std::move(bytes), truncated,
+                                                   window_->delivered()});
   }
 
   void on_receive_error(net::uv_error reason) override {
-    caf::send_as(self_, owner_,
-                 udp_receive_failed{id_, net_error::from(reason)});
+    if (auto self = strong_self())
+      caf::send_as(self, owner_,
+                   udp_receive_failed{id_, net_error::from(reason)});
   }
 
   void on_send_done(uint64_t token, net::result<void> status) override {
-    caf::anon_send(self_, udp_io_send_done{token, net_error::from(status)});
+    deliver_io_event(self_, udp_io_send_done{token, net_error::from(status)});
   }
 
   void on_closing() override {}
 
  private:
+  caf::actor strong_self() const {
+    return caf::actor_cast<caf::actor>(self_.lock());
+  }
+
   uint64_t id_;
-  caf::actor self_;
+  net::udp_socket* socket_;  // owns this bridge, so outlives it
+  caf::weak_actor_ptr self_;
   caf::actor owner_;
+  std::shared_ptr<read_window> window_;
 };
 
 }  // namespace
 
-udp_uv_io::udp_uv_io(net::loop& l) : loop_(l) {}
+udp_uv_io::udp_uv_io(net::loop& l)
+    : loop_(l), window_(std::make_shared<read_window>(256 * 1024)) {}
 
 net::udp_socket* udp_uv_io::socket() const {
   return id_ == 0 ? nullptr : loop_.find_as<net::udp_socket>(id_);
 }
 
-void udp_uv_io::attach(caf::actor self, caf::actor owner) {
-  self_ = std::move(self);
+void udp_uv_io::attach(const caf::actor& self, caf::actor owner) {
+  self_ = caf::actor_cast<caf::weak_actor_ptr>(self);
   owner_ = std::move(owner);
+}
+
+void udp_uv_io::set_send_queue_limit(uint64_t bytes) {
+  send_queue_limit_ = static_cast<size_t>(bytes);
+  if (auto* s = socket()) s->set_send_queue_limit(send_queue_limit_);
 }
 
 net_error udp_uv_io::bind(const net::endpoint& local, bool reuse_address,
@@ -76,7 +104,9 @@ net_error udp_uv_io::bind(const net::endpoint& local, bool reuse_address,
     return net_error::from(r.error());
   }
   id_ = s->id();
-  s->set_observer(std::make_unique<socket_bridge>(id_, self_, owner_));
+  s->set_send_queue_limit(send_queue_limit_);
+  s->set_observer(
+      std::make_unique<socket_bridge>(id_, s, self_, owner_, window_));
   return {};
 }
 

@@ -20,7 +20,7 @@ class udp_uv_io final : public udp_io {
   explicit udp_uv_io(net::loop& l);
 
   uint64_t id() const override { return id_; }
-  void attach(caf::actor self, caf::actor owner) override;
+  void attach(const caf::actor& self, caf::actor owner) override;
   net_error bind(const net::endpoint& local, bool reuse_address, bool ipv6_only,
                  const std::string& device) override;
   net::endpoint local() const override;
@@ -36,6 +36,8 @@ class udp_uv_io final : public udp_io {
   net_error set_multicast_loop(bool enable) override;
   net_error set_multicast_ttl(int ttl) override;
   net_error set_multicast_interface(const std::string& address) override;
+  void set_send_queue_limit(uint64_t bytes) override;
+  read_window& window() override { return *window_; }
   void close() override;
 
  private:
@@ -43,8 +45,12 @@ class udp_uv_io final : public udp_io {
 
   net::loop& loop_;
   net::handle_id id_ = 0;
-  caf::actor self_;
+  // Weak: the io lives in its actor's state, and a seam must never keep its
+  // own actor alive.
+  caf::weak_actor_ptr self_;
   caf::actor owner_;
+  size_t send_queue_limit_ = 4 * 1024 * 1024;
+  std::shared_ptr<read_window> window_;  // shared with the socket's bridge
 };
 
 /// Spawns an unbound UDP socket actor on `ctx`'s loop, owned by `owner`;

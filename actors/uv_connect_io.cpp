@@ -1,13 +1,11 @@
 #include "actors/uv_connect_io.hpp"
 
 #include <caf/event_based_actor.hpp>
-#include <caf/send.hpp>
 
 #include <memory>
 #include <utility>
 #include <vector>
 
-#include "actors/messages/dns_messages.hpp"
 #include "actors/uv_tcp_io.hpp"
 
 namespace netactors {
@@ -18,14 +16,14 @@ namespace {
 // happen on the stream: it does not read and nobody writes to it.
 class attempt_bridge final : public net::tcp_stream::observer {
  public:
-  attempt_bridge(uint32_t attempt, caf::actor self)
+  attempt_bridge(uint32_t attempt, caf::weak_actor_ptr self)
       : attempt_(attempt), self_(std::move(self)) {}
 
   void on_connect(net::result<void> status) override {
-    caf::anon_send(
-        self_,
-        dns_io_attempt_done{
-            attempt_, status ? net_error{} : net_error::from(status.error())});
+    deliver_io_event(self_, dns_io_attempt_done{
+                                attempt_, status ? net_error{}
+                                                 : net_error::from(
+                                                       status.error())});
   }
   void on_read(net::byte_buffer) override {}
   void on_read_end(net::uv_error) override {}
@@ -35,14 +33,16 @@ class attempt_bridge final : public net::tcp_stream::observer {
 
  private:
   uint32_t attempt_;
-  caf::actor self_;
+  caf::weak_actor_ptr self_;
 };
 
 }  // namespace
 
 uv_connect_io::uv_connect_io(loop_context& ctx) : ctx_(ctx) {}
 
-void uv_connect_io::attach(caf::actor self) { self_ = std::move(self); }
+void uv_connect_io::attach(caf::weak_actor_ptr self) {
+  self_ = std::move(self);
+}
 
 net_error uv_connect_io::start(uint32_t attempt, const net::endpoint& peer) {
   if (streams_.count(attempt) != 0)

@@ -18,7 +18,7 @@ class uv_connect_io final : public connect_io {
  public:
   explicit uv_connect_io(loop_context& ctx);
 
-  void attach(caf::actor self) override;
+  void attach(caf::weak_actor_ptr self) override;
   net_error start(uint32_t attempt, const net::endpoint& peer) override;
   void cancel(uint32_t attempt) override;
   adopted adopt(uint32_t attempt, caf::actor owner,
@@ -27,7 +27,7 @@ class uv_connect_io final : public connect_io {
 
  private:
   loop_context& ctx_;
-  caf::actor self_;
+  caf::weak_actor_ptr self_;  // weak: see connect_io.hpp
   std::map<uint32_t, net::handle_id> streams_;  // attempt -> open stream
 };
 

@@ -1,7 +1,5 @@
 #include "actors/uv_resolver_io.hpp"
 
-#include <caf/send.hpp>
-
 #include <netdb.h>
 
 #include <memory>
@@ -65,7 +63,9 @@ std::string socktype_name(int socktype) {
 
 uv_resolver_io::uv_resolver_io(net::loop& l) : loop_(l) {}
 
-void uv_resolver_io::attach(caf::actor self) { self_ = std::move(self); }
+void uv_resolver_io::attach(caf::weak_actor_ptr self) {
+  self_ = std::move(self);
+}
 
 net::resolver* uv_resolver_io::get() {
   if (closed_) return nullptr;
@@ -108,7 +108,7 @@ resolver_io::started uv_resolver_io::lookup(const dns_lookup& what) {
                             socktype_name(a.socktype), a.protocol});
           done.result.canonical_name = std::move(res->canonical_name);
         }
-        caf::anon_send(self, std::move(done));
+        deliver_io_event(self, std::move(done));
       });
   if (!started) return {0, net_error::from(started.error())};
   *id = *started;
@@ -138,7 +138,7 @@ resolver_io::started uv_resolver_io::reverse_lookup(
                                     done.result.service =
                                         std::move(res->service);
                                   }
-                                  caf::anon_send(self, std::move(done));
+                                  deliver_io_event(self, std::move(done));
                                 });
   if (!started) return {0, net_error::from(started.error())};
   *id = *started;

@@ -6,7 +6,8 @@
 // loop-affine). Ownership: the loop owns the net::resolver; close() closes it.
 #pragma once
 
-#include <caf/actor.hpp>
+#include <caf/fwd.hpp>
+#include <caf/weak_intrusive_ptr.hpp>
 
 #include "actors/resolver_io.hpp"
 #include "net/loop.hpp"
@@ -18,7 +19,7 @@ class uv_resolver_io final : public resolver_io {
  public:
   explicit uv_resolver_io(net::loop& l);
 
-  void attach(caf::actor self) override;
+  void attach(caf::weak_actor_ptr self) override;
   started lookup(const dns_lookup& what) override;
   started reverse_lookup(const dns_reverse_lookup& what) override;
   cancel_outcome cancel(uint64_t request) override;
@@ -31,7 +32,7 @@ class uv_resolver_io final : public resolver_io {
   net::loop& loop_;
   net::handle_id id_ = 0;
   bool closed_ = false;
-  caf::actor self_;
+  caf::weak_actor_ptr self_;  // weak: see resolver_io.hpp
 };
 
 /// getaddrinfo hints for `what`, or EINVAL naming the field it cannot map.

@@ -1,9 +1,11 @@
 #include "actors/uv_tcp_io.hpp"
 
+#include <caf/actor_cast.hpp>
 #include <caf/send.hpp>
 
 #include <uv.h>
 
+#include "actors/io_event.hpp"
 #include "actors/messages/tcp_messages.hpp"
 
 namespace netactors {
@@ -11,59 +13,92 @@ namespace netactors {
 namespace {
 
 // Turns a stream's callbacks into messages. Runs on the loop thread, outside
-// any actor: it only sends.
+// any actor: it only sends. It holds its actor weakly (a seam must never keep
+// its own actor alive) and the read window it shares with the actor.
 class stream_bridge final : public net::tcp_stream::observer {
  public:
-  stream_bridge(uint64_t id, caf::actor self, caf::actor owner)
-      : id_(id), self_(std::move(self)), owner_(std::move(owner)) {}
+  stream_bridge(uint64_t id, net::tcp_stream* stream, caf::weak_actor_ptr self,
+                caf::actor owner, std::shared_ptr<read_window> window)
+      : id_(id),
+        stream_(stream),
+        self_(std::move(self)),
+        owner_(std::move(owner)),
+        window_(std::move(window)) {}
 
   void on_connect(net::result<void> status) override {
-    caf::anon_send(self_, tcp_io_connected{net_error::from(status)});
+    deliver_io_event(self_, tcp_io_connected{net_error::from(status)});
   }
 
   void on_read(net::byte_buffer bytes) override {
-    // Straight to the owner, as if from the connection: one mailbox hop
-    // instead of two on the hot path.
-    caf::send_as(self_, owner_, tcp_received{id_, std::move(bytes)});
+    if (window_->on_read(bytes.size()) == read_window::verdict::deliver) {
+      // Straight to the owner, as if from the connection: one mailbox hop
+      // instead of two on the hot path.
+      if (auto strong = self_.lock())
+        caf::send_as(caf::actor_cast<caf::actor>(std::move(strong)), owner_,
+                     tcp_received{id_, std::move(bytes)});
+      return;
+    }
+    // A marker: nothing more is read until the actor has queued it for the
+    // owner (it resumes reading then, or after the owner's ack).
+    (void)stream_->read_stop();
+    deliver_io_event(self_,
+                     tcp_io_read_marker{std::move(bytes), window_->delivered()});
   }
 
   void on_read_end(net::uv_error reason) override {
-    caf::anon_send(self_, tcp_io_read_end{net_error::from(reason)});
+    deliver_io_event(self_, tcp_io_read_end{net_error::from(reason)});
   }
 
   void on_write_done(uint64_t token, net::result<void> status) override {
-    caf::anon_send(self_, tcp_io_write_done{token, net_error::from(status)});
+    deliver_io_event(self_, tcp_io_write_done{token, net_error::from(status)});
   }
 
   void on_shutdown(net::result<void> status) override {
-    caf::anon_send(self_, tcp_io_shutdown_done{net_error::from(status)});
+    deliver_io_event(self_, tcp_io_shutdown_done{net_error::from(status)});
   }
 
   void on_closing() override {}
 
  private:
   uint64_t id_;
-  caf::actor self_;
+  net::tcp_stream* stream_;  // owns this bridge, so outlives it
+  caf::weak_actor_ptr self_;
   caf::actor owner_;
+  std::shared_ptr<read_window> window_;
 };
 
 }  // namespace
 
 uv_tcp_io::uv_tcp_io(net::loop& l, net::handle_id stream)
-    : loop_(l), id_(stream) {}
+    : loop_(l),
+      id_(stream),
+      window_(std::make_shared<read_window>(default_read_window)) {}
 
-uv_tcp_io::uv_tcp_io(net::loop& l) : loop_(l), id_(0) {}
+uv_tcp_io::uv_tcp_io(net::loop& l)
+    : loop_(l),
+      id_(0),
+      window_(std::make_shared<read_window>(default_read_window)) {}
 
 net::tcp_stream* uv_tcp_io::stream() const {
   return id_ == 0 ? nullptr : loop_.find_as<net::tcp_stream>(id_);
 }
 
-void uv_tcp_io::attach(caf::actor self, caf::actor owner) {
-  self_ = std::move(self);
+void uv_tcp_io::attach(const caf::actor& self, caf::actor owner) {
+  self_ = caf::actor_cast<caf::weak_actor_ptr>(self);
   owner_ = std::move(owner);
+  if (auto* s = stream()) observe(*s);
+}
+
+void uv_tcp_io::observe(net::tcp_stream& s) {
+  s.set_read_limit(static_cast<size_t>(window_->read_limit()));
+  s.set_observer(
+      std::make_unique<stream_bridge>(id_, &s, self_, owner_, window_));
+}
+
+void uv_tcp_io::set_read_window(uint64_t bytes) {
+  window_->set_window(bytes);
   if (auto* s = stream())
-    s->set_observer(
-        std::make_unique<stream_bridge>(id_, self_, owner_));
+    s->set_read_limit(static_cast<size_t>(window_->read_limit()));
 }
 
 namespace {
@@ -77,8 +112,7 @@ net_error uv_tcp_io::connect(const net::endpoint& peer) {
   auto s = net::tcp_stream::create(loop_, nullptr);
   if (!s) return net_error::from(s.error());
   id_ = (*s)->id();
-  (*s)->set_observer(
-      std::make_unique<stream_bridge>(id_, self_, owner_));
+  observe(**s);
   return net_error::from((*s)->connect(peer));
 }
 

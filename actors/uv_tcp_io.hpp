@@ -23,7 +23,7 @@ class uv_tcp_io final : public tcp_io {
   explicit uv_tcp_io(net::loop& l);
 
   uint64_t id() const override { return id_; }
-  void attach(caf::actor self, caf::actor owner) override;
+  void attach(const caf::actor& self, caf::actor owner) override;
   net_error connect(const net::endpoint& peer) override;
   net_error read_start() override;
   net_error read_stop() override;
@@ -32,18 +32,27 @@ class uv_tcp_io final : public tcp_io {
   net_error shutdown() override;
   net_error set_nodelay(bool enable) override;
   net_error set_keepalive(bool enable, unsigned delay_seconds) override;
+  read_window& window() override { return *window_; }
+  void set_read_window(uint64_t bytes) override;
   uint64_t bytes_received() const override;
   net::endpoint local() const override;
   net::endpoint peer() const override;
   void close() override;
 
  private:
+  /// Until the actor sets its own (tcp_connection_options::read_window).
+  static constexpr uint64_t default_read_window = 1024 * 1024;
+
   net::tcp_stream* stream() const;
+  void observe(net::tcp_stream& s);
 
   net::loop& loop_;
   net::handle_id id_;
-  caf::actor self_;   // kept from attach() for a stream made by connect()
+  // Kept from attach() for a stream made by connect(). Weak: the io lives in
+  // its actor's state, and a seam must never keep its own actor alive.
+  caf::weak_actor_ptr self_;
   caf::actor owner_;
+  std::shared_ptr<read_window> window_;  // shared with the stream's bridge
 };
 
 }  // namespace netactors

@@ -42,6 +42,8 @@ int main(int argc, char** argv) {
   auto address = *net::endpoint::parse(listen);
   uint64_t loops = 1;
   bool verbose = false;
+  uint64_t read_window = tcp_connection_options{}.read_window;
+  uint64_t idle_timeout_ms = 0;
   apps::cli cli{"echo_server",
                 "Echoes every byte back on every TCP connection until the "
                 "peer closes.\nFirst stdout line: {\"event\":\"listening\","
@@ -56,6 +58,15 @@ int main(int argc, char** argv) {
             });
   cli.value("loops", "N", "libuv loop threads (default 1)",
             apps::parse_uint(&loops, 1, 64));
+  cli.value("read-window", "BYTES",
+            "bytes a connection reads ahead of its echo handler (default "
+            "1048576); memory per connection is at most about this + 64 KiB "
+            "+ the 1 MiB write high-water mark",
+            apps::parse_uint(&read_window, 1, uint64_t{1} << 32));
+  cli.value("idle-timeout", "MS",
+            "close a connection after this long without traffic (default 0: "
+            "never; TCP keepalive finds vanished peers after ~2 minutes)",
+            apps::parse_uint(&idle_timeout_ms, 0, 86400000));
   cli.flag("verbose",
            "log connection events as JSON lines; when stdout is not read, "
            "at most 4096 lines (1 MiB) wait and the rest are dropped and "
@@ -91,6 +102,8 @@ int main(int argc, char** argv) {
     // write queue passes the high-water mark (the handler's own reaction to
     // tcp_backpressure comes a mailbox round trip later).
     handler.options.pause_reading_when_full = true;
+    handler.options.read_window = read_window;
+    handler.options.idle_timeout_ms = static_cast<uint32_t>(idle_timeout_ms);
     handler.factory = [&rt, handlers](loop_context& ctx) {
       for (size_t i = 0; i < rt.loop_count(); ++i)
         if (&rt.loop_at(i) == &ctx) return handlers[i];

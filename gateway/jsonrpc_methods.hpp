@@ -15,14 +15,15 @@ namespace netactors::jsonrpc {
 /// To a listener or a connection actor (actors/tcp_listener.hpp,
 /// actors/tcp_connection.hpp).
 using tcp_request_types = caf::detail::type_list<
-    tcp_listen, tcp_connect, tcp_write, tcp_set_reading, tcp_shutdown,
-    tcp_close, tcp_set_nodelay, tcp_set_keepalive, tcp_get_info>;
+    tcp_listen, tcp_connect, tcp_write, tcp_try_write, tcp_set_reading,
+    tcp_set_read_window, tcp_shutdown, tcp_close, tcp_set_nodelay,
+    tcp_set_keepalive, tcp_get_info>;
 
 /// To a UDP socket actor (actors/udp_socket.hpp).
 using udp_request_types = caf::detail::type_list<
     udp_bind, udp_send, udp_set_receiving, udp_set_broadcast, udp_set_ttl,
     udp_set_membership, udp_set_multicast_loop, udp_set_multicast_ttl,
-    udp_set_multicast_interface, udp_close>;
+    udp_set_multicast_interface, udp_set_receive_window, udp_close>;
 
 /// To the resolver and to a dns_connect actor.
 using dns_request_types =
@@ -35,7 +36,9 @@ using interface_request_types =
                            interfaces_unsubscribe>;
 
 // DHCP discovery and the echo actors take no request messages (they are
-// configured when spawned), so they have no list.
+// configured when spawned), so they have no list. The supervisor's requests
+// are not methods: two of them answer with actor handles, which have no JSON
+// form, and the gateway reports the supervisor's counters through "stats".
 
 /// Every callable message type; each is the method of its type name.
 using request_message_types =

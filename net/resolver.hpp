@@ -1,28 +1,40 @@
-// net::resolver: name resolution on one loop through libuv's thread pool
-// (uv_getaddrinfo, uv_getnameinfo), with many requests in flight, explicit
-// cancellation (uv_cancel) and optional per-request timeouts.
+// net::resolver: name resolution on one loop (getaddrinfo, getnameinfo),
+// with many requests in flight, explicit cancellation and optional
+// per-request timeouts.
 //
-// getaddrinfo and getnameinfo are requests (uv_req_t), not handles, and the
-// loop cannot close until libuv has called every request back. The resolver
-// is therefore a handle (its embedded uv_timer_t drives the timeouts) that
-// registers with its loop like any other: loop::stop() closes it, and closing
-// cancels every request still pending, so a stopping loop never waits for a
-// lookup that has not started. A lookup already running in the thread pool
-// cannot be interrupted (uv_cancel answers EBUSY); it is *abandoned*: its
-// result is discarded when it arrives, and the loop waits for it (at most the
-// system resolver's own timeout, see resolv.conf(5)).
+// Where lookups run. getaddrinfo and getnameinfo block, and one that is
+// running cannot be interrupted (a silent DNS server holds it for the
+// system resolver's whole timeout, see resolv.conf(5)). libuv's thread pool
+// would tie such a lookup to the loop (uv_loop_close fails until libuv has
+// called every request back) and to the process (libuv joins its pool at
+// exit). So lookups run on lookup_workers instead: detached threads that
+// nobody ever waits for. A request is a heap object shared by the resolver
+// and the worker, freed by whichever lets go last. The worker posts the
+// answer to the loop only while the resolver still wants it (under the
+// request's own lock); cancel(), a timeout or close() withdraw that wish
+// first, so once the resolver has closed no worker touches the loop again,
+// and loop::stop() (which closes the resolver) never waits for a lookup.
+// A request still queued when it is cancelled is *cancelled* (it never
+// runs); one already running is *abandoned*: it finishes on its own and its
+// answer is discarded.
 //
-// Ownership: the loop owns the resolver (net/handle.hpp). Each request is a
-// heap object owned by libuv from a successful uv_get*info call until its
-// callback runs, which frees it; the resolver only indexes it by id. A
-// request's callback runs exactly once (result, error or timeout) unless the
-// request is cancelled or the resolver closes, in which case it never runs.
-// Thread safety: loop thread only.
+// The answers: every address getaddrinfo returned, in its order, except
+// that no two answers are alike (same endpoint, socket type and protocol):
+// glibc repeats an address /etc/hosts lists twice, e.g. 127.0.0.1 once for
+// `127.0.0.1 localhost` and once for `::1 localhost` (mapped for an IPv4
+// query); the first of each is kept.
+//
+// Ownership: the loop owns the resolver (net/handle.hpp). A request's
+// callback runs exactly once (result, error or timeout) unless the request
+// is cancelled or the resolver closes, in which case it never runs and is
+// destroyed at once.
+// Thread safety: resolver: loop thread only. lookup_workers: thread-safe.
 #pragma once
 
 #include <uv.h>
 
 #include <cstdint>
+#include <memory>
 #include <set>
 #include <string>
 #include <unordered_map>
@@ -56,7 +68,8 @@ struct resolved_address {
 };
 
 /// Every answer in the order getaddrinfo returned them (RFC 6724 sorted by
-/// glibc), and the canonical name when AI_CANONNAME was asked for.
+/// glibc), none twice, and the canonical name when AI_CANONNAME was asked
+/// for.
 struct addrinfo_result {
   std::vector<resolved_address> addresses;
   std::string canonical_name;
@@ -66,6 +79,35 @@ struct addrinfo_result {
 struct nameinfo_result {
   std::string host;
   std::string service;
+};
+
+/// The threads that run blocking lookups for every resolver of the process:
+/// at most threads() at once (4 unless configure() said otherwise), the
+/// rest waiting in a queue. They are detached and started on demand; an
+/// idle one waits for work, and none is ever joined.
+class lookup_workers {
+ public:
+  /// Work for a worker thread. Held by shared_ptr: whoever lets go last
+  /// frees it.
+  struct work {
+    virtual ~work() = default;
+    virtual void run() = 0;
+  };
+
+  /// Sets how many threads may run lookups at once (at least 1). Only
+  /// before the first submit(); false afterwards.
+  static bool configure(size_t threads);
+
+  static size_t threads();
+
+  /// Queues `w` to run on a worker thread.
+  static void submit(std::shared_ptr<work> w);
+
+  /// Takes `w` off the queue if it has not started; true if it was queued.
+  static bool withdraw(const work* w);
+
+  /// How many works are running now.
+  static size_t busy();
 };
 
 class resolver : public handle_base {
@@ -80,7 +122,7 @@ class resolver : public handle_base {
 
   /// What cancel() did.
   enum class cancel_outcome {
-    cancelled,  ///< uv_cancel took it off the thread pool's queue
+    cancelled,  ///< taken off the workers' queue before it ran
     abandoned,  ///< already running; its result will be discarded
     unknown,    ///< no such request pending (finished, or never existed)
   };
@@ -91,7 +133,7 @@ class resolver : public handle_base {
     uint64_t succeeded = 0;
     uint64_t failed = 0;     ///< errors from getaddrinfo/getnameinfo
     uint64_t timed_out = 0;  ///< also counted as cancelled or abandoned
-    /// Taken off the thread pool's queue by cancel(), close() or a timeout.
+    /// Taken off the workers' queue by cancel(), close() or a timeout.
     uint64_t cancelled = 0;
     /// Already running then: the answer is discarded when it comes.
     uint64_t abandoned = 0;
@@ -128,29 +170,26 @@ class resolver : public handle_base {
 
  private:
   struct request;
-  template <class Uv, class Callback>
-  struct typed_request;
-  using addrinfo_request = typed_request<uv_getaddrinfo_t, addrinfo_callback>;
-  using nameinfo_request = typed_request<uv_getnameinfo_t, nameinfo_callback>;
+  struct addrinfo_request;
+  struct nameinfo_request;
 
   explicit resolver(loop& l);
 
-  request_id admit(request* req, uint64_t timeout_ms);
-  // Removes `req` from the index and the timeout set; it stays alive until
-  // libuv calls it back.
-  void forget(request* req);
-  // forget() + uv_cancel(); counts the outcome.
-  cancel_outcome detach(request* req);
+  request_id admit(std::shared_ptr<request> req, uint64_t timeout_ms);
+  // Removes `req` from the index and the timeout set and withdraws the wish
+  // for its answer; a worker may still be running it.
+  void forget(request& req);
+  // forget() + off the workers' queue if it is still there; counts the
+  // outcome.
+  cancel_outcome detach(request& req);
+  // Loop thread: a worker's answer arrived.
+  void complete(request& req);
   void arm_timer();
   void on_timer();
 
-  static void on_addrinfo(uv_getaddrinfo_t* req, int status, addrinfo* res);
-  static void on_nameinfo(uv_getnameinfo_t* req, int status, const char* host,
-                          const char* service);
-
   uv_timer_t timer_;
   request_id next_id_ = 1;
-  std::unordered_map<request_id, request*> pending_;
+  std::unordered_map<request_id, std::shared_ptr<request>> pending_;
   // (deadline in uv_now() milliseconds, id) of requests with a timeout.
   std::set<std::pair<uint64_t, request_id>> deadlines_;
   counters stats_;

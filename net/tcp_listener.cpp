@@ -69,13 +69,20 @@ void tcp_listener::on_close() {
 }
 
 result<uv_os_sock_t> detach_socket(tcp_stream& s) {
+  // Whatever happens the stream closes here: a socket left open on a failed
+  // move would never be served (the peer would wait in CLOSE_WAIT forever).
   uv_os_fd_t fd;
   if (int rc = uv_fileno(reinterpret_cast<uv_handle_t*>(s.raw_stream()), &fd);
-      rc < 0)
+      rc < 0) {
+    s.close();
     return uv_error{rc, "uv_fileno"};
+  }
   int copy = ::dup(fd);
-  if (copy < 0) return uv_error{uv_translate_sys_error(errno), "dup"};
+  int err = errno;
   s.close();
+  if (copy < 0)
+    return uv_error{uv_translate_sys_error(err),
+                    "dup of an accepted connection (to move it to another loop)"};
   return copy;
 }
 

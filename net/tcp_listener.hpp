@@ -57,7 +57,8 @@ class tcp_listener : public handle_base {
 
 /// Takes a stream's socket out of its loop: duplicates the descriptor and
 /// closes the handle. Loop thread (of `s`) only. Used to move an accepted
-/// connection to another loop.
+/// connection to another loop. The stream is closed even when this fails
+/// (EMFILE when descriptors run out), so the peer sees the connection end.
 result<uv_os_sock_t> detach_socket(tcp_stream& s);
 
 /// Wraps a connected socket (from detach_socket) in a stream on `l`; on

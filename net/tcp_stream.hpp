@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <vector>
 
 #include "net/byte_buffer.hpp"
 #include "net/endpoint.hpp"
@@ -48,14 +49,24 @@ class tcp_stream : public handle_base {
   void set_observer(std::unique_ptr<observer> obs);
 
   result<void> read_start();
+  /// May be called from inside on_read(): no further on_read follows until
+  /// read_start().
   result<void> read_stop();
   bool reading() const noexcept { return reading_; }
+
+  /// At most `bytes` (at least 1) per read; the default is the loop's read
+  /// buffer size. A reader with a small window reads in small steps.
+  void set_read_limit(size_t bytes) noexcept {
+    read_limit_ = bytes == 0 ? 1 : bytes;
+  }
 
   /// The outcome of a write call.
   enum class write_status { completed, pending };
 
-  /// Writes `bytes`. Tries to write synchronously first; what the kernel does
-  /// not take goes to uv_write and is reported in on_write_done(token, ...).
+  /// Writes `bytes` (of any size: libuv's buffers hold at most 4 GiB - 1
+  /// bytes each, so a larger write is split into several). Tries to write
+  /// synchronously first; what the kernel does not take goes to uv_write and
+  /// is reported in on_write_done(token, ...).
   /// Returns `completed` if everything went out now (no callback follows),
   /// `pending` otherwise, or the error (no callback follows then either).
   result<write_status> write(byte_buffer bytes, uint64_t token);
@@ -70,7 +81,12 @@ class tcp_stream : public handle_base {
   result<void> shutdown();
 
   result<void> set_nodelay(bool enable);
+  /// SO_KEEPALIVE with the first probe after `delay_seconds` idle; then
+  /// probes every keepalive_interval_seconds, keepalive_probes times, so a
+  /// vanished peer is detected delay + 60 s after the last traffic.
   result<void> set_keepalive(bool enable, unsigned delay_seconds);
+  static constexpr int keepalive_interval_seconds = 10;
+  static constexpr int keepalive_probes = 6;
 
   result<endpoint> local_endpoint() const;
   result<endpoint> peer_endpoint() const;
@@ -98,8 +114,16 @@ class tcp_stream : public handle_base {
   std::unique_ptr<observer> observer_;
   byte_buffer read_buf_;  // lent by the loop between alloc and read callbacks
   uint64_t bytes_read_ = 0;
+  size_t read_limit_ = static_cast<size_t>(-1);
   bool reading_ = false;
 };
+
+/// Largest bytes per uv_buf_t in a write: its length is an unsigned int.
+constexpr size_t max_write_chunk = size_t{1} << 30;
+
+/// `size` bytes at `data` as uv_bufs of at most `chunk` bytes each.
+std::vector<uv_buf_t> write_bufs(char* data, size_t size,
+                                 size_t chunk = max_write_chunk);
 
 /// Reads of at least this many bytes hand libuv's buffer over by move; smaller
 /// ones are copied into an exact-size buffer so the 64 KiB buffer is reused

@@ -121,6 +121,14 @@ void udp_socket::on_recv(uv_udp_t* h, ssize_t nread, const uv_buf_t*,
 result<void> udp_socket::send(const endpoint& peer, byte_buffer bytes,
                               uint64_t token) {
   if (is_closing()) return uv_error{UV_ECANCELED, "send on a closing socket"};
+  if (bytes.size() > max_datagram)
+    return uv_error{UV_EMSGSIZE, "send of " + std::to_string(bytes.size()) +
+                                     " bytes to " + peer.to_string()};
+  if (send_queue_bytes_ + bytes.size() > send_queue_limit_)
+    return uv_error{UV_ENOBUFS, "send to " + peer.to_string() + ": " +
+                                    std::to_string(send_queue_bytes_) +
+                                    " bytes queued, limit " +
+                                    std::to_string(send_queue_limit_)};
   auto req = std::make_unique<send_req>();
   req->bytes = std::move(bytes);
   req->token = token;
@@ -131,6 +139,7 @@ result<void> udp_socket::send(const endpoint& peer, byte_buffer bytes,
                            &udp_socket::on_sent);
       rc < 0)
     return uv_error{rc, "send to " + peer.to_string()};  // no callback
+  send_queue_bytes_ += req->bytes.size();
   req.release();  // on_sent owns it now
   return {};
 }
@@ -138,6 +147,7 @@ result<void> udp_socket::send(const endpoint& peer, byte_buffer bytes,
 void udp_socket::on_sent(uv_udp_send_t* req, int status) {
   std::unique_ptr<send_req> sr{reinterpret_cast<send_req*>(req)};
   auto* self = static_cast<udp_socket*>(req->data);
+  self->send_queue_bytes_ -= sr->bytes.size();
   // Sends cancelled by close() end with UV_ECANCELED after on_closing();
   // the observer has been told already.
   if (self->is_closing() || !self->observer_) return;

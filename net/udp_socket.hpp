@@ -69,11 +69,21 @@ class udp_socket : public handle_base {
 
   /// Sends `bytes` (may be empty) to `peer`. On success on_send_done(token,
   /// ...) follows; libuv reports most failures (EACCES, ENETUNREACH) only
-  /// there. An error returned here means no callback follows.
+  /// there. An error returned here means no callback follows: ENOBUFS when
+  /// the datagram would take the queued bytes past send_queue_limit(),
+  /// EMSGSIZE for more than max_datagram bytes.
   result<void> send(const endpoint& peer, byte_buffer bytes, uint64_t token);
+
+  /// The largest datagram send() takes (what a UDP length field can say).
+  static constexpr size_t max_datagram = 65535;
 
   /// Datagrams accepted by send() whose callback has not run yet.
   size_t send_queue_count() const noexcept;
+  /// Their bytes.
+  size_t send_queue_bytes() const noexcept { return send_queue_bytes_; }
+  /// At most this many bytes wait to be sent (default 4 MiB).
+  void set_send_queue_limit(size_t bytes) noexcept { send_queue_limit_ = bytes; }
+  size_t send_queue_limit() const noexcept { return send_queue_limit_; }
 
   result<void> set_broadcast(bool enable);
   /// Unicast TTL (IPv6 hop limit), 1..255.
@@ -116,6 +126,8 @@ class udp_socket : public handle_base {
   std::unique_ptr<observer> observer_;
   byte_buffer read_buf_;  // lent by the loop between alloc and recv callbacks
   size_t buffer_size_ = loop::read_buffer_size;
+  size_t send_queue_bytes_ = 0;
+  size_t send_queue_limit_ = 4 * 1024 * 1024;
   bool receiving_ = false;
 };
 

@@ -1,7 +1,8 @@
 // The DNS messages: lookups to the resolver actor (actors/resolver.hpp) and
 // their answers, DNS-then-connect requests to the dns_connect actor
-// (actors/dns_connect.hpp) and its report, and the loop's internal
-// notifications to both. Plain structs; JSON and CAF forms come from
+// (actors/dns_connect.hpp) and its report. (The loop's notifications to
+// both are sealed io events, declared with their seams: actors/resolver_io.hpp
+// and actors/connect_io.hpp.) Plain structs; JSON and CAF forms come from
 // NETACTORS_MESSAGE. Family, socket type and flags are spelled portably
 // ("ipv6", "stream", booleans) rather than as this platform's AF_/AI_ values,
 // so that the JSON means the same everywhere.
@@ -157,35 +158,9 @@ struct dns_connect_report {
 NETACTORS_MESSAGE(dns_connect_report, host, port, addresses, attempts,
                   connected, connection_id, error, ms)
 
-// -- loop to actors (internal; still plain messages) ------------------------
-
-/// A getaddrinfo the resolver started finished (error or result).
-struct dns_io_lookup_done {
-  uint64_t request = 0;
-  dns_addresses result;
-  net_error error;
-};
-NETACTORS_MESSAGE(dns_io_lookup_done, request, result, error)
-
-/// A getnameinfo the resolver started finished.
-struct dns_io_reverse_done {
-  uint64_t request = 0;
-  dns_name result;
-  net_error error;
-};
-NETACTORS_MESSAGE(dns_io_reverse_done, request, result, error)
-
-/// A connection attempt of a dns_connect actor finished.
-struct dns_io_attempt_done {
-  uint32_t attempt = 0;
-  net_error status;
-};
-NETACTORS_MESSAGE(dns_io_attempt_done, attempt, status)
-
 using dns_message_types =
     caf::detail::type_list<dns_lookup, dns_addresses, dns_reverse_lookup,
                            dns_name, dns_get_stats, dns_stats, dns_connect_to,
-                           dns_connect_report, dns_io_lookup_done,
-                           dns_io_reverse_done, dns_io_attempt_done>;
+                           dns_connect_report>;
 
 }  // namespace netactors

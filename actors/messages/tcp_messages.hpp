@@ -1,6 +1,7 @@
 // The TCP messages: commands to listener and connection actors, their
-// replies, the events a connection sends its owner, and the loop's internal
-// notifications to a connection. All plain structs; JSON and CAF forms come
+// replies and the events a connection sends its owner. (The loop's internal
+// notifications to a connection are sealed io events in actors/tcp_io.hpp.)
+// All plain structs; JSON and CAF forms come
 // from NETACTORS_MESSAGE. Protocols are documented in actors/tcp_listener.hpp
 // and actors/tcp_connection.hpp.
 #pragma once
@@ -56,10 +57,23 @@ NETACTORS_MESSAGE(tcp_connect, peer, timeout_ms)
 /// Write bytes. Sent with `request`, the reply tcp_write_done comes once
 /// libuv has handed every byte to the kernel; sent with `send`, nothing
 /// comes back and a failure ends the connection (the owner is told why).
+/// A write before the connection is open is refused (ENOTCONN) and the
+/// connection stays: the reply is the error, or for a plain send the owner
+/// gets tcp_write_refused.
 struct tcp_write {
   net::byte_buffer data;
 };
 NETACTORS_MESSAGE(tcp_write, data)
+
+/// tcp_write that is refused, not fatal, over the write budget
+/// (write_queue_limit minus the bytes queued, see tcp_connection_info):
+/// ENOBUFS as the reply, or for a plain send tcp_write_refused to the
+/// owner, and the connection lives. For owners that would rather drop or
+/// delay a message than lose a slow peer.
+struct tcp_try_write {
+  net::byte_buffer data;
+};
+NETACTORS_MESSAGE(tcp_try_write, data)
 
 struct tcp_write_done {
   uint64_t id = 0;
@@ -67,11 +81,22 @@ struct tcp_write_done {
 };
 NETACTORS_MESSAGE(tcp_write_done, id, bytes)
 
-/// Start (true) or stop (false) reading: flow control.
+/// Start (true) or stop (false) reading: the owner's own pause. It is
+/// independent of the automatic pauses (write queue above high water with
+/// pause_reading_when_full, read window full): the socket reads only when
+/// the owner wants it and no automatic pause holds.
 struct tcp_set_reading {
   bool enable = true;
 };
 NETACTORS_MESSAGE(tcp_set_reading, enable)
+
+/// Changes the read window: how many bytes the connection delivers to its
+/// owner beyond what the owner has consumed (see tcp_connection_options::
+/// read_window). Reply: empty message, or EINVAL for 0.
+struct tcp_set_read_window {
+  uint64_t bytes = 0;
+};
+NETACTORS_MESSAGE(tcp_set_read_window, bytes)
 
 /// Half-close: send FIN after every queued write. Reply: empty message.
 struct tcp_shutdown {};
@@ -109,10 +134,16 @@ struct tcp_connection_info {
   uint64_t max_write_queue_bytes = 0;  ///< the most ever queued
   uint64_t high_water = 0;
   uint64_t write_queue_limit = 0;
+  /// Bytes a tcp_write may still queue: write_queue_limit minus the queue.
+  uint64_t write_budget = 0;
+  uint64_t read_window = 0;
+  /// Bytes delivered to the owner that it has not yet acknowledged.
+  uint64_t unconsumed_bytes = 0;
 };
 NETACTORS_MESSAGE(tcp_connection_info, id, local, peer, reading,
                   bytes_received, bytes_sent, write_queue_bytes,
-                  max_write_queue_bytes, high_water, write_queue_limit)
+                  max_write_queue_bytes, high_water, write_queue_limit,
+                  write_budget, read_window, unconsumed_bytes)
 
 // -- connection: events to the owner (the sender is the connection) --------
 
@@ -124,7 +155,10 @@ struct tcp_connection_opened {
 };
 NETACTORS_MESSAGE(tcp_connection_opened, id, local, peer)
 
-/// Bytes arrived (never empty).
+/// Bytes arrived (never empty). Usually a plain message; the read that is a
+/// read-window marker comes as a request, answered automatically when the
+/// owner's handler returns (an owner that takes a response promise holds
+/// back the window until it delivers).
 struct tcp_received {
   uint64_t id = 0;
   net::byte_buffer data;
@@ -151,6 +185,15 @@ struct tcp_read_closed {
 };
 NETACTORS_MESSAGE(tcp_read_closed, id, reason)
 
+/// A plain-sent tcp_write was refused and the connection lives on: ENOTCONN
+/// (not open yet) or ENOBUFS (tcp_try_write over the write budget).
+struct tcp_write_refused {
+  uint64_t id = 0;
+  uint64_t bytes = 0;
+  net_error reason;
+};
+NETACTORS_MESSAGE(tcp_write_refused, id, bytes, reason)
+
 /// The connection actor ended; reason is empty (code 0) after a local close.
 struct tcp_connection_closed {
   uint64_t id = 0;
@@ -158,35 +201,11 @@ struct tcp_connection_closed {
 };
 NETACTORS_MESSAGE(tcp_connection_closed, id, reason)
 
-// -- loop to connection actor (internal; still plain messages) --------------
-
-struct tcp_io_connected {
-  net_error status;
-};
-NETACTORS_MESSAGE(tcp_io_connected, status)
-
-struct tcp_io_read_end {
-  net_error reason;
-};
-NETACTORS_MESSAGE(tcp_io_read_end, reason)
-
-struct tcp_io_write_done {
-  uint64_t token = 0;
-  net_error status;
-};
-NETACTORS_MESSAGE(tcp_io_write_done, token, status)
-
-struct tcp_io_shutdown_done {
-  net_error status;
-};
-NETACTORS_MESSAGE(tcp_io_shutdown_done, status)
-
 using tcp_message_types = caf::detail::type_list<
     tcp_listen, tcp_listening, tcp_accept_failed, tcp_connect, tcp_write,
     tcp_write_done, tcp_set_reading, tcp_shutdown, tcp_close, tcp_set_nodelay,
     tcp_set_keepalive, tcp_get_info, tcp_connection_info,
     tcp_connection_opened, tcp_received, tcp_backpressure, tcp_read_closed,
-    tcp_connection_closed, tcp_io_connected, tcp_io_read_end,
-    tcp_io_write_done, tcp_io_shutdown_done>;
+    tcp_connection_closed, tcp_set_read_window, tcp_write_refused, tcp_try_write>;
 
 }  // namespace netactors

@@ -1,5 +1,6 @@
-// The UDP messages: commands to a UDP socket actor, its replies, the events
-// it sends its owner, and the loop's internal notifications to it. Plain
+// The UDP messages: commands to a UDP socket actor, its replies and the
+// events it sends its owner (the loop's internal notifications to it are
+// sealed io events in actors/udp_io.hpp). Plain
 // structs; JSON and CAF forms come from NETACTORS_MESSAGE (conventions in
 // tcp_messages.hpp). The protocol is documented in actors/udp_socket.hpp.
 #pragma once
@@ -102,6 +103,14 @@ struct udp_set_multicast_interface {
 };
 NETACTORS_MESSAGE(udp_set_multicast_interface, interface_address)
 
+/// Changes the receive window: how many bytes of datagrams the socket
+/// delivers to its owner beyond what the owner has consumed (see
+/// udp_socket_options::receive_window). Reply: empty message, or EINVAL for 0.
+struct udp_set_receive_window {
+  uint64_t bytes = 0;
+};
+NETACTORS_MESSAGE(udp_set_receive_window, bytes)
+
 /// Close now; datagrams not yet sent are dropped. The actor ends.
 struct udp_close {};
 NETACTORS_EMPTY_MESSAGE(udp_close)
@@ -110,6 +119,8 @@ NETACTORS_EMPTY_MESSAGE(udp_close)
 
 /// A datagram arrived. `data` may be empty (an empty datagram); `truncated`
 /// says it was larger than the receive buffer and `data` is only its start.
+/// Usually a plain message; the datagram that is a receive-window marker
+/// comes as a request, answered when the owner's handler returns.
 struct udp_received {
   uint64_t id = 0;
   net::endpoint from;
@@ -140,18 +151,10 @@ struct udp_closed {
 };
 NETACTORS_MESSAGE(udp_closed, id, reason)
 
-// -- loop to socket actor (internal; still plain messages) ------------------
-
-struct udp_io_send_done {
-  uint64_t token = 0;
-  net_error status;
-};
-NETACTORS_MESSAGE(udp_io_send_done, token, status)
-
 using udp_message_types = caf::detail::type_list<
     udp_bind, udp_bound, udp_send, udp_send_done, udp_set_receiving,
     udp_set_broadcast, udp_set_ttl, udp_set_membership, udp_set_multicast_loop,
     udp_set_multicast_ttl, udp_set_multicast_interface, udp_close, udp_received,
-    udp_send_failed, udp_receive_failed, udp_closed, udp_io_send_done>;
+    udp_send_failed, udp_receive_failed, udp_closed, udp_set_receive_window>;
 
 }  // namespace netactors

@@ -3,7 +3,8 @@
 // actors a test talks through:
 // - probe: records every message it receives (with sender and whether it
 //   was a request) and answers requests with an empty message; it answers
-//   tcp_read_closed at once, or holds the answers until it gets release_atom;
+//   tcp_read_closed and tcp_/udp_received (a window marker) at once, or
+//   holds the answers until it gets release_atom;
 // - request<Reply>(dest, msg): a one-shot actor that sends `msg` as a request
 //   and records the reply or the error;
 // - ask<Replies...>(dest, msg): the same for a reply of several elements (or
@@ -24,6 +25,7 @@
 
 #include <chrono>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <type_traits>
@@ -63,6 +65,9 @@ struct probe_log {
   std::vector<received> messages;
   /// Hold the answers to tcp_read_closed until release_atom arrives.
   bool hold_read_closed_replies = false;
+  /// Hold the answers to tcp_received and udp_received requests (the owner
+  /// keeps the window's credit) until release_atom arrives.
+  bool hold_received_replies = false;
 
   std::vector<std::string> types() const {
     std::vector<std::string> out;
@@ -100,6 +105,15 @@ inline void record(probe_actor* self, caf::message msg) {
                self->current_message_id().is_request()});
 }
 
+// tcp_received or udp_received: a window marker (a request) is answered
+// when the handler returns, unless the log says to hold it.
+inline void record_received(probe_actor* self, caf::message msg) {
+  record(self, std::move(msg));
+  if (self->state.log->hold_received_replies &&
+      self->current_message_id().is_request())
+    self->state.held.push_back(self->make_response_promise());
+}
+
 inline caf::behavior probe(probe_actor* self, std::shared_ptr<probe_log> log) {
   self->state.log = std::move(log);
   self->set_default_handler(
@@ -114,12 +128,35 @@ inline caf::behavior probe(probe_actor* self, std::shared_ptr<probe_log> log) {
       if (self->state.log->hold_read_closed_replies)
         self->state.held.push_back(self->make_response_promise());
     },
+    [self](tcp_received& ev) { record_received(self, caf::make_message(ev)); },
+    [self](udp_received& ev) { record_received(self, caf::make_message(ev)); },
     [self](release_atom) {
       for (auto& rp : self->state.held) rp.deliver(caf::unit);
       self->state.held.clear();
     },
   };
 }
+
+/// An owner that accepts every message silently and can count the records
+/// other actors attached to it (monitors): CAF keeps one per monitor until
+/// demonitor or until this actor ends.
+class counting_owner : public caf::event_based_actor {
+ public:
+  using caf::event_based_actor::event_based_actor;
+
+  caf::behavior make_behavior() override {
+    set_default_handler([](caf::scheduled_actor*, caf::message_view&)
+                            -> caf::result<caf::message> { return caf::message{}; });
+    return {[](int) {}};
+  }
+
+  size_t attachables() {
+    std::unique_lock<std::mutex> guard{mtx_};
+    size_t n = 0;
+    for (auto* p = attachables_head_.get(); p != nullptr; p = p->next.get()) ++n;
+    return n;
+  }
+};
 
 /// What a request() got back. Reply = void for requests answered with an
 /// empty message.
@@ -260,6 +297,14 @@ class actor_test : public ::testing::Test {
 
   caf::actor spawn_probe(std::shared_ptr<probe_log> log) {
     return spawn(probe, std::move(log));
+  }
+
+  /// Spawns a counting_owner; `*out` points to it while it lives.
+  caf::actor spawn_counting_owner(counting_owner** out) {
+    auto a = caf::actor_cast<caf::actor>(sys.spawn<counting_owner>());
+    spawned.push_back(a);
+    *out = dynamic_cast<counting_owner*>(caf::actor_cast<caf::abstract_actor*>(a));
+    return a;
   }
 
   /// Sends `msg` to `dest` as a request from a fresh actor; the outcome

@@ -5,13 +5,16 @@
 // The test scripts what the "socket" answers (write outcomes, errors of the
 // other calls, the write queue size, addresses) and reads back what the actor
 // asked of it. Events the real loop would send (tcp_io_write_done, ...) the
-// test sends itself, e.g. caf::anon_send(conn, io->drain(token)).
+// test sends itself as the actor, as the real seam does:
+// caf::send_as(conn, conn, io->drain(token)). Bytes arrive through
+// receive(), which applies the read window as the real seam does.
 // Thread safety: none; the test thread and the test_coordinator share it.
 #pragma once
 
 #include <caf/actor.hpp>
 #include <caf/actor_addr.hpp>
 #include <caf/actor_cast.hpp>
+#include <caf/send.hpp>
 
 #include <algorithm>
 #include <cstddef>
@@ -85,9 +88,27 @@ class fake_tcp_io final : public tcp_io {
 
   // -- inspection -----------------------------------------------------------
 
+  /// "The socket read `bytes`" (the socket must be reading): they go to
+  /// `owner` as tcp_received from `conn` while the window allows, or, as a
+  /// window marker, reading stops and the marker goes to `conn` itself.
+  /// Returns whether it was a marker.
+  bool receive(const caf::actor& conn, const caf::actor& owner,
+               const std::string& bytes) {
+    received += bytes.size();
+    auto data = net::byte_buffer::copy_of(bytes);
+    if (window_.on_read(bytes.size()) == read_window::verdict::deliver) {
+      caf::send_as(conn, owner, tcp_received{id_, std::move(data)});
+      return false;
+    }
+    calls.emplace_back("read_stop");  // what the seam does inside the read
+    caf::send_as(conn, conn,
+                 tcp_io_read_marker{std::move(data), window_.delivered()});
+    return true;
+  }
+
   /// Every call in order: "attach", "connect [::1]:80", "read_start",
   /// "read_stop", "write", "shutdown", "nodelay on", "keepalive on 30",
-  /// "close".
+  /// "read_window 100", "close".
   std::vector<std::string> calls;
   std::vector<write_call> writes;
   std::vector<net::endpoint> connects;
@@ -104,7 +125,7 @@ class fake_tcp_io final : public tcp_io {
 
   uint64_t id() const override { return id_; }
 
-  void attach(caf::actor self, caf::actor owner) override {
+  void attach(const caf::actor& self, caf::actor owner) override {
     calls.emplace_back("attach");
     attached_self = self.address();
     attached_owner = owner.address();
@@ -158,6 +179,12 @@ class fake_tcp_io final : public tcp_io {
     return keepalive_result;
   }
 
+  read_window& window() override { return window_; }
+  void set_read_window(uint64_t bytes) override {
+    calls.push_back("read_window " + std::to_string(bytes));
+    window_.set_window(bytes);
+  }
+
   uint64_t bytes_received() const override { return received; }
   net::endpoint local() const override { return local_address; }
   net::endpoint peer() const override { return peer_address; }
@@ -166,6 +193,7 @@ class fake_tcp_io final : public tcp_io {
 
  private:
   uint64_t id_;
+  read_window window_{256 * 1024};
 };
 
 }  // namespace netactors::testing

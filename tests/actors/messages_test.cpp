@@ -218,7 +218,18 @@ TEST(json_envelope, refuses_a_missing_field) {
   expect_invalid(R"({"type":"tcp_write_done","data":{"id":1}})");
   expect_invalid(R"({"type":"tcp_connect","data":{"timeout_ms":5}})");
   expect_invalid(R"({"type":"tcp_connect","data":{"peer":{"address":"::1"},"timeout_ms":5}})");
-  expect_invalid(R"({"type":"tcp_io_connected","data":{"status":{"code":0,"name":""}}})");
+}
+
+// The seams' internal events (actors/io_event.hpp) have no JSON form: no
+// one outside the process can forge one.
+TEST(json_envelope, refuses_the_sealed_io_events) {
+  for (const char* type : {"tcp_io_connected", "tcp_io_read_end", "tcp_io_write_done",
+                           "tcp_io_shutdown_done", "tcp_io_read_marker", "udp_io_send_done",
+                           "udp_io_datagram_marker"})
+    expect_invalid(std::string{R"({"type":")"} + type +
+                   R"(","data":{"status":{"code":0,"name":"","message":"","context":""},)"
+                   R"("reason":{"code":0,"name":"","message":"","context":""},)"
+                   R"("token":1,"position":1,"data":"aGk="}})");
 }
 
 TEST(json_envelope, refuses_a_field_of_the_wrong_type) {

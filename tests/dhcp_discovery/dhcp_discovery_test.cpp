@@ -248,9 +248,10 @@ TEST_F(dhcp_discovery_test, a_failed_send_ends_it_with_the_sends_error) {
   start();
   ASSERT_EQ(io->sends.size(), 1u);
   // libuv reports ENETUNREACH only in the send callback.
-  caf::anon_send(link->socket,
-                 udp_io_send_done{io->sends[0].token,
-                                  net_error::of(UV_ENETUNREACH, "send")});
+  // As the socket's own seam does (io events from anyone else are ignored).
+  caf::send_as(link->socket, link->socket,
+               udp_io_send_done{io->sends[0].token,
+                                net_error::of(UV_ENETUNREACH, "send")});
   run();
   ASSERT_NE(done(), nullptr);
   EXPECT_EQ(done()->error.name, "ENETUNREACH");

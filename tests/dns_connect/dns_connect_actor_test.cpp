@@ -2,7 +2,9 @@
 // resolver actor that answers when the test says so, fake sockets
 // (connect_io) whose outcomes the test injects, and the test clock for the
 // attempt delay and the timeout. Checks the requests it makes, the schedule
-// it keeps, what it cancels and hands over, and the reports and errors.
+// it keeps, what it cancels and hands over, and the reports and errors; that
+// it ends after every answer (refusals too), when nobody can reach it or
+// when its spawner ends; and that its io event is sealed.
 #include "actors/dns_connect.hpp"
 
 #include <caf/all.hpp>
@@ -14,9 +16,11 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <typeindex>
 #include <utility>
 #include <vector>
 
+#include "actors/messages.hpp"
 #include "tests/actors/actor_test_fixture.hpp"
 
 namespace netactors {
@@ -58,7 +62,7 @@ caf::behavior fake_resolver(caf::stateful_actor<fake_resolver_state>* self,
 
 class fake_connect_io final : public connect_io {
  public:
-  void attach(caf::actor s) override { self = std::move(s); }
+  void attach(caf::weak_actor_ptr s) override { self = std::move(s); }
 
   net_error start(uint32_t attempt, const net::endpoint& peer) override {
     starts.push_back(std::to_string(attempt) + " " + peer.to_string());
@@ -77,7 +81,13 @@ class fake_connect_io final : public connect_io {
 
   void close() override { ++closed; }
 
-  caf::actor self;
+  // As the real io does: the actor sends the event to itself.
+  void deliver(dns_io_attempt_done ev) {
+    if (auto hdl = caf::actor_cast<caf::actor>(self.lock()))
+      caf::send_as(hdl, hdl, std::move(ev));
+  }
+
+  caf::weak_actor_ptr self;
   std::map<std::string, net_error> refuse;  // start() fails at once for these
   caf::actor connection;                    // what adopt() hands back
   std::vector<std::string> starts;          // "attempt peer"
@@ -134,7 +144,7 @@ class dns_connect_actor : public testing::actor_test {
     io->connection = spawn(idle, 0);
     sink = spawn(report_sink, box);
     dc = spawn(dns_connect, std::shared_ptr<connect_io>{io}, res, sink,
-               tcp_connection_options{});
+               tcp_connection_options{}, caf::actor{});
   }
 
   // Sends the request (from a fresh requester) and runs.
@@ -157,7 +167,7 @@ class dns_connect_actor : public testing::actor_test {
   }
 
   void outcome(uint32_t attempt, net_error status) {
-    caf::anon_send(dc, dns_io_attempt_done{attempt, std::move(status)});
+    io->deliver(dns_io_attempt_done{attempt, std::move(status)});
     run();
   }
 
@@ -350,7 +360,7 @@ TEST_F(dns_connect_actor, a_requester_that_ends_closes_every_socket) {
   run();
   EXPECT_EQ(io->closed, 1);
   // A connect arriving now is for nobody: nothing is handed over.
-  caf::anon_send(dc, dns_io_attempt_done{1, {}});
+  io->deliver(dns_io_attempt_done{1, {}});
   run();
   EXPECT_TRUE(io->adoptions.empty());
 }
@@ -365,21 +375,108 @@ TEST_F(dns_connect_actor, a_dns_connect_that_is_killed_tells_the_requester) {
   EXPECT_EQ(io->closed, 1);
 }
 
-TEST_F(dns_connect_actor, refuses_an_empty_host) {
+TEST_F(dns_connect_actor, refuses_an_empty_host_and_ends) {
+  auto ended = watch(dc);
   // getaddrinfo would answer an empty host with the loopback addresses.
   auto out = connect(dns_connect_to{"", 80});
   ASSERT_TRUE(out->answered);
   EXPECT_EQ(error_name(out->error), "EINVAL");
   EXPECT_TRUE(log->lookups.empty());
+  ASSERT_EQ(box->reports.size(), 1u);
+  EXPECT_EQ(box->reports[0].error.name, "EINVAL");
+  EXPECT_TRUE(box->reports[0].addresses.empty());
+  EXPECT_TRUE(ended->ended);
+  EXPECT_EQ(io->closed, 1);
+}
+
+TEST_F(dns_connect_actor, refuses_an_anonymous_request_and_ends) {
+  auto ended = watch(dc);
+  caf::anon_send(dc, dns_connect_to{"dual.test", 80});
+  run();
+  EXPECT_TRUE(log->lookups.empty());
+  EXPECT_TRUE(ended->ended);
+}
+
+// Sends the io event as someone other than the actor itself.
+caf::behavior forger(caf::event_based_actor* self, caf::actor dc) {
+  self->send(dc, dns_io_attempt_done{1, {}});
+  return {[](const std::string&) {}};
+}
+
+TEST_F(dns_connect_actor, ignores_attempt_events_that_do_not_come_from_its_io) {
+  auto out = connect(dns_connect_to{"drop.test", 80});
+  answer("ipv6", addresses({"[2001:db8::70]:80"}));
+  answer("ipv4", addresses({"192.0.2.70:80"}));
+  advance(250ms);
+  ASSERT_EQ(io->starts.size(), 2u);
+  // Forged "attempt 1 connected": without the seal it would hand over a
+  // socket that never connected.
+  caf::anon_send(dc, dns_io_attempt_done{1, {}});
+  spawn(forger, dc);
+  run();
+  EXPECT_FALSE(out->answered);
+  EXPECT_TRUE(io->adoptions.empty());
+  // Still healthy: the real outcome gets through.
+  outcome(1, {});
+  ASSERT_TRUE(out->answered);
+  EXPECT_EQ(io->adoptions, std::vector<uint32_t>{1});
+}
+
+TEST(dns_connect_io_event, has_no_json_form_and_is_not_registered) {
+  auto msg = message_from_json(nlohmann::json{
+      {"type", "dns_io_attempt_done"}, {"data", nlohmann::json::object()}});
+  ASSERT_FALSE(msg);
+  EXPECT_EQ(msg.error(), caf::sec::invalid_argument);
+  caf::actor_system_config cfg;
+  add_message_types(cfg);
+  EXPECT_EQ(cfg.type_names_by_rtti.count(typeid(dns_io_attempt_done)), 0u);
+}
+
+// When a dns_connect ends without answering anybody.
+class dns_connect_lifetime : public testing::actor_test {
+ protected:
+  std::shared_ptr<fake_connect_io> io = std::make_shared<fake_connect_io>();
+};
+
+TEST_F(dns_connect_lifetime, one_nobody_can_reach_ends_and_closes_its_io) {
+  auto out = std::make_shared<testing::watch_outcome>();
+  {
+    auto dc = sys.spawn(dns_connect, std::shared_ptr<connect_io>{io},
+                        caf::actor{}, caf::actor{}, tcp_connection_options{},
+                        caf::actor{});
+    spawn(testing::watcher, out, dc.address());
+    run();
+  }
+  run();
+  EXPECT_TRUE(out->ended);
+  EXPECT_EQ(io->closed, 1);
+}
+
+TEST_F(dns_connect_lifetime, one_ends_with_its_spawner) {
+  auto spawner = spawn(idle, 0);
+  auto dc = spawn(dns_connect, std::shared_ptr<connect_io>{io}, caf::actor{},
+                  caf::actor{}, tcp_connection_options{}, spawner);
+  auto watched = watch(dc);
+  run();
+  EXPECT_FALSE(watched->ended);
+  caf::anon_send_exit(spawner, caf::exit_reason::user_shutdown);
+  run();
+  EXPECT_TRUE(watched->ended);
+  EXPECT_EQ(io->closed, 1);
 }
 
 TEST_F(dns_connect_actor, connects_once) {
-  connect(dns_connect_to{"dual.test", 80});
+  auto first = connect(dns_connect_to{"dual.test", 80});
   auto again =
       ask<caf::actor, dns_connect_report>(dc, dns_connect_to{"dual.test", 80});
   run();
   ASSERT_TRUE(again->answered);
   EXPECT_EQ(error_name(again->error), "EALREADY");
+  // The first request's race goes on.
+  answer("ipv6", addresses({"[2001:db8::30]:80"}));
+  outcome(0, {});
+  ASSERT_TRUE(first->answered);
+  EXPECT_FALSE(first->error);
 }
 
 }  // namespace

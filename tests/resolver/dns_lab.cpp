@@ -119,6 +119,34 @@ std::string netns_of(pid_t pid) {
 
 }  // namespace
 
+std::string use_private_name_files(const std::string& dir,
+                                   const std::string& hosts,
+                                   const std::string& sources,
+                                   bool new_namespace) {
+  if (new_namespace) {
+    if (::unshare(CLONE_NEWNS) != 0) return errno_text("unshare(CLONE_NEWNS)");
+    // Private mounts: the bind mounts must not reach the namespace we came
+    // from.
+    if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0)
+      return errno_text("mount --make-rprivate /");
+  }
+  auto place = [&](const std::string& name, const std::string& text,
+                   const char* target) -> std::string {
+    auto path = dir + "/" + name;
+    {
+      std::ofstream out{path};
+      out << text;
+      if (!out) return "cannot write " + path;
+    }
+    if (::mount(path.c_str(), target, nullptr, MS_BIND, nullptr) != 0)
+      return errno_text("mount --bind " + path + " " + target);
+    return {};
+  };
+  if (auto e = place("hosts", hosts, "/etc/hosts"); !e.empty()) return e;
+  return place("nsswitch.conf", "hosts: " + sources + "\n",
+               "/etc/nsswitch.conf");
+}
+
 process_result run_process(const std::vector<std::string>& argv,
                            std::chrono::milliseconds limit) {
   process_result res;
@@ -279,12 +307,17 @@ std::unique_ptr<dns_lab> dns_lab::enter(const dns_lab_config& config,
   auto resolv = lab->dir_ + "/resolv.conf";
   {
     std::ofstream out{resolv};
-    out << "nameserver 198.51.100.1\noptions timeout:1 attempts:1\n";
+    out << "nameserver 198.51.100.1\noptions " << config.resolv_options
+        << "\n";
     if (!out) return fail("cannot write " + resolv);
   }
   if (::mount(resolv.c_str(), "/etc/resolv.conf", nullptr, MS_BIND, nullptr) !=
       0)
     return fail(errno_text("mount --bind " + resolv + " /etc/resolv.conf"));
+  if (auto e = use_private_name_files(lab->dir_, config.hosts, "files dns",
+                                      false);
+      !e.empty())
+    return fail(e);
 
   // -d: stay in the foreground, keep the user (Bazel's sandbox cannot
   // change groups), log to stderr.
@@ -342,7 +375,8 @@ dns_lab::~dns_lab() {
   stop(peer_);
   if (dir_.empty()) return;
   // The bind mount keeps its own reference to resolv.conf; the files go.
-  for (const char* name : {"/resolv.conf", "/dnsmasq.log", "/peer.log"})
+  for (const char* name : {"/resolv.conf", "/hosts", "/nsswitch.conf",
+                           "/dnsmasq.log", "/peer.log"})
     ::unlink((dir_ + name).c_str());
   ::rmdir(dir_.c_str());
 }

@@ -33,6 +33,22 @@
 
 namespace netactors::dns_testing {
 
+/// The name lines of a stock Debian 12 /etc/hosts. glibc answers an IPv4
+/// query for localhost from both lines (::1 mapped to 127.0.0.1).
+inline const char* const stock_debian_hosts =
+    "127.0.0.1\tlocalhost\n"
+    "::1\t\tlocalhost ip6-localhost ip6-loopback\n";
+
+/// Gives this process name-service files of its own: `hosts` over
+/// /etc/hosts and an nsswitch.conf saying "hosts: <sources>" over
+/// /etc/nsswitch.conf (bind mounts of files written in `dir`), after moving
+/// into a new mount namespace if `new_namespace` (then only while the
+/// process has a single thread). "" on success, else what failed.
+std::string use_private_name_files(const std::string& dir,
+                                   const std::string& hosts,
+                                   const std::string& sources,
+                                   bool new_namespace);
+
 struct dns_lab_config {
   /// Addresses for the client's lo: "192.0.2.30/32", "2001:db8::30/128".
   std::vector<std::string> local_addresses;
@@ -40,6 +56,10 @@ struct dns_lab_config {
   std::vector<std::string> unreachable;
   /// Extra dnsmasq options: "--host-record=dual.test,192.0.2.30,2001:db8::30".
   std::vector<std::string> dnsmasq_options;
+  /// resolv.conf's options line: how long a silent server is waited for.
+  std::string resolv_options = "timeout:1 attempts:1";
+  /// The client's /etc/hosts.
+  std::string hosts = stock_debian_hosts;
 };
 
 class dns_lab {

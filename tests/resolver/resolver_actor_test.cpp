@@ -2,7 +2,10 @@
 // resolver_io: requests pass through unchanged, answers reach the right
 // requester, errors keep their EAI names, a requester that ends has its
 // lookups cancelled, and a resolver that ends answers everybody still
-// waiting. Also the translation of the portable hints to getaddrinfo's.
+// waiting; the io's events are sealed (only the io, through the actor
+// itself, can deliver them), and a resolver nobody can reach or whose
+// spawner ended ends. Also the translation of the portable hints to
+// getaddrinfo's.
 #include "actors/resolver.hpp"
 
 #include <caf/all.hpp>
@@ -13,10 +16,13 @@
 #include <uv.h>
 
 #include <map>
+#include <string>
+#include <typeindex>
 #include <memory>
 #include <utility>
 #include <vector>
 
+#include "actors/messages.hpp"
 #include "actors/uv_resolver_io.hpp"
 #include "tests/actors/actor_test_fixture.hpp"
 
@@ -25,7 +31,7 @@ namespace {
 
 class fake_resolver_io final : public resolver_io {
  public:
-  void attach(caf::actor s) override { self = std::move(s); }
+  void attach(caf::weak_actor_ptr s) override { self = std::move(s); }
 
   started lookup(const dns_lookup& what) override {
     if (refuse) return {0, std::exchange(refuse, net_error{})};
@@ -47,16 +53,22 @@ class fake_resolver_io final : public resolver_io {
 
   void close() override { ++closed; }
 
+  // As the real io does: the actor sends the event to itself.
+  template <class Event>
+  void deliver(Event ev) {
+    auto hdl = caf::actor_cast<caf::actor>(self.lock());
+    ASSERT_TRUE(hdl) << "the resolver is gone";
+    caf::send_as(hdl, hdl, std::move(ev));
+  }
   void answer(uint64_t request, dns_addresses result) {
-    caf::anon_send(self, dns_io_lookup_done{request, std::move(result), {}});
+    deliver(dns_io_lookup_done{request, std::move(result), {}});
   }
   void fail(uint64_t request, int code) {
-    caf::anon_send(
-        self,
+    deliver(
         dns_io_lookup_done{request, {}, net_error::of(code, "getaddrinfo x")});
   }
 
-  caf::actor self;
+  caf::weak_actor_ptr self;
   uint64_t next = 100;
   net_error refuse;  // the next lookup() fails with this
   std::vector<std::pair<uint64_t, dns_lookup>> lookups;
@@ -96,7 +108,7 @@ std::vector<std::string> texts(const dns_addresses& a) {
 class resolver_actor : public testing::actor_test {
  protected:
   resolver_actor() : io(std::make_shared<fake_resolver_io>()) {
-    res = spawn(resolver, std::shared_ptr<resolver_io>{io});
+    res = spawn(resolver, std::shared_ptr<resolver_io>{io}, caf::actor{});
     run();
   }
 
@@ -251,10 +263,9 @@ TEST_F(resolver_actor, answers_a_reverse_lookup_with_the_name) {
   run();
   ASSERT_EQ(io->reverses.size(), 1u);
   EXPECT_TRUE(io->reverses[0].second.name_required);
-  caf::anon_send(io->self, dns_io_reverse_done{
-                               io->reverses[0].first,
-                               dns_name{ep("192.0.2.30:53"), "dual.test", "53"},
-                               {}});
+  io->deliver(dns_io_reverse_done{
+      io->reverses[0].first, dns_name{ep("192.0.2.30:53"), "dual.test", "53"},
+      {}});
   run();
   ASSERT_TRUE(out->answered);
   EXPECT_EQ(out->get<dns_name>().host, "dual.test");
@@ -273,6 +284,119 @@ TEST_F(resolver_actor,
   EXPECT_EQ(error_name(one->error), "ECANCELED");
   EXPECT_EQ(error_name(two->error), "ECANCELED");
   EXPECT_EQ(io->closed, 1);
+}
+
+// Sends every io event of the resolver as `from` would: anonymously, or as
+// another actor.
+caf::behavior forger(caf::event_based_actor* self, caf::actor res,
+                     uint64_t request) {
+  self->send(res, dns_io_lookup_done{request, answer_for("forged.test",
+                                                         {"192.0.2.66:0"}),
+                                     {}});
+  self->send(res, dns_io_reverse_done{request, {}, {}});
+  return {[](const std::string&) {}};
+}
+
+TEST_F(resolver_actor, ignores_io_events_that_do_not_come_from_its_io) {
+  auto out = ask<dns_addresses>(res, named("a.test"));
+  auto rev = ask<dns_name>(res, dns_reverse_lookup{ep("192.0.2.1:0")});
+  run();
+  auto a = io->lookups[0].first;
+  auto r = io->reverses[0].first;
+  caf::anon_send(res, dns_io_lookup_done{
+                          a, answer_for("forged.test", {"192.0.2.66:0"}), {}});
+  caf::anon_send(res, dns_io_reverse_done{r, {}, {}});
+  spawn(forger, res, a);
+  spawn(forger, res, r);
+  run();
+  EXPECT_FALSE(out->answered);
+  EXPECT_FALSE(rev->answered);
+  EXPECT_EQ(stats().in_flight, 2u);
+  // Still healthy: the real answers get through.
+  io->answer(a, answer_for("a.test", {"192.0.2.1:0"}));
+  io->deliver(dns_io_reverse_done{r, dns_name{ep("192.0.2.1:0"), "h", "0"},
+                                  {}});
+  run();
+  ASSERT_TRUE(out->answered);
+  EXPECT_EQ(out->get<dns_addresses>().host, "a.test");
+  ASSERT_TRUE(rev->answered);
+  EXPECT_EQ(rev->get<dns_name>().host, "h");
+}
+
+TEST(resolver_io_events, have_no_json_form_and_are_not_registered) {
+  for (const char* type : {"dns_io_lookup_done", "dns_io_reverse_done"}) {
+    auto msg = message_from_json(
+        nlohmann::json{{"type", type}, {"data", nlohmann::json::object()}});
+    ASSERT_FALSE(msg) << type;
+    EXPECT_EQ(msg.error(), caf::sec::invalid_argument);
+  }
+  caf::actor_system_config cfg;
+  add_message_types(cfg);
+  EXPECT_EQ(cfg.type_names_by_rtti.count(typeid(dns_io_lookup_done)), 0u);
+  EXPECT_EQ(cfg.type_names_by_rtti.count(typeid(dns_io_reverse_done)), 0u);
+  EXPECT_EQ(cfg.type_names_by_rtti.count(typeid(dns_lookup)), 1u);
+}
+
+// When a resolver ends on its own.
+class resolver_lifetime : public testing::actor_test {
+ protected:
+  std::shared_ptr<fake_resolver_io> io = std::make_shared<fake_resolver_io>();
+};
+
+TEST_F(resolver_lifetime, a_resolver_nobody_can_reach_ends_and_closes_its_io) {
+  auto out = std::make_shared<testing::watch_outcome>();
+  {
+    auto r = sys.spawn(resolver, std::shared_ptr<resolver_io>{io},
+                       caf::actor{});
+    spawn(testing::watcher, out, r.address());
+    run();
+    EXPECT_FALSE(io->self.lock() == nullptr);
+  }
+  run();
+  EXPECT_TRUE(out->ended);
+  EXPECT_EQ(io->closed, 1);
+  EXPECT_TRUE(io->self.lock() == nullptr);
+}
+
+TEST_F(resolver_lifetime, a_resolver_ends_with_its_spawner) {
+  auto spawner = spawn(
+      [](caf::event_based_actor*, int) -> caf::behavior {
+        return {[](const std::string&) {}};
+      },
+      0);
+  auto r = spawn(resolver, std::shared_ptr<resolver_io>{io}, spawner);
+  auto watched = watch(r);
+  run();
+  EXPECT_FALSE(watched->ended);
+  caf::anon_send_exit(spawner, caf::exit_reason::user_shutdown);
+  run();
+  EXPECT_TRUE(watched->ended);
+  EXPECT_EQ(io->closed, 1);
+}
+
+// An actor that asks `r` to look up `host` when told to.
+caf::behavior asking_spawner(caf::event_based_actor* self, int) {
+  return {[self](caf::actor r, const std::string& host) {
+    self->request(r, caf::infinite, named(host))
+        .then([](dns_addresses&) {}, [](caf::error&) {});
+  }};
+}
+
+TEST_F(resolver_lifetime, a_spawners_own_lookups_do_not_unwatch_it) {
+  auto spawner = spawn(asking_spawner, 0);
+  auto r = spawn(resolver, std::shared_ptr<resolver_io>{io}, spawner);
+  auto watched = watch(r);
+  caf::anon_send(spawner, r, std::string{"a.test"});
+  run();
+  ASSERT_EQ(io->lookups.size(), 1u);
+  // Its last lookup answered, the spawner stops being a requester, but the
+  // resolver still watches it as its spawner.
+  io->answer(io->lookups[0].first, answer_for("a.test", {"192.0.2.1:0"}));
+  run();
+  EXPECT_FALSE(watched->ended);
+  caf::anon_send_exit(spawner, caf::exit_reason::user_shutdown);
+  run();
+  EXPECT_TRUE(watched->ended);
 }
 
 TEST(uv_resolver_io_hints, map_the_portable_spelling_to_getaddrinfo_values) {

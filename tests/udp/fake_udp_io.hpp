@@ -7,6 +7,7 @@
 #pragma once
 
 #include <caf/actor.hpp>
+#include <caf/send.hpp>
 #include <caf/actor_addr.hpp>
 
 #include <algorithm>
@@ -58,7 +59,7 @@ class fake_udp_io final : public udp_io {
   // -- udp_io ---------------------------------------------------------------
   uint64_t id() const override { return bound_ ? id_when_bound_ : 0; }
 
-  void attach(caf::actor self, caf::actor owner) override {
+  void attach(const caf::actor& self, caf::actor owner) override {
     calls.emplace_back("attach");
     attached_self = self.address();
     attached_owner = owner.address();
@@ -124,9 +125,34 @@ class fake_udp_io final : public udp_io {
     return option_result;
   }
 
+  /// From set_send_queue_limit() (not in `calls`: every actor sets it).
+  uint64_t send_queue_limit = 0;
+
+  void set_send_queue_limit(uint64_t bytes) override { send_queue_limit = bytes; }
+
+  read_window& window() override { return window_; }
+
+  /// "A datagram arrived" (the socket must be receiving): it goes to
+  /// `owner` as udp_received from `sock` while the window allows, or, as a
+  /// window marker, receiving stops and the marker goes to `sock` itself.
+  /// Returns whether it was a marker.
+  bool receive(const caf::actor& sock, const caf::actor& owner,
+               const net::endpoint& from, const std::string& bytes) {
+    auto data = net::byte_buffer::copy_of(bytes);
+    if (window_.on_read(window_cost(bytes.size())) == read_window::verdict::deliver) {
+      caf::send_as(sock, owner, udp_received{id(), from, std::move(data), false});
+      return false;
+    }
+    calls.emplace_back("receive_stop");  // what the seam does
+    caf::send_as(sock, sock,
+                 udp_io_datagram_marker{from, std::move(data), false, window_.delivered()});
+    return true;
+  }
+
   void close() override { calls.emplace_back("close"); }
 
  private:
+  read_window window_{256 * 1024};
   uint64_t id_when_bound_;
   bool bound_ = false;
 };

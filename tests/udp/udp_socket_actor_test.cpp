@@ -66,6 +66,7 @@ TEST_F(udp_socket_actor_test, bind_replies_with_the_bound_address_and_starts_rec
   ASSERT_TRUE(bound->value) << caf::to_string(bound->error);
   EXPECT_EQ(bound->value->id, 9u);
   EXPECT_EQ(bound->value->address, ep("192.0.2.10:4000"));
+  EXPECT_EQ(io->send_queue_limit, 4u << 20);
   EXPECT_EQ(io->calls, (strings{"attach", "bind 0.0.0.0:68 reuse device=eth7",
                                 "receive_start 65536"}));
   EXPECT_EQ(io->attached_owner, owner.address());
@@ -132,7 +133,7 @@ TEST_F(udp_socket_actor_test, a_requested_send_is_acknowledged_when_the_loop_say
   EXPECT_EQ(io->sends[0].bytes, "discover");
   EXPECT_EQ(io->sends[0].to, ep("192.0.2.1:67"));
   EXPECT_FALSE(sent->answered) << "acknowledged before the loop said so";
-  caf::anon_send(sock, udp_io_send_done{io->sends[0].token, {}});
+  caf::send_as(sock, sock, udp_io_send_done{io->sends[0].token, {}});
   run();
   ASSERT_TRUE(sent->value) << caf::to_string(sent->error);
   EXPECT_EQ(sent->value->id, 9u);
@@ -145,7 +146,7 @@ TEST_F(udp_socket_actor_test, an_empty_datagram_is_sent_and_acknowledged_too) {
   run();
   ASSERT_EQ(io->sends.size(), 1u);
   EXPECT_EQ(io->sends[0].bytes, "");
-  caf::anon_send(sock, udp_io_send_done{io->sends[0].token, {}});
+  caf::send_as(sock, sock, udp_io_send_done{io->sends[0].token, {}});
   run();
   ASSERT_TRUE(sent->value);
   EXPECT_EQ(sent->value->bytes, 0u);
@@ -156,7 +157,7 @@ TEST_F(udp_socket_actor_test, a_send_failing_in_its_callback_is_the_named_error_
   auto denied = request<udp_send_done>(
       sock, udp_send{ep("255.255.255.255:67"), net::byte_buffer::copy_of("x")});
   run();
-  caf::anon_send(sock, udp_io_send_done{io->sends.at(0).token,
+  caf::send_as(sock, sock, udp_io_send_done{io->sends.at(0).token,
                                         net_error::of(UV_EACCES, "send")});
   run();
   ASSERT_TRUE(denied->answered);
@@ -165,7 +166,7 @@ TEST_F(udp_socket_actor_test, a_send_failing_in_its_callback_is_the_named_error_
   auto next = request<udp_send_done>(
       sock, udp_send{ep("192.0.2.1:67"), net::byte_buffer::copy_of("yz")});
   run();
-  caf::anon_send(sock, udp_io_send_done{io->sends.at(1).token, {}});
+  caf::send_as(sock, sock, udp_io_send_done{io->sends.at(1).token, {}});
   run();
   ASSERT_TRUE(next->value);
   EXPECT_EQ(next->value->bytes, 2u);
@@ -177,7 +178,7 @@ TEST_F(udp_socket_actor_test, a_plain_send_that_fails_tells_the_owner) {
   start_bound();
   caf::anon_send(sock, udp_send{ep("198.51.100.9:53"), net::byte_buffer::copy_of("q")});
   run();
-  caf::anon_send(sock, udp_io_send_done{io->sends.at(0).token,
+  caf::send_as(sock, sock, udp_io_send_done{io->sends.at(0).token,
                                         net_error::of(UV_ENETUNREACH, "send")});
   run();
   auto failed = owner_log->all<udp_send_failed>();
@@ -192,7 +193,7 @@ TEST_F(udp_socket_actor_test, a_plain_send_that_succeeds_is_silent) {
   start_bound();
   caf::anon_send(sock, udp_send{ep("198.51.100.9:53"), net::byte_buffer::copy_of("q")});
   run();
-  caf::anon_send(sock, udp_io_send_done{io->sends.at(0).token, {}});
+  caf::send_as(sock, sock, udp_io_send_done{io->sends.at(0).token, {}});
   run();
   EXPECT_EQ(owner_log->types(), strings{});
 }
@@ -222,10 +223,139 @@ TEST_F(udp_socket_actor_test, a_send_before_bind_is_ebadf) {
 
 TEST_F(udp_socket_actor_test, a_completion_for_an_unknown_token_is_ignored) {
   start_bound();
-  caf::anon_send(sock, udp_io_send_done{12345, net_error::of(UV_EACCES, "send")});
+  caf::send_as(sock, sock, udp_io_send_done{12345, net_error::of(UV_EACCES, "send")});
   run();
   EXPECT_EQ(owner_log->types(), strings{});
   EXPECT_FALSE(ended->ended);
+}
+
+TEST_F(udp_socket_actor_test, a_send_over_the_send_queue_limit_is_enobufs_and_the_socket_stays) {
+  options.send_queue_limit = 1000;
+  start_bound();
+  EXPECT_EQ(io->send_queue_limit, 1000u);
+  io->send_result = net_error::of(UV_ENOBUFS, "send: 1000 bytes queued");
+  auto refused = request<udp_send_done>(
+      sock, udp_send{ep("192.0.2.1:67"), net::byte_buffer::copy_of("x")});
+  caf::anon_send(sock, udp_send{ep("192.0.2.1:68"), net::byte_buffer::copy_of("y")});
+  run();
+  EXPECT_EQ(error_name(refused->error), "ENOBUFS");
+  auto failed = owner_log->all<udp_send_failed>();
+  ASSERT_EQ(failed.size(), 1u);
+  EXPECT_EQ(failed[0].reason.name, "ENOBUFS");
+  EXPECT_FALSE(ended->ended);
+}
+
+// -- the receive window -------------------------------------------------------
+
+TEST_F(udp_socket_actor_test, an_owner_that_does_not_consume_stops_receiving_at_a_full_window) {
+  options.receive_window = 100;
+  owner_log->hold_received_replies = true;
+  start_bound();
+  auto from = ep("192.0.2.1:5000");
+  EXPECT_FALSE(io->receive(sock, owner, from, std::string(40, 'a')));
+  EXPECT_TRUE(io->receive(sock, owner, from, std::string(20, 'b')));  // 60 >= 50
+  run();
+  EXPECT_EQ(io->calls, (strings{"receive_stop", "receive_start 65536"}));
+  EXPECT_FALSE(io->receive(sock, owner, from, ""));  // counts 1
+  EXPECT_TRUE(io->receive(sock, owner, from, std::string(50, 'c')));  // 111 >= 100
+  run();
+  EXPECT_EQ(io->calls.back(), "receive_stop");
+  ASSERT_EQ(owner_log->messages.size(), 4u);
+  EXPECT_FALSE(owner_log->messages[0].request);
+  EXPECT_TRUE(owner_log->messages[1].request);
+  EXPECT_EQ(owner_log->messages[1].sender, sock.address());
+  EXPECT_EQ(owner_log->messages[1].as<udp_received>().from, from);
+  EXPECT_EQ(owner_log->messages[1].as<udp_received>().data.to_string(), std::string(20, 'b'));
+  EXPECT_TRUE(owner_log->messages[2].as<udp_received>().data.empty());
+  // The owner's own wish does not lift the window's pause.
+  auto on = request<void>(sock, udp_set_receiving{true});
+  run();
+  EXPECT_TRUE(on->value);
+  EXPECT_EQ(io->calls.back(), "receive_stop");
+  caf::anon_send(owner, testing::release_atom::value);
+  run();
+  EXPECT_EQ(io->calls.back(), "receive_start 65536");
+  EXPECT_EQ(io->window().unconsumed(), 0u);
+  EXPECT_FALSE(ended->ended);
+}
+
+TEST_F(udp_socket_actor_test, the_owner_changes_the_receive_window_and_0_is_einval) {
+  start_bound();
+  auto set = request<void>(sock, udp_set_receive_window{10});
+  auto zero = request<void>(sock, udp_set_receive_window{0});
+  run();
+  EXPECT_TRUE(set->value) << caf::to_string(set->error);
+  EXPECT_EQ(io->window().window(), 10u);
+  EXPECT_EQ(error_name(zero->error), "EINVAL");
+  EXPECT_TRUE(io->receive(sock, owner, ep("192.0.2.1:1"), std::string(5, 'x')));
+}
+
+// -- sealed io events, lifetime ----------------------------------------------
+
+TEST_F(udp_socket_actor_test, ignores_io_events_that_do_not_come_from_its_own_seam) {
+  start_bound();
+  auto sent = request<udp_send_done>(
+      sock, udp_send{ep("192.0.2.1:67"), net::byte_buffer::copy_of("x")});
+  run();
+  auto token = io->sends.at(0).token;
+  auto forged_marker = udp_io_datagram_marker{ep("192.0.2.66:1"),
+                                              net::byte_buffer::copy_of("forged"), false, 6};
+  caf::anon_send(sock, udp_io_send_done{token, net_error::of(UV_EACCES, "send")});
+  caf::send_as(owner, sock, udp_io_send_done{token, {}});  // another actor
+  caf::anon_send(sock, forged_marker);
+  caf::send_as(owner, sock, forged_marker);
+  run();
+  EXPECT_FALSE(sent->answered);
+  EXPECT_EQ(owner_log->types(), strings{});
+  EXPECT_FALSE(ended->ended);
+  caf::send_as(sock, sock, udp_io_send_done{token, {}});
+  run();
+  EXPECT_TRUE(sent->value) << caf::to_string(sent->error);
+}
+
+TEST_F(udp_socket_actor_test, an_unbound_socket_nobody_holds_ends_and_a_bound_one_lives) {
+  std::shared_ptr<testing::watch_outcome> unbound_ended;
+  auto unbound_io = std::make_shared<fake_udp_io>(3);
+  {
+    auto s = sys.spawn(udp_socket, std::shared_ptr<udp_io>{unbound_io}, owner, options);
+    unbound_ended = watch(s);
+    run();
+  }
+  run();
+  EXPECT_TRUE(unbound_ended->ended);
+  EXPECT_TRUE(unbound_io->closed());
+
+  std::shared_ptr<testing::watch_outcome> bound_ended;
+  caf::actor_addr addr;
+  {
+    auto s = sys.spawn(udp_socket, std::shared_ptr<udp_io>{io}, owner, options);
+    bound_ended = watch(s);
+    addr = s.address();
+    caf::anon_send(s, bind_to("0.0.0.0:0"));
+    run();
+  }
+  run();
+  EXPECT_FALSE(bound_ended->ended);
+  caf::anon_send(caf::actor_cast<caf::actor>(addr), udp_close{});
+  run();
+  EXPECT_TRUE(bound_ended->ended);
+}
+
+TEST_F(udp_socket_actor_test, leaves_nothing_attached_to_a_long_lived_owner) {
+  testing::counting_owner* counting = nullptr;
+  auto long_lived = spawn_counting_owner(&counting);
+  run();
+  auto before = counting->attachables();
+  for (int i = 0; i < 5; ++i) {
+    auto s = sys.spawn(udp_socket, std::shared_ptr<udp_io>{std::make_shared<fake_udp_io>(i)},
+                       long_lived, options);
+    caf::anon_send(s, bind_to("0.0.0.0:0"));
+    run();
+    EXPECT_EQ(counting->attachables(), before + 1);  // it watches its owner
+    caf::anon_send(s, udp_close{});
+    run();
+  }
+  EXPECT_EQ(counting->attachables(), before);
 }
 
 // -- options ----------------------------------------------------------------

@@ -211,6 +211,42 @@ TEST_F(udp_socket_test, sends_a_datagram_and_reports_its_completion) {
   EXPECT_EQ(done2->error, "");
 }
 
+TEST_F(udp_socket_test, sends_past_the_send_queue_limit_are_enobufs_until_the_queue_drains) {
+  auto id = open("127.0.0.1:0", false);
+  posix_udp peer{AF_INET, "127.0.0.1"};
+  auto to = ep(("127.0.0.1:" + std::to_string(peer.port())).c_str());
+  // One loop task: no send callback can run between the sends.
+  auto names = on_loop(lp, [&](net::loop& l) -> std::string {
+    auto* s = l.find_as<net::udp_socket>(id);
+    s->set_send_queue_limit(100);
+    std::string out;
+    for (uint64_t token : {1, 2, 3}) {
+      auto r = s->send(to, net::byte_buffer::copy_of(std::string(40, 'x')), token);
+      out += r ? "ok " : r.error().name() + " ";
+    }
+    out += std::to_string(s->send_queue_bytes());
+    return out;
+  });
+  EXPECT_EQ(names, "ok ok ENOBUFS 80");
+  ASSERT_TRUE(events->next("send_done"));
+  ASSERT_TRUE(events->next("send_done"));
+  EXPECT_EQ(send(id, to.to_string(), std::string(40, 'y'), 4), "");  // drained
+  ASSERT_TRUE(events->next("send_done"));
+  EXPECT_EQ(with(id, [](net::udp_socket& s) -> net::result<void> {
+              if (s.send_queue_bytes() != 0) return net::uv_error{UV_EINVAL, "queue not empty"};
+              return {};
+            }),
+            "");
+}
+
+TEST_F(udp_socket_test, a_datagram_over_65535_bytes_is_emsgsize_and_nothing_is_sent) {
+  auto id = open("127.0.0.1:0", false);
+  posix_udp peer{AF_INET, "127.0.0.1"};
+  auto to = "127.0.0.1:" + std::to_string(peer.port());
+  EXPECT_EQ(send(id, to, std::string(65536, 'x'), 1), "EMSGSIZE");
+  EXPECT_EQ(events->count("send_done"), 0u);
+}
+
 TEST_F(udp_socket_test, exchanges_datagrams_over_ipv6_only_sockets) {
   net::udp_socket::bind_options v6only;
   v6only.ipv6_only = true;

@@ -43,18 +43,6 @@ NETACTORS_SAMPLE(dns_connect_report,
                      sample_error(UV_ETIMEDOUT, "ETIMEDOUT",
                                   "connect dual.test:7"),
                      4294967295u})
-NETACTORS_SAMPLE(dns_io_lookup_done,
-                 dns_io_lookup_done{9, sample_addresses(),
-                                    sample_error(UV_EAI_NONAME, "EAI_NONAME",
-                                                 "getaddrinfo nx.test")})
-NETACTORS_SAMPLE(dns_io_reverse_done,
-                 dns_io_reverse_done{10, sample_name(),
-                                     sample_error(UV_EAI_AGAIN, "EAI_AGAIN",
-                                                  "getnameinfo 192.0.2.1:0")})
-NETACTORS_SAMPLE(dns_io_attempt_done,
-                 dns_io_attempt_done{
-                     4294967295u, sample_error(UV_EHOSTUNREACH, "EHOSTUNREACH",
-                                               "connect 192.0.2.200:7")})
 
 }  // namespace test_samples
 }  // namespace netactors

@@ -29,9 +29,7 @@ NETACTORS_SAMPLE(udp_receive_failed,
                  udp_receive_failed{5, sample_error(UV_ENOMEM, "ENOMEM", "receive")})
 NETACTORS_SAMPLE(udp_closed,
                  udp_closed{6, sample_error(UV_ECANCELED, "ECANCELED", "udp socket actor")})
-NETACTORS_SAMPLE(udp_io_send_done,
-                 udp_io_send_done{7, sample_error(UV_ENETUNREACH, "ENETUNREACH",
-                                                  "send to 255.255.255.255:67")})
+NETACTORS_SAMPLE(udp_set_receive_window, udp_set_receive_window{1u << 30})
 
 }  // namespace test_samples
 }  // namespace netactors
