@@ -463,6 +463,11 @@ caf::behavior gateway(gateway_actor* self, gateway_config cfg) {
         }
       },
       [self](tcp_write_done&) {},
+      [self](tcp_write_refused& ev) {
+        // Not expected (the gateway writes only once open, with tcp_write,
+        // whose overflow ends the connection instead); counted if it comes.
+        self->state.cfg.counters->count_error(ev.reason.name);
+      },
       [self](dhcp_offer& ev) {
         auto sender = self->current_sender();
         for (auto& [serial, p] : self->state.requests)
