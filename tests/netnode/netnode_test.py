@@ -140,6 +140,22 @@ def wait_stats(port, pred, what):
     return s
 
 
+def wait_for(pred, what):
+    deadline = time.monotonic() + HANG_GUARD_S
+    while time.monotonic() < deadline:
+        if pred():
+            return True
+        time.sleep(0.02)
+    fail("never: " + what)
+    return False
+
+
+def port68_open():
+    out = subprocess.run(["ss", "-uln"], capture_output=True).stdout.decode()
+    return any(line.split()[3].endswith(":68") for line in out.splitlines()[1:]
+               if len(line.split()) > 3)
+
+
 # -- the tests -----------------------------------------------------------------
 
 def test_usage():
@@ -316,6 +332,11 @@ def test_vanishing_client(port):
         c.rpc("interfaces_subscribe")
     wait_stats(port, lambda s: s["requests_in_flight"] >= base["requests_in_flight"] + 5,
                "5 subscriptions in flight")
+    # A discovery on a link where no server answers: in flight for 60 s,
+    # its UDP socket on port 68 open meanwhile.
+    sh("ip link add vq0 type veth peer name vq1 && ip link set vq1 up && ip link set vq0 up")
+    c.call("dhcp_discover", {"interface": "vq0", "timeout": 60000})
+    wait_for(lambda: port68_open(), "the discovery's socket open")
     c.call("dns_lookup", {"host": "127.0.0.1", "numeric_host": True})
     # Vanish: RST, nothing read.
     c.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\0\0\0\0\0\0\0")
@@ -323,6 +344,8 @@ def test_vanishing_client(port):
     wait_stats(port, lambda s: s["requests_in_flight"] == 0
                and s["connections_open"] <= base["connections_open"],
                "the vanished client's requests ended")
+    wait_for(lambda: not port68_open(), "the vanished client's discovery ended")
+    sh("ip link del vq0")
 
 
 def test_many_clients(port):
@@ -487,6 +510,12 @@ def test_sigterm_in_flight():
     for c in clients:
         for _ in range(3):
             c.rpc("interfaces_subscribe")
+    # A request still unanswered: a discovery on a link with no server.
+    sh("ip link add vn0 type veth peer name vn1 && ip link set vn1 up && ip link set vn0 up")
+    pending = Client(port)
+    pid = pending.call("dhcp_discover", {"interface": "vn0", "timeout": 60000})
+    wait_stats(port, lambda s: s["requests_in_flight"] == 10,
+               "the discovery in flight")
     t0 = time.monotonic()
     p.send_signal(signal.SIGTERM)
     for c in clients:
@@ -500,6 +529,12 @@ def test_sigterm_in_flight():
             pass
         check(ended == 3, "SIGTERM ended %d of 3 requests in flight with ECANCELED" % ended)
         c.close()
+    try:
+        r = pending.line()
+    except (EOFError, ConnectionResetError) as e:
+        r = str(e)
+    check(isinstance(r, dict) and r.get("id") == pid and error_name(r) == "ECANCELED",
+          "SIGTERM: the unanswered discovery's answer: %s" % r)
     rc = wait_exit(p)
     took = time.monotonic() - t0
     check(rc == 0, "SIGTERM with requests in flight: exit %s" % rc)
