@@ -178,6 +178,7 @@ int main(int argc, char** argv) {
     gateway::gateway_config gcfg;
     gcfg.resolver = sup->children.at("resolver");
     gcfg.interfaces = sup->children.at("interfaces");
+    gcfg.supervisor = sup->supervisor;
     gcfg.log = printer;
     gcfg.counters = std::make_shared<gateway::gateway_counters>();
     gcfg.stop = stopper;

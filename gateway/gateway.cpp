@@ -217,6 +217,62 @@ void ask(gateway_actor* self, const caf::actor& target, caf::message msg,
           });
 }
 
+template <class T>
+struct tag {
+  using type = T;
+};
+
+// stats: the gateways' counters at once, the services' (the resolver's
+// dns_stats, the supervisor's restarts per child) as they answer; a service
+// that cannot answer is {"error": its error object}.
+void gather_stats(gateway_actor* self, uint64_t serial, json counters) {
+  struct gathering {
+    json data = json::object();
+    int outstanding = 1;  // + each ask below
+  };
+  auto g = std::make_shared<gathering>();
+  g->data["gateway"] = std::move(counters);
+  auto finish = [self, serial, g] {
+    if (--g->outstanding > 0) return;
+    auto& st = self->state;
+    auto it = st.requests.find(serial);
+    if (it == st.requests.end()) return;  // cancelled
+    auto p = std::move(it->second);
+    st.requests.erase(it);
+    --st.cfg.counters->in_flight;
+    deliver(self, p.in_batch,
+            p.notification
+                ? std::string{}
+                : dump(json{{"jsonrpc", "2.0"},
+                            {"id", p.id},
+                            {"result",
+                             {{"type", "netnode_stats"}, {"data", g->data}}}}));
+    if (st.read_closed && st.requests.empty())
+      self->send(st.connection, tcp_shutdown{});
+  };
+  auto ask_one = [&](const caf::actor& whom, const char* key, auto request,
+                     auto reply_type) {
+    if (!whom) return;
+    ++g->outstanding;
+    using reply = typename decltype(reply_type)::type;
+    self->request(whom, std::chrono::seconds{5}, request)
+        .then(
+            [g, key, finish](reply& r) {
+              g->data[key] = json(r);
+              finish();
+            },
+            [g, key, finish](caf::error& e) {
+              g->data[key] = json{{"error", jsonrpc::error_from(e)}};
+              finish();
+            });
+  };
+  ask_one(self->state.cfg.resolver, "resolver", dns_get_stats{},
+          tag<dns_stats>{});
+  ask_one(self->state.cfg.supervisor, "supervisor", supervisor_get_stats{},
+          tag<supervisor_stats>{});
+  finish();
+}
+
 void perform(gateway_actor* self, jsonrpc::call& c,
              const std::shared_ptr<batch>& b) {
   auto& st = self->state;
@@ -226,11 +282,21 @@ void perform(gateway_actor* self, jsonrpc::call& c,
     deliver(self, b, c.notification() ? std::string{} : std::move(line));
   };
   if (c.method == "stats") {
-    answer(dump(json{{"jsonrpc", "2.0"},
-                     {"id", id},
-                     {"result",
-                      {{"type", "gateway_stats"},
-                       {"data", st.cfg.counters->to_json()}}}}));
+    if (st.requests.size() >= st.cfg.max_in_flight) {
+      answer(failure(self, id, UV_EAGAIN, "too many requests in flight"));
+      return;
+    }
+    // The counters as they were before this request (it is not counted
+    // among the requests in flight it reports).
+    auto counters = st.cfg.counters->to_json();
+    auto serial = st.next_serial++;
+    gateway_state::pending p;
+    p.id = id;
+    p.notification = c.notification();
+    p.in_batch = b;
+    st.requests.emplace(serial, std::move(p));
+    ++st.cfg.counters->in_flight;
+    gather_stats(self, serial, std::move(counters));
     return;
   }
   if (c.method == "cancel") {

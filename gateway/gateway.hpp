@@ -23,10 +23,13 @@
 //       (with the ack when "request" is true); -32000 with its error when the
 //       discovery could not run (ENODEV, EACCES, ...). Cancelling it, or the
 //       client going away, ends the discovery (its socket closes).
-//   stats                          -> {"type":"gateway_stats","data":{...}}:
-//       the counters of every gateway sharing `counters` (connections open
-//       and accepted, bytes in and out, requests, requests in flight, errors
-//       by name).
+//   stats                          -> {"type":"netnode_stats","data":
+//       {"gateway":{..},"resolver":{..},"supervisor":{..}}}: the counters of
+//       every gateway sharing `counters` (connections open and accepted,
+//       bytes in and out, requests, requests in flight, errors by name), the
+//       resolver's dns_stats and the supervisor's supervisor_stats (restarts
+//       per child); a service that does not answer within 5 s appears as
+//       {"error": its error object}. It counts as a request in flight.
 // Every other request message of the codec (tcp_*, udp_*, dns_connect_to,
 // ...) has no service behind a gateway: -32601.
 //
@@ -86,6 +89,8 @@ struct gateway_counters {
 struct gateway_config {
   caf::actor resolver;
   caf::actor interfaces;
+  /// Asked for its stats (supervisor_get_stats) by `stats`; may be invalid.
+  caf::actor supervisor;
   /// Gets gateway events as JSON text lines (std::string); may be invalid.
   caf::actor log;
   /// The gateway's own loop, where it runs DHCP discoveries; without it

@@ -123,7 +123,7 @@ def error_name(msg):
 
 def stats(port):
     c = Client(port)
-    s = c.rpc("stats")["result"]["data"]
+    s = c.rpc("stats")["result"]["data"]["gateway"]
     c.close()
     return s
 
@@ -195,8 +195,11 @@ def test_methods(port):
     check(r["result"]["type"] == "interface_report" and "lo" in names,
           "interfaces_query: %s" % names)
     s = c.rpc("stats")["result"]
-    check(s["type"] == "gateway_stats" and s["data"]["requests"] >= 4
-          and s["data"]["connections_open"] >= 1, "stats: %s" % s)
+    check(s["type"] == "netnode_stats" and s["data"]["gateway"]["requests"] >= 4
+          and s["data"]["gateway"]["connections_open"] >= 1, "stats: %s" % s)
+    check(s["data"]["resolver"]["answered"] >= 3, "resolver stats: %s" % s)
+    check([(ch["name"], ch["restarts"]) for ch in s["data"]["supervisor"]["children"]]
+          == [("resolver", 0), ("interfaces", 0)], "supervisor stats: %s" % s)
     c.close()
 
 
