@@ -37,7 +37,8 @@ constexpr std::chrono::milliseconds stop_limit{1800};
 void stop_now(const caf::actor& whom) {
   if (whom)
     caf::anon_send<caf::message_priority::high>(
-        whom, caf::exit_msg{caf::actor_addr{}, caf::exit_reason::user_shutdown});
+        whom,
+        caf::exit_msg{caf::actor_addr{}, caf::exit_reason::user_shutdown});
 }
 
 // Every --gateway given (CLI11 keeps only the last value of a repeated
@@ -95,12 +96,14 @@ int main(int argc, char** argv) {
   for (auto& text : gateway_args(argc, argv)) {
     net::endpoint ep;
     if (auto err = apps::parse_endpoint(&ep)(text); !err.empty()) {
-      std::cerr << "netnode: bad value for --gateway: " << err << "\n(try --help)\n";
+      std::cerr << "netnode: bad value for --gateway: " << err
+                << "\n(try --help)\n";
       return 2;
     }
     gateways.push_back(ep);
   }
-  if (gateways.empty()) gateways.push_back(*net::endpoint::parse("127.0.0.1:7100"));
+  if (gateways.empty())
+    gateways.push_back(*net::endpoint::parse("127.0.0.1:7100"));
   apps::block_stop_signals();  // before any thread starts
   std::shared_ptr<line_sink> sink;
   if (verbose) sink = std::make_shared<line_sink>(STDOUT_FILENO);
@@ -129,22 +132,23 @@ int main(int argc, char** argv) {
           [](caf::event_based_actor*, caf::actor out) -> caf::behavior {
             auto held = std::make_shared<std::vector<std::string>>();
             auto released = std::make_shared<bool>(false);
-            return {
-                [=](supervisor_event& ev) {
-                  auto j = nlohmann::json(ev);
-                  j["event"] = "supervisor_" + ev.event;
-                  auto line = j.dump(-1, ' ', false,
-                                     nlohmann::json::error_handler_t::replace);
-                  if (*released)
-                    caf::anon_send(out, std::move(line));
-                  else
-                    held->push_back(std::move(line));
-                },
-                [=](bool) {
-                  *released = true;
-                  for (auto& line : *held) caf::anon_send(out, std::move(line));
-                  held->clear();
-                }};
+            return {[=](supervisor_event& ev) {
+                      auto j = nlohmann::json(ev);
+                      j["event"] = "supervisor_" + ev.event;
+                      auto line =
+                          j.dump(-1, ' ', false,
+                                 nlohmann::json::error_handler_t::replace);
+                      if (*released)
+                        caf::anon_send(out, std::move(line));
+                      else
+                        held->push_back(std::move(line));
+                    },
+                    [=](bool) {
+                      *released = true;
+                      for (auto& line : *held)
+                        caf::anon_send(out, std::move(line));
+                      held->clear();
+                    }};
           },
           printer);
     std::vector<child_spec> children;
@@ -160,9 +164,10 @@ int main(int argc, char** argv) {
         child("interfaces", [&rt] { return spawn_interfaces(rt); }));
     if (with_echo)
       for (size_t i = 0; i < rt.loop_count(); ++i)
-        children.push_back(child("echo_" + std::to_string(i), [&rt, i, printer] {
-          return rt.loop_at(i).spawn(echo_handler, printer);
-        }));
+        children.push_back(
+            child("echo_" + std::to_string(i), [&rt, i, printer] {
+              return rt.loop_at(i).spawn(echo_handler, printer);
+            }));
     supervisor_config scfg;
     scfg.name = "netnode";
     scfg.observer = observer;
@@ -226,18 +231,19 @@ int main(int argc, char** argv) {
       listen(spawn_tcp_listener(rt, eh), echo_address, &echo);
     }
     if (exit_code == 0) {
-      emit(nlohmann::ordered_json{{"event", "ready"},
-                                  {"gateways", ready_gateways},
-                                  {"echo", echo}}
+      emit(nlohmann::ordered_json{
+          {"event", "ready"}, {"gateways", ready_gateways}, {"echo", echo}}
                .dump());
       if (observer) self->send(observer, true);
       int sig = apps::wait_for_stop_signal();
-      deadline = std::make_unique<apps::stop_deadline>(
-          "netnode", stop_limit, exit_code, [sink] {
-            if (sink) sink->close();
-          });
+      deadline = std::make_unique<apps::stop_deadline>("netnode", stop_limit,
+                                                       exit_code, [sink] {
+                                                         if (sink)
+                                                           sink->close();
+                                                       });
       if (verbose)
-        emit(nlohmann::ordered_json{{"event", "stopping"}, {"signal", sig}}.dump());
+        emit(nlohmann::ordered_json{{"event", "stopping"}, {"signal", sig}}
+                 .dump());
     }
     // Stop accepting; the gateways answer what is in flight and close;
     // then the services stop (reverse start order); the printer goes last.

@@ -30,8 +30,7 @@ constexpr std::chrono::milliseconds flush_limit{500};
 // compare exactly as they were written (1 and "1" differ).
 jsonrpc::decoded decode_cancel(const json& params) {
   for (auto& [key, value] : params.items())
-    if (key != "request")
-      return jsonrpc::decoded::fail("unknown field", key);
+    if (key != "request") return jsonrpc::decoded::fail("unknown field", key);
   auto it = params.find("request");
   if (it == params.end())
     return jsonrpc::decoded::fail("missing field", "request");
@@ -61,7 +60,8 @@ jsonrpc::decoded decode_dhcp_discover(const json& params) {
     } else if (key == "timeout") {
       if (!value.is_number_unsigned() || value.get<uint64_t>() == 0 ||
           value.get<uint64_t>() > 600000)
-        return jsonrpc::decoded::fail("must be milliseconds in [1, 600000]", key);
+        return jsonrpc::decoded::fail("must be milliseconds in [1, 600000]",
+                                      key);
       timeout = value.get<uint32_t>();
     } else if (key == "request") {
       if (!value.is_boolean())
@@ -73,7 +73,8 @@ jsonrpc::decoded decode_dhcp_discover(const json& params) {
   }
   if (interface.empty())
     return jsonrpc::decoded::fail("missing field", "interface");
-  return jsonrpc::decoded{caf::make_message(interface, timeout, request), {}, {}};
+  return jsonrpc::decoded{
+      caf::make_message(interface, timeout, request), {}, {}};
 }
 
 jsonrpc::method_table make_methods() {
@@ -84,7 +85,8 @@ jsonrpc::method_table make_methods() {
   return t;
 }
 
-// -- writing -------------------------------------------------------------------
+// -- writing
+// -------------------------------------------------------------------
 
 void log(gateway_actor* self, json event) {
   if (!self->state.cfg.log) return;
@@ -109,7 +111,8 @@ void deliver(gateway_actor* self, const std::shared_ptr<batch>& b,
     return;
   }
   if (!line.empty()) b->responses.push_back(std::move(line));
-  if (--b->outstanding == 0) write_line(self, jsonrpc::batch_response(b->responses));
+  if (--b->outstanding == 0)
+    write_line(self, jsonrpc::batch_response(b->responses));
 }
 
 std::string failure(gateway_actor* self, const json& id, const caf::error& e) {
@@ -139,7 +142,8 @@ void write_event(gateway_actor* self, const json& id, caf::message event) {
     write_line(self, stream_error_event(id, line.error()));
 }
 
-// -- requests in flight --------------------------------------------------------
+// -- requests in flight
+// --------------------------------------------------------
 
 bool subscribed(gateway_actor* self) {
   for (auto& [serial, p] : self->state.requests)
@@ -197,9 +201,10 @@ void ask(gateway_actor* self, const caf::actor& target, caf::message msg,
               --st.cfg.counters->in_flight;
             }
             deliver(self, b,
-                    notification ? std::string{}
-                                 : jsonrpc::result_response(
-                                       id, caf::make_message(std::move(reply))));
+                    notification
+                        ? std::string{}
+                        : jsonrpc::result_response(
+                              id, caf::make_message(std::move(reply))));
             if (!subscription && st.read_closed && st.requests.empty())
               self->send(st.connection, tcp_shutdown{});
           },
@@ -305,10 +310,12 @@ void perform(gateway_actor* self, jsonrpc::call& c,
     for (auto& [serial, p] : st.requests)
       if (!p.notification && dump(p.id) == key) found.push_back(serial);
     if (found.empty()) {
-      answer(failure(self, id, UV_ENOENT, "cancel: no request in flight with this id"));
+      answer(failure(self, id, UV_ENOENT,
+                     "cancel: no request in flight with this id"));
       return;
     }
-    auto why = make_caf_error(net_error::of(UV_ECANCELED, "cancelled by request"));
+    auto why =
+        make_caf_error(net_error::of(UV_ECANCELED, "cancelled by request"));
     for (auto serial : found) end_request(self, serial, why);
     answer(R"({"jsonrpc":"2.0","id":)" + dump(id) + R"(,"result":null})");
     return;
@@ -348,7 +355,8 @@ void perform(gateway_actor* self, jsonrpc::call& c,
     dc.interface = c.message.get_as<std::string>(0);
     dc.timeout = std::chrono::milliseconds{c.message.get_as<uint32_t>(1)};
     dc.request = c.message.get_as<bool>(2);
-    st.requests[serial].discovery = spawn_dhcp_discovery(*st.cfg.loop, dc, target);
+    st.requests[serial].discovery =
+        spawn_dhcp_discovery(*st.cfg.loop, dc, target);
   } else if (c.method == "dns_lookup")
     ask<dns_addresses>(self, target, std::move(c.message), serial, false);
   else if (c.method == "dns_reverse_lookup")
@@ -392,7 +400,8 @@ void stop(gateway_actor* self, caf::error reason) {
   if (st.closing) return;
   st.closing = true;
   auto why = make_caf_error(net_error::of(UV_ECANCELED, "netnode is stopping"));
-  while (!st.requests.empty()) end_request(self, st.requests.begin()->first, why);
+  while (!st.requests.empty())
+    end_request(self, st.requests.begin()->first, why);
   log(self, {{"event", "gateway_stopping"}});
   if (!st.connection) {
     self->quit(reason);
@@ -462,8 +471,8 @@ caf::behavior gateway(gateway_actor* self, gateway_config cfg) {
         st.counted = true;
         ++st.cfg.counters->connections_accepted;
         ++st.cfg.counters->connections_open;
-        log(self, {{"event", "client_connected"},
-                   {"peer", ev.peer.to_string()}});
+        log(self,
+            {{"event", "client_connected"}, {"peer", ev.peer.to_string()}});
         if (st.closing) stop(self, caf::exit_reason::user_shutdown);
       },
       [self](tcp_received& ev) {
@@ -570,14 +579,16 @@ caf::behavior gateway(gateway_actor* self, gateway_config cfg) {
 }
 
 caf::actor spawn_gateway_stopper(caf::actor_system& sys) {
-  return sys.spawn([](caf::event_based_actor* self, int) -> caf::behavior {
-    // Exits from gateways (linked to it) are not its business; only an
-    // anonymous exit (the app's stop) ends it, and with it every gateway.
-    self->set_exit_handler([self](caf::exit_msg& msg) {
-      if (!msg.source) self->quit(std::move(msg.reason));
-    });
-    return {[](int) {}};
-  }, 0);
+  return sys.spawn(
+      [](caf::event_based_actor* self, int) -> caf::behavior {
+        // Exits from gateways (linked to it) are not its business; only an
+        // anonymous exit (the app's stop) ends it, and with it every gateway.
+        self->set_exit_handler([self](caf::exit_msg& msg) {
+          if (!msg.source) self->quit(std::move(msg.reason));
+        });
+        return {[](int) {}};
+      },
+      0);
 }
 
 }  // namespace netactors::gateway

@@ -502,6 +502,18 @@ def test_echo_and_verbose():
             break
     check(started_children == ["resolver", "interfaces", "echo_0"],
           "verbose: the supervisor's starts: %s" % started_children)
+    # A gateway client's arrival and departure are gateway events.
+    c = Client(r["gateways"][0]["port"])
+    c.rpc("interfaces_query")
+    c.close()
+    seen = []
+    for _ in range(10):
+        ev = json.loads(read_line(p.stdout))
+        seen.append(ev["event"])
+        if ev["event"] == "client_disconnected":
+            break
+    check("client_connected" in seen and "client_disconnected" in seen,
+          "verbose: gateway events: %s" % seen)
     p.send_signal(signal.SIGINT)
     check(wait_exit(p) == 0, "SIGINT: exit 0")
 
