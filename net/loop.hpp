@@ -1,7 +1,8 @@
 // net::loop: a libuv loop running on its own thread, and the only place uv
 // handles live. Other threads reach it by posting tasks (a mutex-guarded queue
 // woken by one uv_async_t, drained in batches); tasks posted from the loop
-// thread itself go to a local ready list that costs no system call.
+// thread itself go to a local ready list that costs no system call and is
+// drained until empty, within a budget, after every poll.
 //
 // Ownership: the loop owns every handle registered with it (net/handle.hpp);
 // a handle is freed in its close callback, and stop() closes whatever is left.
@@ -88,6 +89,12 @@ class loop {
   /// net/tcp_stream.cpp. Returns it to the loop with give_back_read_buffer().
   byte_buffer take_read_buffer();
   void give_back_read_buffer(byte_buffer buf);
+
+  /// Tasks posted on the loop thread run in its check phase, right after
+  /// poll, including what they post in turn, until none is left or this many
+  /// have run in the turn; the rest runs next turn, after the next
+  /// (non-blocking) poll.
+  static constexpr size_t local_task_budget = 1024;
 
   /// Bytes in the reusable read buffer.
   static constexpr size_t read_buffer_size = 64 * 1024;
