@@ -33,6 +33,7 @@ loop::loop(std::string name) : name_(std::move(name)) {
   // any thread that could post) exists.
   if (int rc = uv_loop_init(&loop_); rc < 0) fail_init("uv_loop_init", rc);
   loop_.data = this;
+  read_buffer_pool_.reserve(read_buffer_pool_size);  // giving back never allocates
   if (int rc = uv_async_init(&loop_, &wakeup_, [](uv_async_t* h) {
         static_cast<loop*>(h->loop->data)->drain_remote();
       });
@@ -170,7 +171,7 @@ void loop::run() {
     }
     if (local_.empty() && handles_.empty() && remote_empty) break;
   }
-  spare_read_buffer_ = byte_buffer{};
+  read_buffer_pool_.clear();
   close_result_ = uv_loop_close(&loop_);
 }
 
@@ -199,15 +200,19 @@ handle_id loop::register_handle(handle_base* h) {
 void loop::unregister_handle(handle_id id) { handles_.erase(id); }
 
 byte_buffer loop::take_read_buffer() {
-  if (spare_read_buffer_.capacity() == 0)
-    return byte_buffer{read_buffer_size};
-  return std::move(spare_read_buffer_);
+  if (read_buffer_pool_.empty()) return byte_buffer{read_buffer_size};
+  byte_buffer buf = std::move(read_buffer_pool_.back());
+  read_buffer_pool_.pop_back();
+  return buf;
 }
 
 void loop::give_back_read_buffer(byte_buffer buf) {
-  if (buf.capacity() == read_buffer_size) {
+  // Buffers of another size (small reads copied out, bytes an actor built)
+  // are simply freed with `buf`.
+  if (buf.capacity() == read_buffer_size &&
+      read_buffer_pool_.size() < read_buffer_pool_size) {
     buf.resize(0);
-    spare_read_buffer_ = std::move(buf);
+    read_buffer_pool_.push_back(std::move(buf));
   }
 }
 

@@ -86,9 +86,19 @@ class loop {
 
   /// Loop thread only: a 64 KiB read buffer. Reads land here and are either
   /// copied out (small reads) or handed over by move (large ones); see
-  /// net/tcp_stream.cpp. Returns it to the loop with give_back_read_buffer().
+  /// net/tcp_stream.cpp. Returns it to the loop with give_back_read_buffer()
+  /// (a write does so when it completes). Up to read_buffer_pool_size given
+  /// back buffers are kept, most recent first, so bulk traffic reuses pages
+  /// already faulted in instead of allocating (and the allocator returning
+  /// to the kernel) a fresh 64 KiB per read; the rest are freed.
   byte_buffer take_read_buffer();
   void give_back_read_buffer(byte_buffer buf);
+
+  /// Loop thread only: how many read buffers the pool holds now.
+  size_t pooled_read_buffers() const noexcept { return read_buffer_pool_.size(); }
+
+  /// At most this many spare read buffers are kept (512 KiB per loop).
+  static constexpr size_t read_buffer_pool_size = 8;
 
   /// Tasks posted on the loop thread run in its check phase, right after
   /// poll, including what they post in turn, until none is left or this many
@@ -125,7 +135,7 @@ class loop {
   std::vector<task> local_batch_;  // loop thread only; reused storage
 
   std::unordered_map<handle_id, handle_base*> handles_;  // loop thread only
-  byte_buffer spare_read_buffer_;                        // loop thread only
+  std::vector<byte_buffer> read_buffer_pool_;            // loop thread only
 
   std::atomic<std::thread::id> loop_thread_id_{};
   std::thread thread_;

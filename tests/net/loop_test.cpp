@@ -199,6 +199,33 @@ TEST(loop, a_self_reposting_task_does_not_starve_timers_or_remote_posts) {
   EXPECT_GT(reposts, 0u);
 }
 
+TEST(loop, keeps_a_bounded_pool_of_read_buffers_and_reuses_the_latest) {
+  net::loop lp;
+  const size_t cap = net::loop::read_buffer_pool_size;
+  std::promise<void> done;
+  lp.post([&](net::loop& l) {
+    EXPECT_EQ(l.pooled_read_buffers(), 0u);
+    std::vector<net::byte_buffer> taken;
+    for (size_t i = 0; i < cap + 2; ++i) {
+      taken.push_back(l.take_read_buffer());
+      EXPECT_EQ(taken.back().capacity(), net::loop::read_buffer_size);
+    }
+    // Given back in order: the first `cap` are kept, the last two freed.
+    const char* kept_last = taken[cap - 1].data();
+    for (auto& b : taken) l.give_back_read_buffer(std::move(b));
+    EXPECT_EQ(l.pooled_read_buffers(), cap);
+    l.give_back_read_buffer(net::byte_buffer{100});  // not a read buffer
+    EXPECT_EQ(l.pooled_read_buffers(), cap);
+    // The pool is a stack: the buffer given back last is taken first.
+    auto again = l.take_read_buffer();
+    EXPECT_EQ(l.pooled_read_buffers(), cap - 1);
+    EXPECT_EQ(again.data(), kept_last);
+    done.set_value();
+  });
+  done.get_future().wait();
+  EXPECT_EQ(lp.stop(), 0);
+}
+
 // A timer wrapper, enough to prove that stop() closes registered handles.
 class test_timer : public net::handle_base {
  public:
