@@ -17,6 +17,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <typeinfo>
 #include <unordered_map>
 #include <vector>
 
@@ -70,9 +71,16 @@ class loop {
   /// closed (or never existed). Actors hold ids, never handle pointers.
   handle_base* find(handle_id id) const;
 
+  /// Loop thread only: find(id) as a T, or nullptr if it is not one. The
+  /// handle is nearly always exactly a T, which a typeid comparison (a
+  /// pointer compare for types with external linkage) confirms; only
+  /// otherwise does it pay for dynamic_cast's walk of the class hierarchy.
   template <class T>
   T* find_as(handle_id id) const {
-    return dynamic_cast<T*>(find(id));
+    handle_base* h = find(id);
+    if (h == nullptr) return nullptr;
+    if (typeid(*h) == typeid(T)) return static_cast<T*>(h);
+    return dynamic_cast<T*>(h);
   }
 
   /// Thread-safe. Closes the handle with `id` if it is still registered: at

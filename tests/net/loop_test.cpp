@@ -250,6 +250,53 @@ class test_timer : public net::handle_base {
   std::atomic<int>* closed_;
 };
 
+// Another handle type, and one derived from it, for find_as.
+class test_idle : public net::handle_base {
+ public:
+  explicit test_idle(net::loop& l) : handle_base(l) {
+    uv_idle_init(l.raw(), &idle_);
+    idle_.data = static_cast<net::handle_base*>(this);
+  }
+
+ protected:
+  uv_handle_t* raw_handle() noexcept override {
+    return reinterpret_cast<uv_handle_t*>(&idle_);
+  }
+
+ private:
+  uv_idle_t idle_;
+};
+
+class derived_idle final : public test_idle {
+ public:
+  using test_idle::test_idle;
+};
+
+TEST(loop, find_as_returns_a_handle_only_as_a_type_it_has) {
+  net::loop lp;
+  std::atomic<int> closed{0};
+  std::promise<void> done;
+  lp.post([&](net::loop& l) {
+    auto* timer = test_timer::start(l, 1000, &closed);
+    auto* idle = new test_idle(l);
+    auto* derived = new derived_idle(l);
+    EXPECT_EQ(l.find_as<test_timer>(timer->id()), timer);
+    EXPECT_EQ(l.find_as<test_idle>(timer->id()), nullptr);
+    EXPECT_EQ(l.find_as<test_idle>(idle->id()), idle);
+    EXPECT_EQ(l.find_as<derived_idle>(idle->id()), nullptr);
+    EXPECT_EQ(l.find_as<test_idle>(derived->id()), derived);  // base of it
+    EXPECT_EQ(l.find_as<derived_idle>(derived->id()), derived);
+    EXPECT_EQ(l.find_as<test_timer>(0), nullptr);
+    auto id = timer->id();
+    timer->close();
+    EXPECT_EQ(l.find_as<test_timer>(id), timer);  // closing, not yet closed
+    done.set_value();
+  });
+  done.get_future().wait();
+  EXPECT_EQ(lp.stop(), 0);
+  EXPECT_EQ(closed.load(), 1);
+}
+
 TEST(loop, stop_with_work_pending_runs_it_closes_handles_and_leaks_nothing) {
   std::atomic<int> closed{0};
   std::atomic<int> ran{0};
