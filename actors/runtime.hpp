@@ -35,20 +35,86 @@
 // ends when nobody holds a handle to it any more.
 // Thread safety: all members are thread-safe; destroy the runtime from a
 // thread that is not one of its loops.
+//
+// Timeouts: every actor's exit runs CAF's local_actor::cleanup, which asks
+// the system clock to cancel the actor's timeouts; CAF's clock queues that
+// request for its own thread and wakes it (an allocation, a mutex and a
+// condition-variable broadcast per exit), even for an actor that never set
+// a timeout, which is every connection actor. So the runtime loads its own
+// scheduler (CAF's, unchanged, with the configured stealing or sharing
+// policy) whose clock() is a timeout_tracking_clock: it passes everything
+// on to CAF's clock, but a cancellation only for actors that have set a
+// timeout. docs/design.md ("CAF's clock") argues why that is sound and what
+// a CAF upgrade must re-check.
 #pragma once
 
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
+#include <caf/detail/thread_safe_actor_clock.hpp>
 
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <mutex>
+#include <unordered_set>
 #include <vector>
 
 #include "actors/loop_context.hpp"
 #include "net/loop_group.hpp"
 
 namespace netactors {
+
+/// The clock of the runtime's scheduler (system().clock()). Thread-safe.
+/// Forwards every call to `inner`, the clock whose thread dispatches
+/// timeouts, except cancel_timeouts for an actor that never set a timeout
+/// (ordinary, multi or request timeout): CAF's clock has nothing to cancel
+/// for it. Delayed messages (schedule_message) are not per-actor timeouts
+/// and are never cancelled by an actor's exit, in CAF's clock either.
+/// It derives from CAF's thread_safe_actor_clock only because CAF's
+/// coordinator declares clock() with that return type; its own queue and
+/// dispatch loop stay unused.
+class timeout_tracking_clock final : public caf::detail::thread_safe_actor_clock {
+ public:
+  explicit timeout_tracking_clock(caf::detail::thread_safe_actor_clock& inner)
+      : inner_(inner) {}
+
+  time_point now() const noexcept override;
+  duration_type difference(caf::atom_value measurement, long units,
+                           time_point t0, time_point t1) const noexcept override;
+  void set_ordinary_timeout(time_point t, caf::abstract_actor* self,
+                            caf::atom_value type, uint64_t id) override;
+  void set_request_timeout(time_point t, caf::abstract_actor* self,
+                           caf::message_id id) override;
+  void set_multi_timeout(time_point t, caf::abstract_actor* self,
+                         caf::atom_value type, uint64_t id) override;
+  void cancel_ordinary_timeout(caf::abstract_actor* self,
+                               caf::atom_value type) override;
+  void cancel_request_timeout(caf::abstract_actor* self,
+                              caf::message_id id) override;
+  void cancel_timeouts(caf::abstract_actor* self) override;
+  void schedule_message(time_point t, caf::strong_actor_ptr receiver,
+                        caf::mailbox_element_ptr content) override;
+  void schedule_message(time_point t, caf::group target,
+                        caf::strong_actor_ptr sender,
+                        caf::message content) override;
+  void cancel_all() override;
+
+  /// Actors that have set a timeout and not ended yet.
+  size_t actors_with_timeouts() const;
+
+  /// cancel_timeouts calls passed on to `inner` so far.
+  uint64_t cancellations_forwarded() const noexcept {
+    return forwarded_.load(std::memory_order_relaxed);
+  }
+
+ private:
+  void remember(caf::abstract_actor* self);
+
+  caf::detail::thread_safe_actor_clock& inner_;
+  mutable std::mutex mtx_;
+  std::unordered_set<caf::actor_id> with_timeouts_;  // guarded by mtx_
+  std::atomic<uint64_t> forwarded_{0};
+};
 
 /// How a service actor (resolver, dns_connect) lives relative to the actor
 /// that spawned it.

@@ -33,6 +33,7 @@ loop::loop(std::string name) : name_(std::move(name)) {
   // any thread that could post) exists.
   if (int rc = uv_loop_init(&loop_); rc < 0) fail_init("uv_loop_init", rc);
   loop_.data = this;
+  read_buffer_pool_.reserve(read_buffer_pool_size);  // giving back never allocates
   if (int rc = uv_async_init(&loop_, &wakeup_, [](uv_async_t* h) {
         static_cast<loop*>(h->loop->data)->drain_remote();
       });
@@ -77,10 +78,10 @@ bool loop::post(task t) {
 void loop::arm_local_drain() {
   if (!idle_armed_ && !uv_is_closing(reinterpret_cast<uv_handle_t*>(&drain_idle_))) {
     // An active idle handle makes the next poll non-blocking, so ready tasks
-    // run in this iteration's check phase or the next idle phase.
-    uv_idle_start(&drain_idle_, [](uv_idle_t* h) {
-      static_cast<loop*>(h->loop->data)->drain_local();
-    });
+    // run in this iteration's check phase or the next one's.
+    // Its callback does nothing: tasks run only in the check phase, right
+    // after a poll, so I/O is served between any two budgets of tasks.
+    uv_idle_start(&drain_idle_, [](uv_idle_t*) {});
     idle_armed_ = true;
   }
 }
@@ -99,18 +100,23 @@ void loop::drain_remote() {
 }
 
 void loop::drain_local() {
-  if (local_.empty()) {
-    if (idle_armed_) {
-      uv_idle_stop(&drain_idle_);
-      idle_armed_ = false;
-    }
-    return;
+  // Run batches until the list is empty: what a task posts (an actor that a
+  // message made ready) runs in this same turn, so a read's reply is written
+  // before the next poll instead of costing one more epoll_wait. Batches keep
+  // posting order. Once local_task_budget tasks have run, the rest waits for
+  // the next turn (the idle handle stays armed, so that poll does not block):
+  // actors that keep messaging each other cannot starve I/O callbacks.
+  size_t ran = 0;
+  while (!local_.empty() && ran < local_task_budget) {
+    local_batch_.swap(local_);
+    ran += local_batch_.size();
+    for (auto& t : local_batch_) t(*this);
+    local_batch_.clear();
   }
-  // Run one batch; what the batch posts waits for the next turn so that I/O
-  // callbacks are not starved by actors that keep messaging each other.
-  local_batch_.swap(local_);
-  for (auto& t : local_batch_) t(*this);
-  local_batch_.clear();
+  if (local_.empty() && idle_armed_) {
+    uv_idle_stop(&drain_idle_);
+    idle_armed_ = false;
+  }
 }
 
 int loop::stop() {
@@ -165,7 +171,7 @@ void loop::run() {
     }
     if (local_.empty() && handles_.empty() && remote_empty) break;
   }
-  spare_read_buffer_ = byte_buffer{};
+  read_buffer_pool_.clear();
   close_result_ = uv_loop_close(&loop_);
 }
 
@@ -194,15 +200,19 @@ handle_id loop::register_handle(handle_base* h) {
 void loop::unregister_handle(handle_id id) { handles_.erase(id); }
 
 byte_buffer loop::take_read_buffer() {
-  if (spare_read_buffer_.capacity() == 0)
-    return byte_buffer{read_buffer_size};
-  return std::move(spare_read_buffer_);
+  if (read_buffer_pool_.empty()) return byte_buffer{read_buffer_size};
+  byte_buffer buf = std::move(read_buffer_pool_.back());
+  read_buffer_pool_.pop_back();
+  return buf;
 }
 
 void loop::give_back_read_buffer(byte_buffer buf) {
-  if (buf.capacity() == read_buffer_size) {
+  // Buffers of another size (small reads copied out, bytes an actor built)
+  // are simply freed with `buf`.
+  if (buf.capacity() == read_buffer_size &&
+      read_buffer_pool_.size() < read_buffer_pool_size) {
     buf.resize(0);
-    spare_read_buffer_ = std::move(buf);
+    read_buffer_pool_.push_back(std::move(buf));
   }
 }
 

@@ -1,7 +1,8 @@
 // net::loop: a libuv loop running on its own thread, and the only place uv
 // handles live. Other threads reach it by posting tasks (a mutex-guarded queue
 // woken by one uv_async_t, drained in batches); tasks posted from the loop
-// thread itself go to a local ready list that costs no system call.
+// thread itself go to a local ready list that costs no system call and is
+// drained until empty, within a budget, after every poll.
 //
 // Ownership: the loop owns every handle registered with it (net/handle.hpp);
 // a handle is freed in its close callback, and stop() closes whatever is left.
@@ -16,6 +17,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <typeinfo>
 #include <unordered_map>
 #include <vector>
 
@@ -69,9 +71,16 @@ class loop {
   /// closed (or never existed). Actors hold ids, never handle pointers.
   handle_base* find(handle_id id) const;
 
+  /// Loop thread only: find(id) as a T, or nullptr if it is not one. The
+  /// handle is nearly always exactly a T, which a typeid comparison (a
+  /// pointer compare for types with external linkage) confirms; only
+  /// otherwise does it pay for dynamic_cast's walk of the class hierarchy.
   template <class T>
   T* find_as(handle_id id) const {
-    return dynamic_cast<T*>(find(id));
+    handle_base* h = find(id);
+    if (h == nullptr) return nullptr;
+    if (typeid(*h) == typeid(T)) return static_cast<T*>(h);
+    return dynamic_cast<T*>(h);
   }
 
   /// Thread-safe. Closes the handle with `id` if it is still registered: at
@@ -85,9 +94,25 @@ class loop {
 
   /// Loop thread only: a 64 KiB read buffer. Reads land here and are either
   /// copied out (small reads) or handed over by move (large ones); see
-  /// net/tcp_stream.cpp. Returns it to the loop with give_back_read_buffer().
+  /// net/tcp_stream.cpp. Returns it to the loop with give_back_read_buffer()
+  /// (a write does so when it completes). Up to read_buffer_pool_size given
+  /// back buffers are kept, most recent first, so bulk traffic reuses pages
+  /// already faulted in instead of allocating (and the allocator returning
+  /// to the kernel) a fresh 64 KiB per read; the rest are freed.
   byte_buffer take_read_buffer();
   void give_back_read_buffer(byte_buffer buf);
+
+  /// Loop thread only: how many read buffers the pool holds now.
+  size_t pooled_read_buffers() const noexcept { return read_buffer_pool_.size(); }
+
+  /// At most this many spare read buffers are kept (512 KiB per loop).
+  static constexpr size_t read_buffer_pool_size = 8;
+
+  /// Tasks posted on the loop thread run in its check phase, right after
+  /// poll, including what they post in turn, until none is left or this many
+  /// have run in the turn; the rest runs next turn, after the next
+  /// (non-blocking) poll.
+  static constexpr size_t local_task_budget = 1024;
 
   /// Bytes in the reusable read buffer.
   static constexpr size_t read_buffer_size = 64 * 1024;
@@ -118,7 +143,7 @@ class loop {
   std::vector<task> local_batch_;  // loop thread only; reused storage
 
   std::unordered_map<handle_id, handle_base*> handles_;  // loop thread only
-  byte_buffer spare_read_buffer_;                        // loop thread only
+  std::vector<byte_buffer> read_buffer_pool_;            // loop thread only
 
   std::atomic<std::thread::id> loop_thread_id_{};
   std::thread thread_;

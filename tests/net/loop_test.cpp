@@ -6,8 +6,10 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <future>
 #include <memory>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -62,6 +64,168 @@ TEST(loop, tasks_posted_on_the_loop_thread_run_later_not_inline) {
   EXPECT_EQ(log, (std::vector<std::string>{"outer done", "inner"}));
 }
 
+// Counts loop turns: an idle handle runs once per turn, before poll (and
+// while active keeps poll from blocking, so a test keeps it only briefly).
+// Created and closed by tasks (so on the loop thread); stop() runs the close
+// callback before it returns.
+struct turn_counter {
+  uv_idle_t idle;
+  int turns = 0;  // loop thread only
+
+  void start(net::loop& l) {
+    uv_idle_init(l.raw(), &idle);
+    idle.data = this;
+    uv_idle_start(&idle, [](uv_idle_t* h) {
+      ++static_cast<turn_counter*>(h->data)->turns;
+    });
+  }
+  void close() { uv_close(reinterpret_cast<uv_handle_t*>(&idle), nullptr); }
+};
+
+// Posts `left` more tasks, each from the one before; each logs its turn and
+// the last one sets `done`.
+void post_chain(net::loop& l, turn_counter* counter, std::vector<int>* turns,
+                size_t left, std::promise<void>* done) {
+  l.post([counter, turns, left, done](net::loop& l) {
+    turns->push_back(counter->turns);
+    if (left == 1)
+      done->set_value();
+    else
+      post_chain(l, counter, turns, left - 1, done);
+  });
+}
+
+TEST(loop, tasks_posted_by_tasks_run_in_the_same_turn_in_order) {
+  net::loop lp;
+  turn_counter counter;
+  std::vector<std::string> log;
+  std::promise<void> started;
+  lp.post([&](net::loop& l) {
+    counter.start(l);
+    started.set_value();
+  });
+  started.get_future().wait();
+  std::promise<void> done;
+  lp.post([&](net::loop& l) {
+    // Runs from the remote queue; everything below from the local list.
+    l.post([&](net::loop& l) {
+      int turn = counter.turns;
+      l.post([&, turn](net::loop& l) {
+        log.push_back("a1 same turn: " + std::to_string(counter.turns == turn));
+        l.post([&, turn](net::loop&) {
+          log.push_back("a2 same turn: " + std::to_string(counter.turns == turn));
+          done.set_value();
+        });
+      });
+      l.post([&, turn](net::loop&) {
+        log.push_back("b1 same turn: " + std::to_string(counter.turns == turn));
+      });
+      log.push_back("a0");
+    });
+  });
+  done.get_future().wait();
+  lp.post([&](net::loop&) { counter.close(); });
+  EXPECT_EQ(lp.stop(), 0);
+  // Posting order kept: a1 and b1 were posted by a0, a2 by a1.
+  EXPECT_EQ(log, (std::vector<std::string>{"a0", "a1 same turn: 1",
+                                           "b1 same turn: 1",
+                                           "a2 same turn: 1"}));
+}
+
+TEST(loop, a_chain_of_tasks_longer_than_the_budget_yields_to_the_next_turn) {
+  net::loop lp;
+  turn_counter counter;
+  std::vector<int> turns;
+  const size_t budget = net::loop::local_task_budget;
+  std::promise<void> done;
+  lp.post([&](net::loop& l) {
+    // Runs from the remote queue (in poll); the chain from the local list.
+    counter.start(l);
+    post_chain(l, &counter, &turns, budget + 10, &done);
+  });
+  done.get_future().wait();
+  lp.post([&](net::loop&) { counter.close(); });
+  EXPECT_EQ(lp.stop(), 0);
+  ASSERT_EQ(turns.size(), budget + 10);
+  // Exactly `budget` tasks ran in the turn of the poll that started the
+  // chain; the other 10 after the next poll.
+  for (size_t i = 0; i < budget; ++i) ASSERT_EQ(turns[i], turns[0]) << i;
+  for (size_t i = budget; i < turns.size(); ++i)
+    ASSERT_EQ(turns[i], turns[0] + 1) << i;
+}
+
+TEST(loop, a_self_reposting_task_does_not_starve_timers_or_remote_posts) {
+  net::loop lp;
+  uv_timer_t timer;
+  bool timer_fired = false;  // loop thread only
+  size_t reposts = 0;        // loop thread only
+  std::promise<void> remote_ran;
+  std::promise<void> all_done;
+  // Keeps reposting itself until both the timer and a remote post have been
+  // served; without the budget it would run forever inside one check phase.
+  struct spinner {
+    static void post(net::loop& l, bool* timer_fired, size_t* reposts,
+                     std::shared_future<void> remote, std::promise<void>* done) {
+      l.post([=](net::loop& l) {
+        ++*reposts;
+        bool remote_seen = remote.wait_for(std::chrono::seconds(0)) ==
+                           std::future_status::ready;
+        if (*timer_fired && remote_seen) {
+          done->set_value();
+          return;
+        }
+        post(l, timer_fired, reposts, remote, done);
+      });
+    }
+  };
+  std::shared_future<void> remote = remote_ran.get_future().share();
+  lp.post([&](net::loop& l) {
+    uv_timer_init(l.raw(), &timer);
+    timer.data = &timer_fired;
+    uv_timer_start(&timer, [](uv_timer_t* t) {
+      *static_cast<bool*>(t->data) = true;
+    }, 1, 0);
+    spinner::post(l, &timer_fired, &reposts, remote, &all_done);
+  });
+  // Posted from this thread while the spinner runs: served by the async
+  // handle, i.e. by poll.
+  lp.post([&](net::loop&) { remote_ran.set_value(); });
+  all_done.get_future().wait();
+  lp.post([&](net::loop&) {
+    uv_close(reinterpret_cast<uv_handle_t*>(&timer), nullptr);
+  });
+  EXPECT_EQ(lp.stop(), 0);
+  EXPECT_TRUE(timer_fired);
+  EXPECT_GT(reposts, 0u);
+}
+
+TEST(loop, keeps_a_bounded_pool_of_read_buffers_and_reuses_the_latest) {
+  net::loop lp;
+  const size_t cap = net::loop::read_buffer_pool_size;
+  std::promise<void> done;
+  lp.post([&](net::loop& l) {
+    EXPECT_EQ(l.pooled_read_buffers(), 0u);
+    std::vector<net::byte_buffer> taken;
+    for (size_t i = 0; i < cap + 2; ++i) {
+      taken.push_back(l.take_read_buffer());
+      EXPECT_EQ(taken.back().capacity(), net::loop::read_buffer_size);
+    }
+    // Given back in order: the first `cap` are kept, the last two freed.
+    const char* kept_last = taken[cap - 1].data();
+    for (auto& b : taken) l.give_back_read_buffer(std::move(b));
+    EXPECT_EQ(l.pooled_read_buffers(), cap);
+    l.give_back_read_buffer(net::byte_buffer{100});  // not a read buffer
+    EXPECT_EQ(l.pooled_read_buffers(), cap);
+    // The pool is a stack: the buffer given back last is taken first.
+    auto again = l.take_read_buffer();
+    EXPECT_EQ(l.pooled_read_buffers(), cap - 1);
+    EXPECT_EQ(again.data(), kept_last);
+    done.set_value();
+  });
+  done.get_future().wait();
+  EXPECT_EQ(lp.stop(), 0);
+}
+
 // A timer wrapper, enough to prove that stop() closes registered handles.
 class test_timer : public net::handle_base {
  public:
@@ -85,6 +249,53 @@ class test_timer : public net::handle_base {
   uv_timer_t timer_;
   std::atomic<int>* closed_;
 };
+
+// Another handle type, and one derived from it, for find_as.
+class test_idle : public net::handle_base {
+ public:
+  explicit test_idle(net::loop& l) : handle_base(l) {
+    uv_idle_init(l.raw(), &idle_);
+    idle_.data = static_cast<net::handle_base*>(this);
+  }
+
+ protected:
+  uv_handle_t* raw_handle() noexcept override {
+    return reinterpret_cast<uv_handle_t*>(&idle_);
+  }
+
+ private:
+  uv_idle_t idle_;
+};
+
+class derived_idle final : public test_idle {
+ public:
+  using test_idle::test_idle;
+};
+
+TEST(loop, find_as_returns_a_handle_only_as_a_type_it_has) {
+  net::loop lp;
+  std::atomic<int> closed{0};
+  std::promise<void> done;
+  lp.post([&](net::loop& l) {
+    auto* timer = test_timer::start(l, 1000, &closed);
+    auto* idle = new test_idle(l);
+    auto* derived = new derived_idle(l);
+    EXPECT_EQ(l.find_as<test_timer>(timer->id()), timer);
+    EXPECT_EQ(l.find_as<test_idle>(timer->id()), nullptr);
+    EXPECT_EQ(l.find_as<test_idle>(idle->id()), idle);
+    EXPECT_EQ(l.find_as<derived_idle>(idle->id()), nullptr);
+    EXPECT_EQ(l.find_as<test_idle>(derived->id()), derived);  // base of it
+    EXPECT_EQ(l.find_as<derived_idle>(derived->id()), derived);
+    EXPECT_EQ(l.find_as<test_timer>(0), nullptr);
+    auto id = timer->id();
+    timer->close();
+    EXPECT_EQ(l.find_as<test_timer>(id), timer);  // closing, not yet closed
+    done.set_value();
+  });
+  done.get_future().wait();
+  EXPECT_EQ(lp.stop(), 0);
+  EXPECT_EQ(closed.load(), 1);
+}
 
 TEST(loop, stop_with_work_pending_runs_it_closes_handles_and_leaks_nothing) {
   std::atomic<int> closed{0};
