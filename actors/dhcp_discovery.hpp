@@ -74,7 +74,7 @@ struct dhcp_discovery_state {
   dhcp_discovery_config config;
   caf::actor owner;
   caf::actor socket;
-  std::array<uint8_t, 6> mac{};
+  net::mac_address mac{};
   phase current = phase::starting;
   /// Retransmissions of the current phase's message so far.
   uint32_t attempt = 0;

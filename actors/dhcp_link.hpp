@@ -14,6 +14,7 @@
 #include <string>
 
 #include "actors/net_error.hpp"
+#include "net/mac_address.hpp"
 
 namespace netactors {
 
@@ -24,7 +25,7 @@ class dhcp_link {
   /// Stores interface `name`'s Ethernet address in `mac`, or says why not
   /// (ENODEV for an unknown interface, EAFNOSUPPORT without one).
   virtual net_error hardware_address(const std::string& name,
-                                     std::array<uint8_t, 6>& mac) = 0;
+                                     net::mac_address& mac) = 0;
 
   /// Spawns an unbound UDP socket actor (actors/udp_socket.hpp) owned by
   /// `owner`.

@@ -10,7 +10,7 @@
 namespace netactors {
 
 net_error dhcp_uv_link::hardware_address(const std::string& name,
-                                         std::array<uint8_t, 6>& mac) {
+                                         net::mac_address& mac) {
   auto found = net::interface_hardware_address(name);
   if (!found) return net_error::from(found.error());
   mac = *found;

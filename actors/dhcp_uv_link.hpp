@@ -18,7 +18,7 @@ class dhcp_uv_link final : public dhcp_link {
   explicit dhcp_uv_link(loop_context& ctx) : ctx_(ctx) {}
 
   net_error hardware_address(const std::string& name,
-                             std::array<uint8_t, 6>& mac) override;
+                             net::mac_address& mac) override;
   caf::actor open_socket(caf::actor owner) override;
 
  private:

@@ -34,9 +34,8 @@ class socket_bridge final : public net::udp_socket::observer {
     if (window_->on_read(window_cost(bytes.size())) ==
         read_window::verdict::deliver) {
       // Straight to the owner, as if from the socket actor: one mailbox hop.
-      if (auto self = strong_self())
-        caf::send_as(self, owner_,
-                     udp_received{id_, sender, std::move(bytes), truncated});
+      send_as_self(self_, owner_,
+                   udp_received{id_, sender, std::move(bytes), truncated});
       return;
     }
     // A marker: nothing more is received until the actor queued it.
@@ -46,9 +45,8 @@ class socket_bridge final : public net::udp_socket::observer {
   }
 
   void on_receive_error(net::uv_error reason) override {
-    if (auto self = strong_self())
-      caf::send_as(self, owner_,
-                   udp_receive_failed{id_, net_error::from(reason)});
+    send_as_self(self_, owner_,
+                 udp_receive_failed{id_, net_error::from(reason)});
   }
 
   void on_send_done(uint64_t token, net::result<void> status) override {
@@ -58,10 +56,6 @@ class socket_bridge final : public net::udp_socket::observer {
   void on_closing() override {}
 
  private:
-  caf::actor strong_self() const {
-    return caf::actor_cast<caf::actor>(self_.lock());
-  }
-
   uint64_t id_;
   net::udp_socket* socket_;  // owns this bridge, so outlives it
   caf::weak_actor_ptr self_;

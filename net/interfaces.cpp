@@ -1,4 +1,5 @@
 #include "net/interfaces.hpp"
+#include "net/mac_address.hpp"
 
 #include <arpa/inet.h>
 #include <ifaddrs.h>
@@ -84,8 +85,8 @@ void read_mac(int sock, interface_info& info) {
   ifreq req;
   copy_name(req, info.name);
   if (::ioctl(sock, SIOCGIFHWADDR, &req) < 0) return;
-  unsigned char bytes[6];
-  std::memcpy(bytes, req.ifr_hwaddr.sa_data, sizeof(bytes));
+  mac_address bytes;
+  std::memcpy(bytes.data(), req.ifr_hwaddr.sa_data, bytes.size());
   info.mac = format_mac(bytes);
 #else
   // Without SIOCGIFHWADDR (the BSDs, macOS) the MAC stays all zeros.
@@ -156,18 +157,6 @@ const interface_info* interface_snapshot::find(std::string_view name) const {
   return nullptr;
 }
 
-std::string format_mac(const unsigned char (&bytes)[6]) {
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(17);
-  for (int i = 0; i < 6; ++i) {
-    if (i > 0) out += ':';
-    out += digits[bytes[i] >> 4];
-    out += digits[bytes[i] & 0xf];
-  }
-  return out;
-}
-
 uint8_t netmask_prefix_length(const sockaddr* netmask) {
   if (netmask->sa_family == AF_INET) {
     auto* sin = reinterpret_cast<const sockaddr_in*>(netmask);
@@ -202,9 +191,9 @@ result<interface_snapshot> snapshot_interfaces() {
 #ifdef __linux__
     } else if (fam == AF_PACKET) {
       auto* ll = reinterpret_cast<const sockaddr_ll*>(e->ifa_addr);
-      unsigned char mac[6] = {0};
-      std::memcpy(mac, ll->sll_addr,
-                  std::min<size_t>(ll->sll_halen, sizeof(mac)));
+      mac_address mac{};
+      std::memcpy(mac.data(), ll->sll_addr,
+                  std::min<size_t>(ll->sll_halen, mac.size()));
       info.mac = format_mac(mac);
       has_mac[info.name] = true;
 #endif

@@ -134,9 +134,6 @@ const char* to_string(interface_change::kind k) noexcept;
 std::vector<interface_change> diff_interfaces(const interface_snapshot& before,
                                               const interface_snapshot& after);
 
-/// "aa:bb:cc:dd:ee:ff" from 6 bytes.
-std::string format_mac(const unsigned char (&bytes)[6]);
-
 /// The leading one bits of an AF_INET or AF_INET6 netmask; 0 for any other
 /// family.
 uint8_t netmask_prefix_length(const sockaddr* netmask);
