@@ -13,7 +13,7 @@ namespace netactors {
 
 interface_address to_message(const net::interface_address& a) {
   return interface_address{a.family == net::ip_family::v4 ? "ipv4" : "ipv6",
-                           a.address, a.netmask, a.prefix_length, a.scope_id};
+                           a.address, a.netmask, a.prefix, a.scope_id};
 }
 
 interface_info to_message(const net::interface_info& info) {

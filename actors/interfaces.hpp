@@ -13,7 +13,7 @@
 //                             subscribe starts a new watch.
 // The port's events (interface_watch_update, interface_watch_error) are
 // sealed io events: the actor takes them only from its own port.
-// Watching (netlink on Linux, polling otherwise; net/netlink_watcher.hpp)
+// Watching (netlink on Linux, polling otherwise; net/interface_watcher.hpp)
 // runs only while there are subscribers. A subscriber that ends is dropped
 // (the actor monitors it). While watching, a query is answered with the
 // state the subscribers have been told about, so a query never runs ahead of
@@ -34,7 +34,7 @@
 #include "actors/messages/interface_messages.hpp"
 #include "actors/net_error.hpp"
 #include "actors/runtime.hpp"
-#include "net/netlink_watcher.hpp"
+#include "net/interface_watcher.hpp"
 
 namespace netactors {
 
@@ -90,7 +90,7 @@ class interface_port {
   virtual void stop_watch(uint64_t id) = 0;
 };
 
-/// interface_port over net/interfaces and net/netlink_watcher on `loop`.
+/// interface_port over net/interfaces and net/interface_watcher on `loop`.
 class uv_interface_port final : public interface_port {
  public:
   uv_interface_port(net::loop& l, net::interface_watch_options options);

@@ -116,7 +116,7 @@ interface_address convert(const ifaddrs& entry) {
   if (entry.ifa_netmask != nullptr &&
       entry.ifa_netmask->sa_family == sa->sa_family) {
     out.netmask = address_text(entry.ifa_netmask);
-    out.prefix_length = netmask_prefix_length(entry.ifa_netmask);
+    out.prefix = netmask_prefix_length(entry.ifa_netmask);
   } else {
     out.netmask = sa->sa_family == AF_INET ? "0.0.0.0" : "::";
   }
@@ -128,16 +128,16 @@ interface_address convert(const ifaddrs& entry) {
 bool operator==(const interface_address& a,
                 const interface_address& b) noexcept {
   return a.family == b.family && a.address == b.address &&
-         a.netmask == b.netmask && a.prefix_length == b.prefix_length &&
+         a.netmask == b.netmask && a.prefix == b.prefix &&
          a.scope_id == b.scope_id;
 }
 
 bool address_less(const interface_address& a, const interface_address& b) {
   auto fa = a.family == ip_family::v4 ? 0 : 1;
   auto fb = b.family == ip_family::v4 ? 0 : 1;
-  return std::make_tuple(fa, address_bytes(a), a.prefix_length, a.scope_id,
+  return std::make_tuple(fa, address_bytes(a), a.prefix, a.scope_id,
                          a.netmask) <
-         std::make_tuple(fb, address_bytes(b), b.prefix_length, b.scope_id,
+         std::make_tuple(fb, address_bytes(b), b.prefix, b.scope_id,
                          b.netmask);
 }
 

@@ -32,8 +32,9 @@ struct interface_address {
   std::string address;
   /// "255.255.255.0", "ffff:ffff:ffff:ffff::".
   std::string netmask;
-  /// Leading one bits of the netmask (24, 64, ...).
-  uint8_t prefix_length = 0;
+  /// The prefix length: leading one bits of the netmask (24, 64, ...). Named
+  /// as in netactors::interface_address and its JSON ("prefix").
+  uint8_t prefix = 0;
   /// IPv6 sin6_scope_id (the interface index for link-local addresses);
   /// 0 for IPv4.
   uint32_t scope_id = 0;

@@ -47,7 +47,7 @@ std::vector<std::string> summary(const std::vector<interface_change>& changes) {
   for (auto& c : changes) {
     std::string line = std::string{net::to_string(c.what)} + " " + c.interface.name;
     if (c.what == kind::address_added || c.what == kind::address_removed)
-      line += " " + c.address.address + "/" + std::to_string(c.address.prefix_length);
+      line += " " + c.address.address + "/" + std::to_string(c.address.prefix);
     out.push_back(line);
   }
   return out;
