@@ -1,6 +1,6 @@
-// netactors::dhcp_link: what a DHCP discovery actor needs from the machine:
+// netactors::dhcp_io: what a DHCP discovery actor needs from the machine:
 // the interface's Ethernet address and a UDP socket actor. The real one
-// (actors/dhcp_uv_link.hpp) looks the address up and spawns the socket on
+// (actors/uv_dhcp_io.hpp) looks the address up and spawns the socket on
 // the discovery actor's loop; tests give a fake address and a UDP socket
 // actor over a fake io.
 // Thread safety: only from the discovery actor that holds it (on its loop
@@ -18,9 +18,9 @@
 
 namespace netactors {
 
-class dhcp_link {
+class dhcp_io {
  public:
-  virtual ~dhcp_link() = default;
+  virtual ~dhcp_io() = default;
 
   /// Stores interface `name`'s Ethernet address in `mac`, or says why not
   /// (ENODEV for an unknown interface, EAFNOSUPPORT without one).
