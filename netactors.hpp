@@ -18,9 +18,9 @@
 
 // UDP sockets and DHCP discovery.
 #include "actors/dhcp_discovery.hpp"
-#include "actors/dhcp_uv_link.hpp"
 #include "actors/udp_socket.hpp"
-#include "actors/udp_uv_io.hpp"
+#include "actors/uv_dhcp_io.hpp"
+#include "actors/uv_udp_io.hpp"
 
 // Names: the resolver and DNS-then-connect (Happy Eyeballs v2).
 #include "actors/dns_connect.hpp"

@@ -105,10 +105,10 @@ void transmit(dhcp_discovery_actor* self) {
 
 void start(dhcp_discovery_actor* self) {
   auto& st = self->state;
-  if (auto err = st.link->hardware_address(st.config.interface, st.mac))
+  if (auto err = st.io->hardware_address(st.config.interface, st.mac))
     return finish(self, err);
   st.result.mac = net::dhcp::format_mac(st.mac);
-  st.socket = st.link->open_socket(caf::actor_cast<caf::actor>(self));
+  st.socket = st.io->open_socket(caf::actor_cast<caf::actor>(self));
   udp_bind bind;
   bind.address = *net::endpoint::from_ip("0.0.0.0", client_port);
   bind.reuse_address = true;
@@ -195,10 +195,10 @@ std::chrono::milliseconds dhcp_backoff::delay(uint32_t n, double random) const {
 const char* dhcp_discovery_state::name = "dhcp_discovery";
 
 caf::behavior dhcp_discovery(dhcp_discovery_actor* self,
-                             std::shared_ptr<dhcp_link> link,
+                             std::shared_ptr<dhcp_io> io,
                              dhcp_discovery_config config, caf::actor owner) {
   auto& st = self->state;
-  st.link = std::move(link);
+  st.io = std::move(io);
   st.config = std::move(config);
   st.owner = std::move(owner);
   st.result.interface = st.config.interface;

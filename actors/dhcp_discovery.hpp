@@ -18,7 +18,7 @@
 // it), then the actor ends; it ends at `timeout` at the latest. It takes no
 // commands; killing it closes its socket.
 // Thread safety: an actor; spawn it with spawn_dhcp_discovery
-// (actors/dhcp_uv_link.hpp), or with a fake dhcp_link in tests.
+// (actors/uv_dhcp_io.hpp), or with a fake dhcp_io in tests.
 #pragma once
 
 #include <caf/stateful_actor.hpp>
@@ -30,7 +30,7 @@
 #include <random>
 #include <string>
 
-#include "actors/dhcp_link.hpp"
+#include "actors/dhcp_io.hpp"
 #include "actors/messages/dhcp_messages.hpp"
 #include "actors/messages/udp_messages.hpp"
 
@@ -70,11 +70,11 @@ struct dhcp_discovery_config {
 struct dhcp_discovery_state {
   enum class phase { starting, discovering, collecting, requesting, done };
 
-  std::shared_ptr<dhcp_link> link;
+  std::shared_ptr<dhcp_io> io;
   dhcp_discovery_config config;
   caf::actor owner;
   caf::actor socket;
-  std::array<uint8_t, 6> mac{};
+  net::mac_address mac{};
   phase current = phase::starting;
   /// Retransmissions of the current phase's message so far.
   uint32_t attempt = 0;
@@ -93,7 +93,16 @@ struct dhcp_discovery_state {
 using dhcp_discovery_actor = caf::stateful_actor<dhcp_discovery_state>;
 
 caf::behavior dhcp_discovery(dhcp_discovery_actor* self,
-                             std::shared_ptr<dhcp_link> link,
+                             std::shared_ptr<dhcp_io> io,
                              dhcp_discovery_config config, caf::actor owner);
+
+class loop_context;
+
+/// Spawns a discovery on `ctx`'s loop; it reports to `owner` (dhcp_offer
+/// events, then dhcp_discovery_done) and ends. Thread-safe. Defined with the
+/// real io (actors/uv_dhcp_io.cpp, target //actors:uv_dhcp_io), which
+/// depends on this actor's target.
+caf::actor spawn_dhcp_discovery(loop_context& ctx, caf::actor owner,
+                                dhcp_discovery_config config);
 
 }  // namespace netactors

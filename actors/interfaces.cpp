@@ -13,7 +13,7 @@ namespace netactors {
 
 interface_address to_message(const net::interface_address& a) {
   return interface_address{a.family == net::ip_family::v4 ? "ipv4" : "ipv6",
-                           a.address, a.netmask, a.prefix_length, a.scope_id};
+                           a.address, a.netmask, a.prefix, a.scope_id};
 }
 
 interface_info to_message(const net::interface_info& info) {
@@ -64,7 +64,7 @@ interface_event to_message(const net::interface_change& change) {
   return out;
 }
 
-// -- the real port ---------------------------------------------------------------
+// -- the real io -----------------------------------------------------------------
 
 namespace {
 
@@ -108,11 +108,11 @@ class watch_bridge final : public net::interface_watcher::observer {
 
 }  // namespace
 
-uv_interface_port::uv_interface_port(net::loop& l,
+uv_interface_io::uv_interface_io(net::loop& l,
                                      net::interface_watch_options options)
     : loop_(l), options_(options) {}
 
-interface_port::snapshot_result uv_interface_port::snapshot() {
+interface_io::snapshot_result uv_interface_io::snapshot() {
   // A handful of short system calls (getifaddrs is one netlink dump on
   // Linux): cheap enough for the loop thread.
   auto s = net::snapshot_interfaces();
@@ -120,7 +120,7 @@ interface_port::snapshot_result uv_interface_port::snapshot() {
   return {{}, to_message(*s)};
 }
 
-interface_port::watch_result uv_interface_port::start_watch(
+interface_io::watch_result uv_interface_io::start_watch(
     caf::weak_actor_ptr self) {
   assert(loop_.on_loop_thread());
   auto bridge = std::make_unique<watch_bridge>(std::move(self));
@@ -133,14 +133,14 @@ interface_port::watch_result uv_interface_port::start_watch(
   return {{}, (*w)->id(), to_message((*w)->current())};
 }
 
-void uv_interface_port::stop_watch(uint64_t id) { loop_.close_handle(id); }
+void uv_interface_io::stop_watch(uint64_t id) { loop_.close_handle(id); }
 
 // -- the actor ---------------------------------------------------------------
 
 const char* interfaces_state::name = "interfaces";
 
 interfaces_state::~interfaces_state() {
-  if (port && watch_id != 0) port->stop_watch(watch_id);
+  if (io && watch_id != 0) io->stop_watch(watch_id);
 }
 
 namespace {
@@ -148,7 +148,7 @@ namespace {
 void stop_watch_if_unwatched(interfaces_actor* self) {
   auto& st = self->state;
   if (!st.subscribers.empty() || st.watch_id == 0) return;
-  st.port->stop_watch(st.watch_id);
+  st.io->stop_watch(st.watch_id);
   st.watch_id = 0;
   st.current.clear();
 }
@@ -168,8 +168,8 @@ void tell_subscribers(interfaces_actor* self, const Message& msg) {
 }  // namespace
 
 caf::behavior interfaces(interfaces_actor* self,
-                         std::shared_ptr<interface_port> port) {
-  self->state.port = std::move(port);
+                         std::shared_ptr<interface_io> io) {
+  self->state.io = std::move(io);
   self->set_down_handler([self](caf::down_msg& dm) {
     drop_subscriber(self, dm.source);
   });
@@ -177,7 +177,7 @@ caf::behavior interfaces(interfaces_actor* self,
     [self](interfaces_query&) -> caf::result<interface_report> {
       auto& st = self->state;
       if (st.watch_id != 0) return interface_report{st.current};
-      auto snap = st.port->snapshot();
+      auto snap = st.io->snapshot();
       if (snap.error) return make_caf_error(snap.error);
       return interface_report{std::move(snap.interfaces)};
     },
@@ -188,7 +188,7 @@ caf::behavior interfaces(interfaces_actor* self,
         return make_caf_error(
             net_error::of(UV_EINVAL, "interfaces_subscribe without a sender"));
       if (st.watch_id == 0) {
-        auto w = st.port->start_watch(caf::weak_actor_ptr{self->ctrl()});
+        auto w = st.io->start_watch(caf::weak_actor_ptr{self->ctrl()});
         if (w.error) return make_caf_error(w.error);
         st.watch_id = w.id;
         st.current = std::move(w.baseline);
@@ -236,7 +236,7 @@ caf::behavior interfaces(interfaces_actor* self,
 caf::actor spawn_interfaces(runtime& rt, net::interface_watch_options options) {
   auto& ctx = rt.loop_at(0);
   return ctx.spawn(interfaces,
-                   std::make_shared<uv_interface_port>(ctx.loop(), options));
+                   std::make_shared<uv_interface_io>(ctx.loop(), options));
 }
 
 }  // namespace netactors

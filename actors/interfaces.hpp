@@ -11,15 +11,15 @@
 //                             interfaces_watch_failed with `ended` ends
 //                             every subscription (the watch broke); the next
 //                             subscribe starts a new watch.
-// The port's events (interface_watch_update, interface_watch_error) are
-// sealed io events: the actor takes them only from its own port.
-// Watching (netlink on Linux, polling otherwise; net/netlink_watcher.hpp)
+// The io's events (interface_watch_update, interface_watch_error) are
+// sealed io events: the actor takes them only from its own io.
+// Watching (netlink on Linux, polling otherwise; net/interface_watcher.hpp)
 // runs only while there are subscribers. A subscriber that ends is dropped
 // (the actor monitors it). While watching, a query is answered with the
 // state the subscribers have been told about, so a query never runs ahead of
 // the events; otherwise with a fresh snapshot.
-// Thread safety: an actor (loop-affine: its port calls net/ on its loop).
-// Ownership: its state owns the port, whose watch closes when the actor ends.
+// Thread safety: an actor (loop-affine: its io calls net/ on its loop).
+// Ownership: its state owns the io, whose watch closes when the actor ends.
 #pragma once
 
 #include <caf/actor.hpp>
@@ -34,11 +34,11 @@
 #include "actors/messages/interface_messages.hpp"
 #include "actors/net_error.hpp"
 #include "actors/runtime.hpp"
-#include "net/netlink_watcher.hpp"
+#include "net/interface_watcher.hpp"
 
 namespace netactors {
 
-// -- the port's sealed io events (actors/io_event.hpp) ------------------------
+// -- the io's sealed io events (actors/io_event.hpp) ------------------------
 
 /// Watch `watch_id` saw `events`, leading to `interfaces`.
 struct interface_watch_update {
@@ -57,13 +57,13 @@ struct interface_watch_error {
 };
 NETACTORS_IO_EVENT(interface_watch_error, watch_id, reason, ended)
 
-/// What the interface actor asks of the system. The real port
-/// (uv_interface_port) reads net/ on the actor's loop; tests use a fake, as
+/// What the interface actor asks of the system. The real io
+/// (uv_interface_io) reads net/ on the actor's loop; tests use a fake, as
 /// the connection actor's tests use a fake tcp_io.
 /// Thread safety: only from the actor that holds it.
-class interface_port {
+class interface_io {
  public:
-  virtual ~interface_port() = default;
+  virtual ~interface_io() = default;
 
   struct snapshot_result {
     net_error error;  ///< code 0 on success
@@ -81,7 +81,7 @@ class interface_port {
 
   /// Starts watching. Changes arrive at `self` as interface_watch_update,
   /// failures as interface_watch_error, both carrying the watch's id and
-  /// delivered with deliver_io_event (the port holds `self` weakly).
+  /// delivered with deliver_io_event (the io holds `self` weakly).
   virtual watch_result start_watch(caf::weak_actor_ptr self) = 0;
 
   /// Stops watch `id`; nothing arrives from it afterwards (messages already
@@ -90,10 +90,10 @@ class interface_port {
   virtual void stop_watch(uint64_t id) = 0;
 };
 
-/// interface_port over net/interfaces and net/netlink_watcher on `loop`.
-class uv_interface_port final : public interface_port {
+/// interface_io over net/interfaces and net/interface_watcher on `loop`.
+class uv_interface_io final : public interface_io {
  public:
-  uv_interface_port(net::loop& l, net::interface_watch_options options);
+  uv_interface_io(net::loop& l, net::interface_watch_options options);
 
   snapshot_result snapshot() override;
   watch_result start_watch(caf::weak_actor_ptr self) override;
@@ -111,7 +111,7 @@ interface_event to_message(const net::interface_change& change);
 std::vector<interface_info> to_message(const net::interface_snapshot& s);
 
 struct interfaces_state {
-  std::shared_ptr<interface_port> port;
+  std::shared_ptr<interface_io> io;
   uint64_t watch_id = 0;  ///< 0: not watching
   std::vector<interface_info> current;  ///< while watching
   std::vector<caf::actor_addr> subscribers;
@@ -125,7 +125,7 @@ using interfaces_actor = caf::stateful_actor<interfaces_state>;
 
 /// The interface actor's behavior.
 caf::behavior interfaces(interfaces_actor* self,
-                         std::shared_ptr<interface_port> port);
+                         std::shared_ptr<interface_io> io);
 
 /// Spawns the interface actor on the runtime's first loop. Thread-safe.
 caf::actor spawn_interfaces(runtime& rt,

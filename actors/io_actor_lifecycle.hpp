@@ -18,6 +18,7 @@
 #include <uv.h>
 
 #include <string>
+#include <utility>
 
 #include "actors/net_error.hpp"
 
@@ -59,6 +60,33 @@ void end_with_owner_or_exit(Self* self, const char* what) {
 template <class Self>
 void stop_watching_owner(Self* self) {
   if (self->state.owner) self->demonitor(self->state.owner);
+}
+
+/// What a request still waiting when a socket actor ends learns: the reason
+/// it ended, or ECANCELED `closed_what` ("connection closed") when it ended
+/// cleanly.
+inline caf::error waiting_request_error(const net_error& reason,
+                                        const char* closed_what) {
+  return make_caf_error(reason.ok() ? net_error::of(UV_ECANCELED, closed_what)
+                                    : reason);
+}
+
+/// The common end of a socket actor's `finish` (TCP connection, UDP socket),
+/// after its waiting requests were answered: the owner gets `closed` (once),
+/// the io closes, the owner's monitor goes, the actor quits with `reason` and
+/// drops its keep-alive. `Self`'s state has owner, closed_event_sent, io and
+/// keep_alive.
+template <class Self, class Closed>
+void end_socket_actor(Self* self, const net_error& reason, Closed closed) {
+  auto& st = self->state;
+  if (!st.closed_event_sent && st.owner) {
+    st.closed_event_sent = true;
+    self->send(st.owner, std::move(closed));
+  }
+  st.io->close();
+  stop_watching_owner(self);
+  self->quit(reason.ok() ? caf::error{} : make_caf_error(reason));
+  st.keep_alive = nullptr;
 }
 
 }  // namespace netactors

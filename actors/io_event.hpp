@@ -46,6 +46,17 @@ void deliver_io_event(const caf::weak_actor_ptr& self, Event&& event) {
   }
 }
 
+/// Sends `msg` to `to` as if from `self` (the seam's straight path to an
+/// actor's owner: one mailbox hop instead of two); dropped once `self` is
+/// gone, like deliver_io_event.
+template <class Message>
+void send_as_self(const caf::weak_actor_ptr& self, const caf::actor& to,
+                  Message&& msg) {
+  if (auto strong = self.lock())
+    caf::send_as(caf::actor_cast<caf::actor>(std::move(strong)), to,
+                 std::forward<Message>(msg));
+}
+
 /// True when the message being handled came from the actor's own seam.
 template <class Self>
 bool from_own_io(Self* self) {

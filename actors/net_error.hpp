@@ -1,6 +1,19 @@
 // netactors::net_error: a network error as plain data (libuv code, name,
 // message, context) that travels inside messages, plus its conversions to
 // and from caf::error (category "uv") for failed requests.
+//
+// Which error representation is used where (docs/design.md, "Errors"):
+// - net::uv_error (net/): what net/ returns inside net::result; no CAF.
+// - net_error (here): the same facts as a value inside messages and their
+//   JSON; net_error::from(uv_error or result<void>) is the one conversion.
+// - caf::error of category "uv": only where CAF wants an error (a request's
+//   failed reply, an actor's exit reason); make_caf_error / to_net_error
+//   convert both ways without loss.
+// - net::dhcp::parse_error: why a datagram is not DHCP; a pure codec verdict
+//   that is no system error, counted or dropped, never sent.
+// - error names as strings in net::happy_eyeballs: the race is pure (no
+//   libuv, no CAF) and reports only a name ("ECONNREFUSED", "EAI_NONAME"),
+//   which is what dns_connect_report carries on the wire.
 // Thread safety: value types and pure functions.
 #pragma once
 

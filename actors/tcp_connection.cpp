@@ -26,8 +26,7 @@ tcp_connection_opened opened_event(tcp_connection_state& st) {
 // tcp_connection_closed, the socket closes, the actor quits.
 void finish(tcp_connection_actor* self, net_error reason) {
   auto& st = self->state;
-  auto err = reason.ok() ? make_caf_error(net_error::of(UV_ECANCELED, "connection closed"))
-                         : make_caf_error(reason);
+  auto err = waiting_request_error(reason, "connection closed");
   for (auto& entry : st.pending_writes)
     if (entry.second.promise.pending()) entry.second.promise.deliver(err);
   st.pending_writes.clear();
@@ -35,14 +34,7 @@ void finish(tcp_connection_actor* self, net_error reason) {
   st.connect_promises.clear();
   for (auto& rp : st.shutdown_promises) rp.deliver(err);
   st.shutdown_promises.clear();
-  if (!st.closed_event_sent && st.owner) {
-    st.closed_event_sent = true;
-    self->send(st.owner, tcp_connection_closed{st.io->id(), reason});
-  }
-  st.io->close();
-  stop_watching_owner(self);
-  self->quit(reason.ok() ? caf::error{} : make_caf_error(reason));
-  st.keep_alive = nullptr;
+  end_socket_actor(self, reason, tcp_connection_closed{st.io->id(), reason});
 }
 
 // Reads only when the owner wants it, the write queue does not pause it and

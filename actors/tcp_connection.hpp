@@ -136,4 +136,14 @@ caf::behavior tcp_connection(tcp_connection_actor* self,
                              std::shared_ptr<tcp_io> io, caf::actor owner,
                              tcp_connection_options options, bool connected);
 
+class runtime;
+
+/// Spawns an unconnected connection actor on the next loop, owned by
+/// `owner`; request tcp_connect from it. Thread-safe. Defined with the
+/// listener (target //actors:tcp_listener), which already spawns connections
+/// over a uv_tcp_io: defining it here would make //actors:tcp_connection
+/// depend on //actors:uv_tcp_io, which depends on it.
+caf::actor spawn_tcp_connection(runtime& rt, caf::actor owner,
+                                tcp_connection_options options = {});
+
 }  // namespace netactors

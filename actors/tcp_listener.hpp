@@ -51,9 +51,4 @@ caf::behavior tcp_listener(tcp_listener_actor* self, runtime* rt,
 /// tcp_listen. Thread-safe.
 caf::actor spawn_tcp_listener(runtime& rt, tcp_connection_handler handler);
 
-/// Spawns an unconnected connection actor on the next loop, owned by
-/// `owner`; request tcp_connect from it. Thread-safe.
-caf::actor spawn_tcp_connection(runtime& rt, caf::actor owner,
-                                tcp_connection_options options = {});
-
 }  // namespace netactors

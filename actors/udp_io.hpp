@@ -1,5 +1,5 @@
 // netactors::udp_io: what a UDP socket actor may ask of its socket. The real
-// implementation (actors/udp_uv_io.hpp) calls net::udp_socket on the loop
+// implementation (actors/uv_udp_io.hpp) calls net::udp_socket on the loop
 // thread the actor runs on; tests substitute a fake, so the actor's logic
 // runs under CAF's deterministic scheduler.
 //

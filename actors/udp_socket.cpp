@@ -17,20 +17,11 @@ namespace {
 // socket closes.
 void finish(udp_socket_actor* self, net_error reason) {
   auto& st = self->state;
-  auto err = make_caf_error(reason.ok()
-                                ? net_error::of(UV_ECANCELED, "socket closed")
-                                : reason);
+  auto err = waiting_request_error(reason, "socket closed");
   for (auto& entry : st.pending)
     if (entry.second.promise.pending()) entry.second.promise.deliver(err);
   st.pending.clear();
-  if (!st.closed_event_sent && st.owner) {
-    st.closed_event_sent = true;
-    self->send(st.owner, udp_closed{st.io->id(), reason});
-  }
-  st.io->close();
-  stop_watching_owner(self);
-  self->quit(reason.ok() ? caf::error{} : make_caf_error(reason));
-  st.keep_alive = nullptr;
+  end_socket_actor(self, reason, udp_closed{st.io->id(), reason});
 }
 
 // Receives only when the owner wants it and the window is open.

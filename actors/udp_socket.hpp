@@ -29,7 +29,7 @@
 // bound, when nobody holds a handle to it; a bound socket keeps itself alive
 // until one of the others.
 // Thread safety: an actor; spawn it on the loop that will own its socket
-// (spawn_udp_socket in actors/udp_uv_io.hpp).
+// (spawn_udp_socket in actors/uv_udp_io.hpp).
 #pragma once
 
 #include <caf/response_promise.hpp>
@@ -86,5 +86,14 @@ using udp_socket_actor = caf::stateful_actor<udp_socket_state>;
 /// The socket actor's behavior; it waits for udp_bind.
 caf::behavior udp_socket(udp_socket_actor* self, std::shared_ptr<udp_io> io,
                          caf::actor owner, udp_socket_options options);
+
+class loop_context;
+
+/// Spawns an unbound UDP socket actor on `ctx`'s loop, owned by `owner`;
+/// request udp_bind from it. Thread-safe. Defined with its io
+/// (actors/uv_udp_io.cpp, target //actors:uv_udp_io), which depends on this
+/// actor's target.
+caf::actor spawn_udp_socket(loop_context& ctx, caf::actor owner,
+                            udp_socket_options options = {});
 
 }  // namespace netactors

@@ -20,10 +20,8 @@ class attempt_bridge final : public net::tcp_stream::observer {
       : attempt_(attempt), self_(std::move(self)) {}
 
   void on_connect(net::result<void> status) override {
-    deliver_io_event(self_, dns_io_attempt_done{
-                                attempt_, status ? net_error{}
-                                                 : net_error::from(
-                                                       status.error())});
+    deliver_io_event(self_,
+                     dns_io_attempt_done{attempt_, net_error::from(status)});
   }
   void on_read(net::byte_buffer) override {}
   void on_read_end(net::uv_error) override {}

@@ -33,9 +33,7 @@ class stream_bridge final : public net::tcp_stream::observer {
     if (window_->on_read(bytes.size()) == read_window::verdict::deliver) {
       // Straight to the owner, as if from the connection: one mailbox hop
       // instead of two on the hot path.
-      if (auto strong = self_.lock())
-        caf::send_as(caf::actor_cast<caf::actor>(std::move(strong)), owner_,
-                     tcp_received{id_, std::move(bytes)});
+      send_as_self(self_, owner_, tcp_received{id_, std::move(bytes)});
       return;
     }
     // A marker: nothing more is read until the actor has queued it for the

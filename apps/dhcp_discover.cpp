@@ -15,7 +15,7 @@
 #include <string>
 
 #include "actors/dhcp_discovery.hpp"
-#include "actors/dhcp_uv_link.hpp"
+#include "actors/uv_dhcp_io.hpp"
 #include "actors/messages.hpp"
 #include "actors/messages/untrusted_text.hpp"
 #include "actors/runtime.hpp"
@@ -139,7 +139,7 @@ int main(int argc, char** argv) {
   {
     runtime rt{cfg, 1};
     caf::scoped_actor self{rt.system()};
-    auto discovery = spawn_dhcp_discovery(rt.loop_at(0), config, self);
+    auto discovery = spawn_dhcp_discovery(rt.loop_at(0), self, config);
     // The actor ends by its own timeout; the margin only guards against a
     // bug hanging the app.
     bool waiting = true;

@@ -7,7 +7,7 @@
 #include <chrono>
 #include <utility>
 
-#include "actors/dhcp_uv_link.hpp"
+#include "actors/uv_dhcp_io.hpp"
 #include "actors/net_error.hpp"
 
 namespace netactors::gateway {
@@ -356,7 +356,7 @@ void perform(gateway_actor* self, jsonrpc::call& c,
     dc.timeout = std::chrono::milliseconds{c.message.get_as<uint32_t>(1)};
     dc.request = c.message.get_as<bool>(2);
     st.requests[serial].discovery =
-        spawn_dhcp_discovery(*st.cfg.loop, dc, target);
+        spawn_dhcp_discovery(*st.cfg.loop, target, dc);
   } else if (c.method == "dns_lookup")
     ask<dns_addresses>(self, target, std::move(c.message), serial, false);
   else if (c.method == "dns_reverse_lookup")

@@ -61,4 +61,18 @@ class endpoint {
 /// Parses a decimal port "0".."65535"; UV_EINVAL otherwise.
 result<uint16_t> parse_port(std::string_view text);
 
+/// The address a getsockname-like call stores for `handle`: `get` is
+/// uv_tcp_getsockname, uv_tcp_getpeername or uv_udp_getsockname. A failed call
+/// is its libuv error with `what` ("getsockname") as context. The one
+/// sockaddr-to-endpoint path of the TCP stream, TCP listener and UDP socket.
+template <class Handle, class Getter>
+result<endpoint> endpoint_of(const Handle* handle, Getter get,
+                             const char* what) {
+  sockaddr_storage ss{};
+  int len = sizeof(ss);
+  if (int rc = get(handle, reinterpret_cast<sockaddr*>(&ss), &len); rc < 0)
+    return uv_error{rc, what};
+  return endpoint::from_sockaddr(reinterpret_cast<sockaddr*>(&ss));
+}
+
 }  // namespace net

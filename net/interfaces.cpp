@@ -1,4 +1,5 @@
 #include "net/interfaces.hpp"
+#include "net/mac_address.hpp"
 
 #include <arpa/inet.h>
 #include <ifaddrs.h>
@@ -84,8 +85,8 @@ void read_mac(int sock, interface_info& info) {
   ifreq req;
   copy_name(req, info.name);
   if (::ioctl(sock, SIOCGIFHWADDR, &req) < 0) return;
-  unsigned char bytes[6];
-  std::memcpy(bytes, req.ifr_hwaddr.sa_data, sizeof(bytes));
+  mac_address bytes;
+  std::memcpy(bytes.data(), req.ifr_hwaddr.sa_data, bytes.size());
   info.mac = format_mac(bytes);
 #else
   // Without SIOCGIFHWADDR (the BSDs, macOS) the MAC stays all zeros.
@@ -115,7 +116,7 @@ interface_address convert(const ifaddrs& entry) {
   if (entry.ifa_netmask != nullptr &&
       entry.ifa_netmask->sa_family == sa->sa_family) {
     out.netmask = address_text(entry.ifa_netmask);
-    out.prefix_length = netmask_prefix_length(entry.ifa_netmask);
+    out.prefix = netmask_prefix_length(entry.ifa_netmask);
   } else {
     out.netmask = sa->sa_family == AF_INET ? "0.0.0.0" : "::";
   }
@@ -127,16 +128,16 @@ interface_address convert(const ifaddrs& entry) {
 bool operator==(const interface_address& a,
                 const interface_address& b) noexcept {
   return a.family == b.family && a.address == b.address &&
-         a.netmask == b.netmask && a.prefix_length == b.prefix_length &&
+         a.netmask == b.netmask && a.prefix == b.prefix &&
          a.scope_id == b.scope_id;
 }
 
 bool address_less(const interface_address& a, const interface_address& b) {
   auto fa = a.family == ip_family::v4 ? 0 : 1;
   auto fb = b.family == ip_family::v4 ? 0 : 1;
-  return std::make_tuple(fa, address_bytes(a), a.prefix_length, a.scope_id,
+  return std::make_tuple(fa, address_bytes(a), a.prefix, a.scope_id,
                          a.netmask) <
-         std::make_tuple(fb, address_bytes(b), b.prefix_length, b.scope_id,
+         std::make_tuple(fb, address_bytes(b), b.prefix, b.scope_id,
                          b.netmask);
 }
 
@@ -154,18 +155,6 @@ const interface_info* interface_snapshot::find(std::string_view name) const {
   for (auto& i : interfaces)
     if (i.name == name) return &i;
   return nullptr;
-}
-
-std::string format_mac(const unsigned char (&bytes)[6]) {
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(17);
-  for (int i = 0; i < 6; ++i) {
-    if (i > 0) out += ':';
-    out += digits[bytes[i] >> 4];
-    out += digits[bytes[i] & 0xf];
-  }
-  return out;
 }
 
 uint8_t netmask_prefix_length(const sockaddr* netmask) {
@@ -202,9 +191,9 @@ result<interface_snapshot> snapshot_interfaces() {
 #ifdef __linux__
     } else if (fam == AF_PACKET) {
       auto* ll = reinterpret_cast<const sockaddr_ll*>(e->ifa_addr);
-      unsigned char mac[6] = {0};
-      std::memcpy(mac, ll->sll_addr,
-                  std::min<size_t>(ll->sll_halen, sizeof(mac)));
+      mac_address mac{};
+      std::memcpy(mac.data(), ll->sll_addr,
+                  std::min<size_t>(ll->sll_halen, mac.size()));
       info.mac = format_mac(mac);
       has_mac[info.name] = true;
 #endif

@@ -32,8 +32,9 @@ struct interface_address {
   std::string address;
   /// "255.255.255.0", "ffff:ffff:ffff:ffff::".
   std::string netmask;
-  /// Leading one bits of the netmask (24, 64, ...).
-  uint8_t prefix_length = 0;
+  /// The prefix length: leading one bits of the netmask (24, 64, ...). Named
+  /// as in netactors::interface_address and its JSON ("prefix").
+  uint8_t prefix = 0;
   /// IPv6 sin6_scope_id (the interface index for link-local addresses);
   /// 0 for IPv4.
   uint32_t scope_id = 0;
@@ -133,9 +134,6 @@ const char* to_string(interface_change::kind k) noexcept;
 /// address list sorted with address_less (as snapshot_interfaces makes them).
 std::vector<interface_change> diff_interfaces(const interface_snapshot& before,
                                               const interface_snapshot& after);
-
-/// "aa:bb:cc:dd:ee:ff" from 6 bytes.
-std::string format_mac(const unsigned char (&bytes)[6]);
 
 /// The leading one bits of an AF_INET or AF_INET6 netmask; 0 for any other
 /// family.

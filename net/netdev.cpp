@@ -34,7 +34,7 @@ result<unsigned> interface_index(const std::string& name) {
   return index;
 }
 
-result<hardware_address> interface_hardware_address(const std::string& name) {
+result<mac_address> interface_hardware_address(const std::string& name) {
   auto what = "interface " + name;
   if (!valid_name(name)) return uv_error{UV_EINVAL, what};
   // Any socket serves as the ioctl's handle; it is closed before returning.
@@ -48,7 +48,7 @@ result<hardware_address> interface_hardware_address(const std::string& name) {
   if (rc < 0) return sys_error(err, what);
   if (req.ifr_hwaddr.sa_family != ARPHRD_ETHER)
     return uv_error{UV_EAFNOSUPPORT, what + " has no Ethernet address"};
-  hardware_address mac;
+  mac_address mac;
   std::memcpy(mac.data(), req.ifr_hwaddr.sa_data, mac.size());
   return mac;
 }

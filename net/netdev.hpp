@@ -4,16 +4,12 @@
 // block for long. Thread safety: thread-safe functions.
 #pragma once
 
-#include <array>
-#include <cstdint>
 #include <string>
 
+#include "net/mac_address.hpp"
 #include "net/result.hpp"
 
 namespace net {
-
-/// An Ethernet hardware address, six bytes in wire order.
-using hardware_address = std::array<uint8_t, 6>;
 
 /// The interface's index; ENODEV for an unknown name, EINVAL for a name
 /// that cannot be one (empty, or IFNAMSIZ characters or more).
@@ -22,6 +18,6 @@ result<unsigned> interface_index(const std::string& name);
 /// The interface's Ethernet address; ENODEV for an unknown name, EINVAL for
 /// a bad name, EAFNOSUPPORT for an interface that has no Ethernet address
 /// (loopback, tunnels).
-result<hardware_address> interface_hardware_address(const std::string& name);
+result<mac_address> interface_hardware_address(const std::string& name);
 
 }  // namespace net

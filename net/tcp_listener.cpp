@@ -56,12 +56,7 @@ void tcp_listener::on_connection(uv_stream_t* server, int status) {
 }
 
 result<endpoint> tcp_listener::local_endpoint() const {
-  sockaddr_storage ss{};
-  int len = sizeof(ss);
-  if (int rc = uv_tcp_getsockname(&tcp_, reinterpret_cast<sockaddr*>(&ss), &len);
-      rc < 0)
-    return uv_error{rc, "getsockname"};
-  return endpoint::from_sockaddr(reinterpret_cast<sockaddr*>(&ss));
+  return endpoint_of(&tcp_, uv_tcp_getsockname, "getsockname");
 }
 
 void tcp_listener::on_close() {

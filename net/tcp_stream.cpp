@@ -205,19 +205,6 @@ std::vector<uv_buf_t> write_bufs(char* data, size_t size, size_t chunk) {
   return bufs;
 }
 
-namespace {
-
-template <class Getter>
-result<endpoint> endpoint_of(const uv_tcp_t* tcp, Getter get, const char* what) {
-  sockaddr_storage ss{};
-  int len = sizeof(ss);
-  if (int rc = get(tcp, reinterpret_cast<sockaddr*>(&ss), &len); rc < 0)
-    return uv_error{rc, what};
-  return endpoint::from_sockaddr(reinterpret_cast<sockaddr*>(&ss));
-}
-
-}  // namespace
-
 result<endpoint> tcp_stream::local_endpoint() const {
   return endpoint_of(&tcp_, uv_tcp_getsockname, "getsockname");
 }

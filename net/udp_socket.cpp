@@ -50,13 +50,7 @@ result<void> udp_socket::bind(const endpoint& local, const bind_options& opts) {
 }
 
 result<endpoint> udp_socket::local_endpoint() const {
-  sockaddr_storage ss{};
-  int len = sizeof(ss);
-  if (int rc =
-          uv_udp_getsockname(&udp_, reinterpret_cast<sockaddr*>(&ss), &len);
-      rc < 0)
-    return uv_error{rc, "getsockname"};
-  return endpoint::from_sockaddr(reinterpret_cast<sockaddr*>(&ss));
+  return endpoint_of(&udp_, uv_udp_getsockname, "getsockname");
 }
 
 result<void> udp_socket::receive_start(size_t buffer_size) {

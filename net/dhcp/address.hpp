@@ -1,6 +1,8 @@
 // net::dhcp addresses: IPv4 and Ethernet MAC addresses as the byte arrays DHCP
 // carries on the wire, plus their text forms ("192.0.2.1",
-// "aa:bb:cc:dd:ee:ff"). Pure functions on value types; thread-safe.
+// "aa:bb:cc:dd:ee:ff"). The MAC type and its text form are net::mac_address
+// (net/mac_address.hpp), shared with the interface look-ups. Pure functions on
+// value types; thread-safe.
 #pragma once
 
 #include <array>
@@ -9,6 +11,8 @@
 #include <string>
 #include <string_view>
 
+#include "net/mac_address.hpp"
+
 namespace net::dhcp {
 
 /// An IPv4 address as its four wire bytes, most significant first (network
@@ -16,8 +20,8 @@ namespace net::dhcp {
 /// field compares, prints and serialises without byte-order conversions.
 using ipv4_address = std::array<uint8_t, 4>;
 
-/// An Ethernet (htype 1) hardware address: six bytes in wire order.
-using mac_address = std::array<uint8_t, 6>;
+/// The codec's chaddr type; the same as net::mac_address.
+using net::mac_address;
 
 /// "192.0.2.1": dotted-quad decimal, no leading zeros.
 std::string format_ipv4(const ipv4_address& address);
@@ -26,11 +30,8 @@ std::string format_ipv4(const ipv4_address& address);
 /// each; anything else (spaces, a port, "1.2.3", "256.0.0.1") is nullopt.
 std::optional<ipv4_address> parse_ipv4(std::string_view text);
 
-/// "aa:bb:cc:dd:ee:ff": six lowercase two-digit hex bytes joined by colons.
-std::string format_mac(const mac_address& mac);
-
-/// Parses exactly six two-digit hex bytes (either case) separated by ':';
-/// anything else is nullopt.
-std::optional<mac_address> parse_mac(std::string_view text);
+/// MAC text forms: net::format_mac and net::parse_mac.
+using net::format_mac;
+using net::parse_mac;
 
 }  // namespace net::dhcp

@@ -24,7 +24,7 @@
 #include "actors/net_error.hpp"
 #include "actors/resolver.hpp"
 #include "actors/tcp_listener.hpp"
-#include "actors/udp_uv_io.hpp"
+#include "actors/uv_udp_io.hpp"
 #include "net/resolver.hpp"
 #include "net/tcp_listener.hpp"
 

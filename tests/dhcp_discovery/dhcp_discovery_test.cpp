@@ -36,7 +36,7 @@ constexpr uint32_t our_xid = 0xdeadbeef;
 
 net::endpoint ep(const char* text) { return *net::endpoint::parse(text); }
 
-class fake_link final : public dhcp_link {
+class fake_link final : public dhcp_io {
  public:
   fake_link(caf::actor_system& sys, std::shared_ptr<fake_udp_io> io)
       : sys_(sys), io_(std::move(io)) {}
@@ -100,7 +100,7 @@ class dhcp_discovery_test : public testing::actor_test {
   }
 
   void start() {
-    discovery = spawn(dhcp_discovery, std::shared_ptr<dhcp_link>{link}, config, owner);
+    discovery = spawn(dhcp_discovery, std::shared_ptr<dhcp_io>{link}, config, owner);
     ended = watch(discovery);
     run();
   }
@@ -197,7 +197,7 @@ TEST_F(dhcp_discovery_test, picks_a_random_xid_when_none_is_given_and_reports_it
   start();
   auto other_io = std::make_shared<fake_udp_io>(9);
   auto other_link = std::make_shared<fake_link>(sys, other_io);
-  spawn(dhcp_discovery, std::shared_ptr<dhcp_link>{other_link}, config, owner);
+  spawn(dhcp_discovery, std::shared_ptr<dhcp_io>{other_link}, config, owner);
   run();
   ASSERT_EQ(io->sends.size(), 1u);
   ASSERT_EQ(other_io->sends.size(), 1u);

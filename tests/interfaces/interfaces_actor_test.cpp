@@ -26,7 +26,7 @@ namespace {
 using sub_atom = caf::atom_constant<caf::atom("sub")>;
 using unsub_atom = caf::atom_constant<caf::atom("unsub")>;
 
-class fake_port final : public interface_port {
+class fake_port final : public interface_io {
  public:
   snapshot_result next_snapshot;
   net_error next_watch_error;
@@ -104,7 +104,7 @@ class interfaces_actor_test : public testing::actor_test {
   interfaces_actor_test() {
     port->next_snapshot.interfaces = {named("lo", 1), named("va", 10)};
     port->baseline = {named("lo", 1), named("va", 10)};
-    actor = spawn(interfaces, std::shared_ptr<interface_port>(port));
+    actor = spawn(interfaces, std::shared_ptr<interface_io>(port));
     run();
   }
 

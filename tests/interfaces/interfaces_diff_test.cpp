@@ -1,6 +1,7 @@
 // net/interfaces: the pure parts. diff_interfaces on hand-made snapshots,
 // MAC formatting, prefix lengths from netmasks and the address order.
 #include "net/interfaces.hpp"
+#include "net/mac_address.hpp"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -46,7 +47,7 @@ std::vector<std::string> summary(const std::vector<interface_change>& changes) {
   for (auto& c : changes) {
     std::string line = std::string{net::to_string(c.what)} + " " + c.interface.name;
     if (c.what == kind::address_added || c.what == kind::address_removed)
-      line += " " + c.address.address + "/" + std::to_string(c.address.prefix_length);
+      line += " " + c.address.address + "/" + std::to_string(c.address.prefix);
     out.push_back(line);
   }
   return out;
@@ -182,9 +183,9 @@ TEST(interfaces_kinds, have_their_names) {
 }
 
 TEST(interfaces_format, mac_is_six_lowercase_hex_pairs) {
-  const unsigned char a[6] = {0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff};
-  const unsigned char b[6] = {0x02, 0x00, 0x00, 0x00, 0x00, 0x0a};
-  const unsigned char zero[6] = {};
+  const net::mac_address a = {0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff};
+  const net::mac_address b = {0x02, 0x00, 0x00, 0x00, 0x00, 0x0a};
+  const net::mac_address zero = {};
   EXPECT_EQ(net::format_mac(a), "aa:bb:cc:dd:ee:ff");
   EXPECT_EQ(net::format_mac(b), "02:00:00:00:00:0a");
   EXPECT_EQ(net::format_mac(zero), "00:00:00:00:00:00");

@@ -14,7 +14,7 @@
 #include "actors/messages.hpp"
 #include "actors/net_error.hpp"
 #include "actors/runtime.hpp"
-#include "actors/udp_uv_io.hpp"
+#include "actors/uv_udp_io.hpp"
 #include "tests/udp/posix_udp.hpp"
 
 namespace netactors {

@@ -1,4 +1,4 @@
-// net/interfaces and net/netlink_watcher against a real kernel, inside the
+// net/interfaces and net/interface_watcher against a real kernel, inside the
 // test's own network namespace (tests/interfaces/test_namespace.hpp): the
 // snapshot is exact (addresses included whatever the link state), and both
 // the netlink watcher and the polling fallback see addresses come and go and
@@ -24,7 +24,7 @@
 
 #include "net/interfaces.hpp"
 #include "net/loop.hpp"
-#include "net/netlink_watcher.hpp"
+#include "net/interface_watcher.hpp"
 #include "tests/interfaces/test_namespace.hpp"
 
 namespace {
@@ -330,7 +330,7 @@ TEST_F(interface_watch, the_snapshot_of_the_test_namespace_is_exact) {
     for (size_t j = 0; j < want.addresses.size(); ++j) {
       EXPECT_EQ(got.addresses[j].address, want.addresses[j].address);
       EXPECT_EQ(got.addresses[j].netmask, want.addresses[j].netmask);
-      EXPECT_EQ(got.addresses[j].prefix_length, want.addresses[j].prefix_length);
+      EXPECT_EQ(got.addresses[j].prefix, want.addresses[j].prefix);
       EXPECT_EQ(got.addresses[j].scope_id, want.addresses[j].scope_id);
     }
   }

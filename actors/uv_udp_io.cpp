@@ -1,4 +1,4 @@
-#include "actors/udp_uv_io.hpp"
+#include "actors/uv_udp_io.hpp"
 
 #include <caf/all.hpp>
 
@@ -34,9 +34,8 @@ class socket_bridge final : public net::udp_socket::observer {
     if (window_->on_read(window_cost(bytes.size())) ==
         read_window::verdict::deliver) {
       // Straight to the owner, as if from the socket actor: one mailbox hop.
-      if (auto self = strong_self())
-        caf::send_as(self, owner_,
-                     udp_received{id_, sender, std::move(bytes), truncated});
+      send_as_self(self_, owner_,
+                   udp_received{id_, sender, std::move(bytes), truncated});
       return;
     }
     // A marker: nothing more is received until the actor queued it.
@@ -46,9 +45,8 @@ class socket_bridge final : public net::udp_socket::observer {
   }
 
   void on_receive_error(net::uv_error reason) override {
-    if (auto self = strong_self())
-      caf::send_as(self, owner_,
-                   udp_receive_failed{id_, net_error::from(reason)});
+    send_as_self(self_, owner_,
+                 udp_receive_failed{id_, net_error::from(reason)});
   }
 
   void on_send_done(uint64_t token, net::result<void> status) override {
@@ -58,10 +56,6 @@ class socket_bridge final : public net::udp_socket::observer {
   void on_closing() override {}
 
  private:
-  caf::actor strong_self() const {
-    return caf::actor_cast<caf::actor>(self_.lock());
-  }
-
   uint64_t id_;
   net::udp_socket* socket_;  // owns this bridge, so outlives it
   caf::weak_actor_ptr self_;
@@ -71,24 +65,24 @@ class socket_bridge final : public net::udp_socket::observer {
 
 }  // namespace
 
-udp_uv_io::udp_uv_io(net::loop& l)
+uv_udp_io::uv_udp_io(net::loop& l)
     : loop_(l), window_(std::make_shared<read_window>(256 * 1024)) {}
 
-net::udp_socket* udp_uv_io::socket() const {
+net::udp_socket* uv_udp_io::socket() const {
   return id_ == 0 ? nullptr : loop_.find_as<net::udp_socket>(id_);
 }
 
-void udp_uv_io::attach(const caf::actor& self, caf::actor owner) {
+void uv_udp_io::attach(const caf::actor& self, caf::actor owner) {
   self_ = caf::actor_cast<caf::weak_actor_ptr>(self);
   owner_ = std::move(owner);
 }
 
-void udp_uv_io::set_send_queue_limit(uint64_t bytes) {
+void uv_udp_io::set_send_queue_limit(uint64_t bytes) {
   send_queue_limit_ = static_cast<size_t>(bytes);
   if (auto* s = socket()) s->set_send_queue_limit(send_queue_limit_);
 }
 
-net_error udp_uv_io::bind(const net::endpoint& local, bool reuse_address,
+net_error uv_udp_io::bind(const net::endpoint& local, bool reuse_address,
                           bool ipv6_only, const std::string& device) {
   if (id_ != 0) return net_error::of(UV_EISCONN, "bind " + local.to_string());
   auto created = net::udp_socket::create(loop_, local.family(), nullptr);
@@ -110,40 +104,40 @@ net_error udp_uv_io::bind(const net::endpoint& local, bool reuse_address,
   return {};
 }
 
-net::endpoint udp_uv_io::local() const {
+net::endpoint uv_udp_io::local() const {
   auto* s = socket();
   if (!s) return {};
   auto ep = s->local_endpoint();
   return ep ? *ep : net::endpoint{};
 }
 
-net_error udp_uv_io::receive_start(size_t buffer_size) {
+net_error uv_udp_io::receive_start(size_t buffer_size) {
   auto* s = socket();
   return s ? net_error::from(s->receive_start(buffer_size)) : not_bound("receive");
 }
 
-net_error udp_uv_io::receive_stop() {
+net_error uv_udp_io::receive_stop() {
   auto* s = socket();
   return s ? net_error::from(s->receive_stop()) : not_bound("receive stop");
 }
 
-net_error udp_uv_io::send(const net::endpoint& to, net::byte_buffer bytes,
+net_error uv_udp_io::send(const net::endpoint& to, net::byte_buffer bytes,
                           uint64_t token) {
   auto* s = socket();
   return s ? net_error::from(s->send(to, std::move(bytes), token)) : not_bound("send");
 }
 
-net_error udp_uv_io::set_broadcast(bool enable) {
+net_error uv_udp_io::set_broadcast(bool enable) {
   auto* s = socket();
   return s ? net_error::from(s->set_broadcast(enable)) : not_bound("broadcast");
 }
 
-net_error udp_uv_io::set_ttl(int ttl) {
+net_error uv_udp_io::set_ttl(int ttl) {
   auto* s = socket();
   return s ? net_error::from(s->set_ttl(ttl)) : not_bound("ttl");
 }
 
-net_error udp_uv_io::set_membership(const std::string& group,
+net_error uv_udp_io::set_membership(const std::string& group,
                                     const std::string& interface_address,
                                     bool join) {
   auto* s = socket();
@@ -151,28 +145,28 @@ net_error udp_uv_io::set_membership(const std::string& group,
            : not_bound("membership");
 }
 
-net_error udp_uv_io::set_multicast_loop(bool enable) {
+net_error uv_udp_io::set_multicast_loop(bool enable) {
   auto* s = socket();
   return s ? net_error::from(s->set_multicast_loop(enable))
            : not_bound("multicast loop");
 }
 
-net_error udp_uv_io::set_multicast_ttl(int ttl) {
+net_error uv_udp_io::set_multicast_ttl(int ttl) {
   auto* s = socket();
   return s ? net_error::from(s->set_multicast_ttl(ttl)) : not_bound("multicast ttl");
 }
 
-net_error udp_uv_io::set_multicast_interface(const std::string& address) {
+net_error uv_udp_io::set_multicast_interface(const std::string& address) {
   auto* s = socket();
   return s ? net_error::from(s->set_multicast_interface(address))
            : not_bound("multicast interface");
 }
 
-void udp_uv_io::close() { loop_.close_handle(id_); }
+void uv_udp_io::close() { loop_.close_handle(id_); }
 
 caf::actor spawn_udp_socket(loop_context& ctx, caf::actor owner,
                             udp_socket_options options) {
-  return ctx.spawn(udp_socket, std::make_shared<udp_uv_io>(ctx.loop()),
+  return ctx.spawn(udp_socket, std::make_shared<uv_udp_io>(ctx.loop()),
                    std::move(owner), options);
 }
 

@@ -1,5 +1,7 @@
 // net::interface_watcher: keeps a current interface_snapshot (net/interfaces.hpp)
-// and tells its observer what changed. Two ways to notice a change:
+// and tells its observer what changed. This file holds the watcher's interface
+// and both of its implementations, chosen by watch_interfaces(). Two ways to
+// notice a change:
 // - netlink_watcher (Linux): an AF_NETLINK/NETLINK_ROUTE socket subscribed to
 //   RTMGRP_LINK | RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR, read through a
 //   uv_poll_t. Every batch of kernel notifications triggers one re-snapshot

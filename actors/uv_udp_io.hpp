@@ -1,7 +1,7 @@
-// netactors::udp_uv_io: udp_io over a net::udp_socket, and the helper that
-// spawns a UDP socket actor with one. The io holds the socket's id, not a
+// netactors::uv_udp_io: udp_io over a net::udp_socket (spawn_udp_socket,
+// declared in actors/udp_socket.hpp, spawns a UDP socket actor with one). The io holds the socket's id, not a
 // pointer: a socket that closed underneath simply is not found.
-// Thread safety: udp_uv_io is loop-thread only (its actor is loop-affine);
+// Thread safety: uv_udp_io is loop-thread only (its actor is loop-affine);
 // spawn_udp_socket is thread-safe. Ownership: the loop owns the socket;
 // closing it is the actor's call (through close()).
 #pragma once
@@ -14,10 +14,10 @@
 
 namespace netactors {
 
-class udp_uv_io final : public udp_io {
+class uv_udp_io final : public udp_io {
  public:
   /// No socket yet: bind() creates one on `l`.
-  explicit udp_uv_io(net::loop& l);
+  explicit uv_udp_io(net::loop& l);
 
   uint64_t id() const override { return id_; }
   void attach(const caf::actor& self, caf::actor owner) override;
@@ -52,10 +52,5 @@ class udp_uv_io final : public udp_io {
   size_t send_queue_limit_ = 4 * 1024 * 1024;
   std::shared_ptr<read_window> window_;  // shared with the socket's bridge
 };
-
-/// Spawns an unbound UDP socket actor on `ctx`'s loop, owned by `owner`;
-/// request udp_bind from it. Thread-safe.
-caf::actor spawn_udp_socket(loop_context& ctx, caf::actor owner,
-                            udp_socket_options options = {});
 
 }  // namespace netactors

@@ -1,6 +1,6 @@
-// netactors::dhcp_link: what a DHCP discovery actor needs from the machine:
+// netactors::dhcp_io: what a DHCP discovery actor needs from the machine:
 // the interface's Ethernet address and a UDP socket actor. The real one
-// (actors/dhcp_uv_link.hpp) looks the address up and spawns the socket on
+// (actors/uv_dhcp_io.hpp) looks the address up and spawns the socket on
 // the discovery actor's loop; tests give a fake address and a UDP socket
 // actor over a fake io.
 // Thread safety: only from the discovery actor that holds it (on its loop
@@ -14,17 +14,18 @@
 #include <string>
 
 #include "actors/net_error.hpp"
+#include "net/mac_address.hpp"
 
 namespace netactors {
 
-class dhcp_link {
+class dhcp_io {
  public:
-  virtual ~dhcp_link() = default;
+  virtual ~dhcp_io() = default;
 
   /// Stores interface `name`'s Ethernet address in `mac`, or says why not
   /// (ENODEV for an unknown interface, EAFNOSUPPORT without one).
   virtual net_error hardware_address(const std::string& name,
-                                     std::array<uint8_t, 6>& mac) = 0;
+                                     net::mac_address& mac) = 0;
 
   /// Spawns an unbound UDP socket actor (actors/udp_socket.hpp) owned by
   /// `owner`.

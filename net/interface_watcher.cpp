@@ -1,4 +1,4 @@
-#include "net/netlink_watcher.hpp"
+#include "net/interface_watcher.hpp"
 
 #include <sys/socket.h>
 #include <unistd.h>
