@@ -439,7 +439,7 @@ TEST_F(interface_watch, netlink_misses_nothing_in_a_burst_of_changes) {
 
 // The kernel drops notifications when the socket's queue overflows (here:
 // 1000 addresses in one burst into the smallest receive buffer the kernel
-// allows). The watcher resyncs from a fresh dump: every address is reported
+// allows, while the loop is held so it cannot keep up). The watcher resyncs from a fresh dump: every address is reported
 // exactly once, and the state reported last is what a fresh snapshot says.
 TEST_F(interface_watch, netlink_resyncs_after_an_overflow_and_loses_no_change) {
   net::loop lp;
@@ -460,7 +460,20 @@ TEST_F(interface_watch, netlink_resyncs_after_an_overflow_and_loses_no_change) {
   };
   std::string add = "(for i in $(seq 0 999); do echo \"addr add 10.$((i / 250)).$((i % 250)).1/32 dev va\"; done) | ip -batch -";
   std::string del = "(for i in $(seq 0 999); do echo \"addr del 10.$((i / 250)).$((i % 250)).1/32 dev va\"; done) | ip -batch -";
-  ASSERT_EQ(sh(add), 0);
+  {
+    // Hold the loop while the burst is applied, so that the kernel's queue
+    // certainly overflows (a loop that keeps up would prove nothing).
+    std::promise<void> held, release;
+    auto go_on = release.get_future().share();
+    ASSERT_TRUE(lp.post([&held, go_on](net::loop&) {
+      held.set_value();
+      go_on.wait();
+    }));
+    held.get_future().wait();
+    int rc = sh(add);
+    release.set_value();
+    ASSERT_EQ(rc, 0);
+  }
   EXPECT_TRUE(sight->wait_for(patience, [&](auto& c) { return count(c, kind::address_added) >= 1000; }))
       << count(sight->take(), kind::address_added) << " additions reported";
   auto fresh = net::snapshot_interfaces();
