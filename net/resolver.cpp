@@ -188,7 +188,9 @@ struct resolver::request : lookup_workers::work,
   int status = 0;
 };
 
-struct resolver::addrinfo_request final : request {
+// The answering half of both kinds of lookup: one result, one callback.
+template <class Result>
+struct resolver::answering_request : request {
   void fail(uv_error e) override {
     auto callback = std::move(cb);
     if (callback) callback(std::move(e));
@@ -201,7 +203,13 @@ struct resolver::addrinfo_request final : request {
     else
       callback(std::move(out));
   }
-  void drop() override { cb = addrinfo_callback{}; }
+  void drop() override { cb = {}; }
+
+  Result out;
+  unique_task<void(result<Result>)> cb;
+};
+
+struct resolver::addrinfo_request final : answering_request<addrinfo_result> {
 
   void look_up() override {
     // International names in their ASCII (punycode) form, as libuv asks.
@@ -231,24 +239,9 @@ struct resolver::addrinfo_request final : request {
   std::string host;
   std::string service;
   addrinfo hints{};
-  addrinfo_result out;
-  addrinfo_callback cb;
 };
 
-struct resolver::nameinfo_request final : request {
-  void fail(uv_error e) override {
-    auto callback = std::move(cb);
-    if (callback) callback(std::move(e));
-  }
-  void answer() override {
-    auto callback = std::move(cb);
-    if (!callback) return;
-    if (status < 0)
-      callback(uv_error{status, what});
-    else
-      callback(std::move(out));
-  }
-  void drop() override { cb = nameinfo_callback{}; }
+struct resolver::nameinfo_request final : answering_request<nameinfo_result> {
 
   void look_up() override {
     char host[NI_MAXHOST];
@@ -265,8 +258,6 @@ struct resolver::nameinfo_request final : request {
 
   endpoint peer;
   int flags = 0;
-  nameinfo_result out;
-  nameinfo_callback cb;
 };
 
 // -- resolver -----------------------------------------------------------------

@@ -170,6 +170,8 @@ class resolver : public handle_base {
 
  private:
   struct request;
+  template <class Result>
+  struct answering_request;
   struct addrinfo_request;
   struct nameinfo_request;
 
