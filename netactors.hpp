@@ -4,34 +4,34 @@
 #pragma once
 
 // The runtime (loops + actor system) and loop-affine actors.
-#include "actors/loop_context.hpp"
-#include "actors/runtime.hpp"
+#include "actors/core/loop_context.hpp"
+#include "actors/core/runtime.hpp"
 
 // Messages, their registration (add_message_types) and JSON envelope, errors.
-#include "actors/messages.hpp"
-#include "actors/net_error.hpp"
+#include "actors/messages/messages.hpp"
+#include "actors/core/net_error.hpp"
 
 // TCP: listener, connection, and the echo actors built on them.
-#include "actors/echo.hpp"
-#include "actors/tcp_connection.hpp"
-#include "actors/tcp_listener.hpp"
+#include "actors/echo/echo.hpp"
+#include "actors/tcp/tcp_connection.hpp"
+#include "actors/tcp/tcp_listener.hpp"
 
 // UDP sockets and DHCP discovery.
-#include "actors/dhcp_discovery.hpp"
-#include "actors/udp_socket.hpp"
-#include "actors/uv_dhcp_io.hpp"
-#include "actors/uv_udp_io.hpp"
+#include "actors/dhcp/dhcp_discovery.hpp"
+#include "actors/udp/udp_socket.hpp"
+#include "actors/dhcp/uv_dhcp_io.hpp"
+#include "actors/udp/uv_udp_io.hpp"
 
 // Names: the resolver and DNS-then-connect (Happy Eyeballs v2).
-#include "actors/dns_connect.hpp"
-#include "actors/resolver.hpp"
+#include "actors/dns/dns_connect.hpp"
+#include "actors/dns/resolver.hpp"
 
 // Network interfaces and their changes.
-#include "actors/interfaces.hpp"
+#include "actors/interfaces/interfaces.hpp"
 
 // Supervision: restarts, stable handles, ordered shutdown.
-#include "actors/supervisor.hpp"
+#include "actors/supervisor/supervisor.hpp"
 
 // Value types the messages carry, and line framing for text protocols.
-#include "net/endpoint.hpp"
-#include "net/line_framer.hpp"
+#include "net/core/endpoint.hpp"
+#include "net/core/line_framer.hpp"

@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "net/endpoint.hpp"
+#include "net/core/endpoint.hpp"
 
 namespace apps {
 

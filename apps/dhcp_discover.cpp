@@ -14,11 +14,11 @@
 #include <sstream>
 #include <string>
 
-#include "actors/dhcp_discovery.hpp"
-#include "actors/uv_dhcp_io.hpp"
-#include "actors/messages.hpp"
+#include "actors/dhcp/dhcp_discovery.hpp"
+#include "actors/dhcp/uv_dhcp_io.hpp"
+#include "actors/messages/messages.hpp"
 #include "actors/messages/untrusted_text.hpp"
-#include "actors/runtime.hpp"
+#include "actors/core/runtime.hpp"
 #include "apps/cli.hpp"
 
 using namespace netactors;

@@ -17,10 +17,10 @@
 #include <optional>
 #include <string>
 
-#include "actors/dns_connect.hpp"
-#include "actors/messages.hpp"
-#include "actors/resolver.hpp"
-#include "actors/runtime.hpp"
+#include "actors/dns/dns_connect.hpp"
+#include "actors/messages/messages.hpp"
+#include "actors/dns/resolver.hpp"
+#include "actors/core/runtime.hpp"
 #include "apps/cli.hpp"
 
 using namespace netactors;

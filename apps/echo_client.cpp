@@ -11,10 +11,10 @@
 #include <new>
 #include <random>
 
-#include "actors/echo.hpp"
-#include "actors/messages.hpp"
-#include "actors/runtime.hpp"
-#include "actors/tcp_connection.hpp"
+#include "actors/echo/echo.hpp"
+#include "actors/messages/messages.hpp"
+#include "actors/core/runtime.hpp"
+#include "actors/tcp/tcp_connection.hpp"
 #include "apps/cli.hpp"
 
 using namespace netactors;

@@ -10,12 +10,12 @@
 #include <iostream>
 #include <memory>
 
-#include "actors/echo.hpp"
-#include "actors/line_sink.hpp"
-#include "actors/line_sink_actor.hpp"
-#include "actors/messages.hpp"
-#include "actors/runtime.hpp"
-#include "actors/tcp_listener.hpp"
+#include "actors/echo/echo.hpp"
+#include "actors/log/line_sink.hpp"
+#include "actors/log/line_sink_actor.hpp"
+#include "actors/messages/messages.hpp"
+#include "actors/core/runtime.hpp"
+#include "actors/tcp/tcp_listener.hpp"
 #include "apps/cli.hpp"
 #include "apps/signals.hpp"
 

@@ -15,11 +15,11 @@
 #include <string>
 #include <vector>
 
-#include "actors/interfaces.hpp"
-#include "actors/line_sink.hpp"
-#include "actors/messages.hpp"
+#include "actors/interfaces/interfaces.hpp"
+#include "actors/log/line_sink.hpp"
+#include "actors/messages/messages.hpp"
 #include "actors/messages/untrusted_text.hpp"
-#include "actors/runtime.hpp"
+#include "actors/core/runtime.hpp"
 #include "apps/cli.hpp"
 #include "apps/signals.hpp"
 

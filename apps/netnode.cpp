@@ -1,5 +1,5 @@
 // netnode: the services as actors under one supervisor, driven by JSON-RPC
-// 2.0 over TCP (gateway/gateway.hpp has the methods and the bounds).
+// 2.0 over TCP (actors/gateway/gateway.hpp has the methods and the bounds).
 #include <caf/all.hpp>
 
 #include <nlohmann/json.hpp>
@@ -13,18 +13,18 @@
 #include <string>
 #include <vector>
 
-#include "actors/echo.hpp"
-#include "actors/interfaces.hpp"
-#include "actors/line_sink.hpp"
-#include "actors/line_sink_actor.hpp"
-#include "actors/messages.hpp"
-#include "actors/resolver.hpp"
-#include "actors/runtime.hpp"
-#include "actors/supervisor.hpp"
-#include "actors/tcp_listener.hpp"
+#include "actors/echo/echo.hpp"
+#include "actors/interfaces/interfaces.hpp"
+#include "actors/log/line_sink.hpp"
+#include "actors/log/line_sink_actor.hpp"
+#include "actors/messages/messages.hpp"
+#include "actors/dns/resolver.hpp"
+#include "actors/core/runtime.hpp"
+#include "actors/supervisor/supervisor.hpp"
+#include "actors/tcp/tcp_listener.hpp"
 #include "apps/cli.hpp"
 #include "apps/signals.hpp"
-#include "gateway/gateway.hpp"
+#include "actors/gateway/gateway.hpp"
 
 using namespace netactors;
 

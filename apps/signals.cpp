@@ -5,7 +5,7 @@
 
 #include <cstdlib>
 
-#include "actors/line_sink.hpp"
+#include "actors/log/line_sink.hpp"
 
 namespace apps {
 

@@ -2,7 +2,7 @@
 // owner (each offer as it comes, then the whole outcome). Plain structs;
 // JSON and CAF forms come from NETACTORS_MESSAGE (conventions in
 // tcp_messages.hpp). Addresses are dotted quads ("192.0.2.1"), MACs
-// "aa:bb:cc:dd:ee:ff". The protocol is documented in actors/dhcp_discovery.hpp.
+// "aa:bb:cc:dd:ee:ff". The protocol is documented in actors/dhcp/dhcp_discovery.hpp.
 #pragma once
 
 #include <caf/detail/type_list.hpp>
@@ -15,8 +15,8 @@
 #include "actors/messages/net_error_json.hpp"
 #include "actors/messages/net_types.hpp"
 #include "actors/messages/untrusted_text.hpp"
-#include "actors/net_error.hpp"
-#include "net/endpoint.hpp"
+#include "actors/core/net_error.hpp"
+#include "net/core/endpoint.hpp"
 
 namespace netactors {
 

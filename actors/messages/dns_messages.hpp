@@ -1,8 +1,8 @@
-// The DNS messages: lookups to the resolver actor (actors/resolver.hpp) and
+// The DNS messages: lookups to the resolver actor (actors/dns/resolver.hpp) and
 // their answers, DNS-then-connect requests to the dns_connect actor
-// (actors/dns_connect.hpp) and its report. (The loop's notifications to
-// both are sealed io events, declared with their seams: actors/resolver_io.hpp
-// and actors/connect_io.hpp.) Plain structs; JSON and CAF forms come from
+// (actors/dns/dns_connect.hpp) and its report. (The loop's notifications to
+// both are sealed io events, declared with their seams: actors/dns/resolver_io.hpp
+// and actors/dns/connect_io.hpp.) Plain structs; JSON and CAF forms come from
 // NETACTORS_MESSAGE. Family, socket type and flags are spelled portably
 // ("ipv6", "stream", booleans) rather than as this platform's AF_/AI_ values,
 // so that the JSON means the same everywhere.
@@ -17,8 +17,8 @@
 #include "actors/messages/message_macros.hpp"
 #include "actors/messages/net_error_json.hpp"
 #include "actors/messages/net_types.hpp"
-#include "actors/net_error.hpp"
-#include "net/endpoint.hpp"
+#include "actors/core/net_error.hpp"
+#include "net/core/endpoint.hpp"
 
 namespace netactors {
 

@@ -1,4 +1,4 @@
-// Messages of the echo application actors (actors/echo.hpp).
+// Messages of the echo application actors (actors/echo/echo.hpp).
 #pragma once
 
 #include <caf/detail/type_list.hpp>

@@ -1,10 +1,10 @@
 // The interface messages: queries and subscriptions to the interface actor,
 // its replies and events (the watcher's internal notifications are sealed io
-// events, declared in actors/interfaces.hpp). All plain
+// events, declared in actors/interfaces/interfaces.hpp). All plain
 // structs; JSON and CAF forms come from NETACTORS_MESSAGE (see
 // tcp_messages.hpp for the conventions). The protocol is documented in
-// actors/interfaces.hpp. The value types (interface_address, interface_info,
-// interface_event) mirror net/interfaces.hpp without depending on it.
+// actors/interfaces/interfaces.hpp. The value types (interface_address, interface_info,
+// interface_event) mirror net/interfaces/interfaces.hpp without depending on it.
 #pragma once
 
 #include <caf/detail/type_list.hpp>
@@ -18,7 +18,7 @@
 #include "actors/messages/message_macros.hpp"
 #include "actors/messages/net_error_json.hpp"
 #include "actors/messages/untrusted_text.hpp"
-#include "actors/net_error.hpp"
+#include "actors/core/net_error.hpp"
 
 namespace netactors {
 
@@ -36,7 +36,7 @@ NETACTORS_MESSAGE(interface_address, family, address, netmask, prefix,
                   scope_id)
 
 /// One interface: link attributes and its addresses, whatever the link
-/// state (see net/interfaces.hpp).
+/// state (see net/interfaces/interfaces.hpp).
 struct interface_info {
   /// The name as the kernel has it: any bytes. Its JSON form is
   /// escape_text(name) (actors/messages/untrusted_text.hpp), so a name that

@@ -18,8 +18,8 @@
 #include <string>
 
 #include "actors/messages/base64.hpp"
-#include "net/byte_buffer.hpp"
-#include "net/endpoint.hpp"
+#include "net/core/byte_buffer.hpp"
+#include "net/core/endpoint.hpp"
 
 namespace net {
 

@@ -1,4 +1,4 @@
-// Messages of the supervisor (actors/supervisor.hpp): the requests it
+// Messages of the supervisor (actors/supervisor/supervisor.hpp): the requests it
 // answers, its stats, the events it reports to its observer, and its errors
 // (caf::error category "supervisor"). Plain structs; JSON and CAF forms come
 // from NETACTORS_MESSAGE (see tcp_messages.hpp for the conventions).

@@ -1,9 +1,9 @@
 // The TCP messages: commands to listener and connection actors, their
 // replies and the events a connection sends its owner. (The loop's internal
-// notifications to a connection are sealed io events in actors/tcp_io.hpp.)
+// notifications to a connection are sealed io events in actors/tcp/tcp_io.hpp.)
 // All plain structs; JSON and CAF forms come
-// from NETACTORS_MESSAGE. Protocols are documented in actors/tcp_listener.hpp
-// and actors/tcp_connection.hpp.
+// from NETACTORS_MESSAGE. Protocols are documented in actors/tcp/tcp_listener.hpp
+// and actors/tcp/tcp_connection.hpp.
 #pragma once
 
 #include <caf/detail/type_list.hpp>
@@ -13,9 +13,9 @@
 #include "actors/messages/message_macros.hpp"
 #include "actors/messages/net_error_json.hpp"
 #include "actors/messages/net_types.hpp"
-#include "actors/net_error.hpp"
-#include "net/byte_buffer.hpp"
-#include "net/endpoint.hpp"
+#include "actors/core/net_error.hpp"
+#include "net/core/byte_buffer.hpp"
+#include "net/core/endpoint.hpp"
 
 namespace netactors {
 

@@ -1,8 +1,8 @@
 // The UDP messages: commands to a UDP socket actor, its replies and the
 // events it sends its owner (the loop's internal notifications to it are
-// sealed io events in actors/udp_io.hpp). Plain
+// sealed io events in actors/udp/udp_io.hpp). Plain
 // structs; JSON and CAF forms come from NETACTORS_MESSAGE (conventions in
-// tcp_messages.hpp). The protocol is documented in actors/udp_socket.hpp.
+// tcp_messages.hpp). The protocol is documented in actors/udp/udp_socket.hpp.
 #pragma once
 
 #include <caf/detail/type_list.hpp>
@@ -13,9 +13,9 @@
 #include "actors/messages/message_macros.hpp"
 #include "actors/messages/net_error_json.hpp"
 #include "actors/messages/net_types.hpp"
-#include "actors/net_error.hpp"
-#include "net/byte_buffer.hpp"
-#include "net/endpoint.hpp"
+#include "actors/core/net_error.hpp"
+#include "net/core/byte_buffer.hpp"
+#include "net/core/endpoint.hpp"
 
 namespace netactors {
 

@@ -1,7 +1,7 @@
 // net::dhcp addresses: IPv4 and Ethernet MAC addresses as the byte arrays DHCP
 // carries on the wire, plus their text forms ("192.0.2.1",
 // "aa:bb:cc:dd:ee:ff"). The MAC type and its text form are net::mac_address
-// (net/mac_address.hpp), shared with the interface look-ups. Pure functions on
+// (net/interfaces/mac_address.hpp), shared with the interface look-ups. Pure functions on
 // value types; thread-safe.
 #pragma once
 
@@ -11,7 +11,7 @@
 #include <string>
 #include <string_view>
 
-#include "net/mac_address.hpp"
+#include "net/interfaces/mac_address.hpp"
 
 namespace net::dhcp {
 

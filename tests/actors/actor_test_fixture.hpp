@@ -32,7 +32,7 @@
 #include <utility>
 #include <vector>
 
-#include "actors/messages.hpp"
+#include "actors/messages/messages.hpp"
 
 namespace netactors::testing {
 

@@ -1,7 +1,7 @@
 // netactors::echo_handler under CAF's deterministic scheduler. A probe plays
 // the connection actor: it sends the handler the connection's events and
 // records what the handler sends back.
-#include "actors/echo.hpp"
+#include "actors/echo/echo.hpp"
 
 #include <caf/all.hpp>
 
@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "actors/messages.hpp"
+#include "actors/messages/messages.hpp"
 #include "tests/actors/actor_test_fixture.hpp"
 
 namespace netactors {

@@ -24,10 +24,10 @@
 #include <vector>
 
 #include "actors/messages/tcp_messages.hpp"
-#include "actors/net_error.hpp"
-#include "actors/tcp_io.hpp"
-#include "net/byte_buffer.hpp"
-#include "net/endpoint.hpp"
+#include "actors/core/net_error.hpp"
+#include "actors/tcp/tcp_io.hpp"
+#include "net/core/byte_buffer.hpp"
+#include "net/core/endpoint.hpp"
 
 namespace netactors::testing {
 

@@ -7,7 +7,7 @@
 // loop; loop-affine actors can quit and spawn from their handlers, and the
 // runtime then tears down cleanly. spawn() also takes functions without
 // arguments (CAF 0.17 itself trips UBSan on those).
-#include "actors/loop_context.hpp"
+#include "actors/core/loop_context.hpp"
 
 #include <caf/all.hpp>
 #include <gtest/gtest.h>
@@ -20,7 +20,7 @@
 #include <thread>
 #include <vector>
 
-#include "actors/runtime.hpp"
+#include "actors/core/runtime.hpp"
 
 namespace {
 

@@ -6,8 +6,8 @@
 
 #include <string>
 
-#include "actors/messages.hpp"
-#include "actors/net_error.hpp"
+#include "actors/messages/messages.hpp"
+#include "actors/core/net_error.hpp"
 
 namespace netactors {
 namespace test_samples {

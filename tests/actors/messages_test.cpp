@@ -1,7 +1,7 @@
 // netactors messages: every type in all_message_types survives both of its
 // serialised forms (the JSON envelope and CAF's binary format), bad JSON is
 // an error and never an exception, and net_error survives caf::error.
-#include "actors/messages.hpp"
+#include "actors/messages/messages.hpp"
 
 #include <caf/all.hpp>
 #include <caf/binary_deserializer.hpp>
@@ -16,7 +16,7 @@
 #include <string>
 #include <vector>
 
-#include "actors/net_error.hpp"
+#include "actors/core/net_error.hpp"
 
 namespace netactors {
 namespace {
@@ -220,7 +220,7 @@ TEST(json_envelope, refuses_a_missing_field) {
   expect_invalid(R"({"type":"tcp_connect","data":{"peer":{"address":"::1"},"timeout_ms":5}})");
 }
 
-// The seams' internal events (actors/io_event.hpp) have no JSON form: no
+// The seams' internal events (actors/core/io_event.hpp) have no JSON form: no
 // one outside the process can forge one.
 TEST(json_envelope, refuses_the_sealed_io_events) {
   for (const char* type : {"tcp_io_connected", "tcp_io_read_end", "tcp_io_write_done",

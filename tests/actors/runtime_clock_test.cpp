@@ -1,9 +1,9 @@
-// The runtime's scheduler clock (timeout_tracking_clock, actors/runtime.hpp):
+// The runtime's scheduler clock (timeout_tracking_clock, actors/core/runtime.hpp):
 // timeouts of every kind still work for loop-affine and ordinary actors
 // (a receive timeout, a request that times out, a delayed message), an actor
 // that set a timeout has it cancelled at exit, and an actor that never set
 // one ends without a cancellation reaching CAF's clock thread.
-#include "actors/runtime.hpp"
+#include "actors/core/runtime.hpp"
 
 #include <gtest/gtest.h>
 

@@ -6,7 +6,7 @@
 // shutdown(deadline). Each test passes by finishing: a teardown that hangs
 // is Bazel's timeout. Run it under ASan too (teardown order is about
 // lifetimes). Sockets on 127.0.0.1 only; lookups only of numeric hosts.
-#include "actors/runtime.hpp"
+#include "actors/core/runtime.hpp"
 
 #include <gtest/gtest.h>
 
@@ -18,15 +18,15 @@
 #include <string>
 #include <vector>
 
-#include "actors/dns_connect.hpp"
-#include "actors/echo.hpp"
-#include "actors/messages.hpp"
-#include "actors/net_error.hpp"
-#include "actors/resolver.hpp"
-#include "actors/tcp_listener.hpp"
-#include "actors/uv_udp_io.hpp"
-#include "net/resolver.hpp"
-#include "net/tcp_listener.hpp"
+#include "actors/dns/dns_connect.hpp"
+#include "actors/echo/echo.hpp"
+#include "actors/messages/messages.hpp"
+#include "actors/core/net_error.hpp"
+#include "actors/dns/resolver.hpp"
+#include "actors/tcp/tcp_listener.hpp"
+#include "actors/udp/uv_udp_io.hpp"
+#include "net/dns/resolver.hpp"
+#include "net/tcp/tcp_listener.hpp"
 
 namespace netactors {
 namespace {

@@ -1,4 +1,4 @@
-// The supervisor's contract (actors/supervisor.hpp), under CAF's
+// The supervisor's contract (actors/supervisor/supervisor.hpp), under CAF's
 // deterministic scheduler: children start in spec order; a child that fails
 // is restarted (one_for_one) and the new incarnation gets new requests,
 // through its stable handle and through supervisor_which; requests that
@@ -10,7 +10,7 @@
 // observer gets every event, whose JSON is as documented; nobody has to hold
 // the supervisor for it to go on supervising. And once on a real runtime with
 // loop-affine children.
-#include "actors/supervisor.hpp"
+#include "actors/supervisor/supervisor.hpp"
 
 #include <caf/all.hpp>
 #include <gtest/gtest.h>
@@ -25,10 +25,10 @@
 #include <string>
 #include <vector>
 
-#include "actors/messages.hpp"
-#include "actors/net_error.hpp"
-#include "actors/runtime.hpp"
-#include "net/loop.hpp"
+#include "actors/messages/messages.hpp"
+#include "actors/core/net_error.hpp"
+#include "actors/core/runtime.hpp"
+#include "net/core/loop.hpp"
 #include "tests/actors/actor_test_fixture.hpp"
 
 namespace netactors {

@@ -1,6 +1,6 @@
 // netactors::tcp_connection under CAF's deterministic scheduler, with a fake
 // socket (fake_tcp_io) and a recording owner (probe).
-#include "actors/tcp_connection.hpp"
+#include "actors/tcp/tcp_connection.hpp"
 
 #include <caf/all.hpp>
 
@@ -13,8 +13,8 @@
 #include <string>
 #include <vector>
 
-#include "actors/messages.hpp"
-#include "actors/net_error.hpp"
+#include "actors/messages/messages.hpp"
+#include "actors/core/net_error.hpp"
 #include "tests/actors/actor_test_fixture.hpp"
 #include "tests/actors/fake_tcp_io.hpp"
 
@@ -416,7 +416,7 @@ TEST_F(tcp_connection_test,
   EXPECT_TRUE(conn_ended->ended);
 }
 
-// BUG (actors/tcp_connection.cpp, after_owner_saw_eof, lines 68-71): when the
+// BUG (actors/tcp/tcp_connection.cpp, after_owner_saw_eof, lines 68-71): when the
 // owner's own tcp_shutdown already completed (tcp_io_shutdown_done handled,
 // finish_after_shutdown was false) and the peer's FIN arrives afterwards,
 // after_owner_saw_eof sees shutting_down == true, sets finish_after_shutdown
@@ -776,7 +776,7 @@ TEST_F(tcp_connection_test, closes_the_socket_when_killed) {
   EXPECT_TRUE(conn_ended->ended);
 }
 
-// BUG (actors/tcp_connection.cpp, tcp_connection(): no exit handler): the
+// BUG (actors/tcp/tcp_connection.cpp, tcp_connection(): no exit handler): the
 // header promises "When the actor ends for any reason its socket is closed,
 // and the owner gets tcp_connection_closed", but an exit message ends the
 // actor through CAF's default exit handler, bypassing finish(); only the

@@ -2,7 +2,7 @@
 // (a fixed MAC) and a real UDP socket actor over a fake io, so every
 // datagram the discovery sends is read back and every reply is scripted,
 // and time (retransmissions, the offer window, the timeout) is the test's.
-#include "actors/dhcp_discovery.hpp"
+#include "actors/dhcp/dhcp_discovery.hpp"
 
 #include <caf/all.hpp>
 
@@ -15,8 +15,8 @@
 #include <string>
 #include <vector>
 
-#include "actors/messages.hpp"
-#include "actors/udp_socket.hpp"
+#include "actors/messages/messages.hpp"
+#include "actors/udp/udp_socket.hpp"
 #include "net/dhcp/dhcp_codec.hpp"
 #include "net/dhcp/dhcp_message.hpp"
 #include "tests/actors/actor_test_fixture.hpp"

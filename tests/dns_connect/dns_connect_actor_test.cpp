@@ -5,7 +5,7 @@
 // it keeps, what it cancels and hands over, and the reports and errors; that
 // it ends after every answer (refusals too), when nobody can reach it or
 // when its spawner ends; and that its io event is sealed.
-#include "actors/dns_connect.hpp"
+#include "actors/dns/dns_connect.hpp"
 
 #include <caf/all.hpp>
 
@@ -20,7 +20,7 @@
 #include <utility>
 #include <vector>
 
-#include "actors/messages.hpp"
+#include "actors/messages/messages.hpp"
 #include "tests/actors/actor_test_fixture.hpp"
 
 namespace netactors {

@@ -23,11 +23,11 @@
 #include <thread>
 #include <vector>
 
-#include "actors/dns_connect.hpp"
-#include "actors/messages.hpp"
-#include "actors/net_error.hpp"
-#include "actors/resolver.hpp"
-#include "actors/runtime.hpp"
+#include "actors/dns/dns_connect.hpp"
+#include "actors/messages/messages.hpp"
+#include "actors/core/net_error.hpp"
+#include "actors/dns/resolver.hpp"
+#include "actors/core/runtime.hpp"
 #include "tests/resolver/dns_lab.hpp"
 
 namespace netactors {

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "net/happy_eyeballs.hpp"
+#include "net/dns/happy_eyeballs.hpp"
 
 namespace {
 

@@ -43,12 +43,12 @@
 #include <thread>
 #include <vector>
 
-#include "actors/echo.hpp"
-#include "actors/messages.hpp"
-#include "actors/net_error.hpp"
-#include "actors/runtime.hpp"
-#include "actors/tcp_listener.hpp"
-#include "net/endpoint.hpp"
+#include "actors/echo/echo.hpp"
+#include "actors/messages/messages.hpp"
+#include "actors/core/net_error.hpp"
+#include "actors/core/runtime.hpp"
+#include "actors/tcp/tcp_listener.hpp"
+#include "net/core/endpoint.hpp"
 #include "tests/integration/posix_client.hpp"
 
 using namespace netactors;

@@ -22,9 +22,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "net/interfaces.hpp"
-#include "net/loop.hpp"
-#include "net/interface_watcher.hpp"
+#include "net/interfaces/interfaces.hpp"
+#include "net/core/loop.hpp"
+#include "net/interfaces/interface_watcher.hpp"
 #include "tests/interfaces/test_namespace.hpp"
 
 namespace {

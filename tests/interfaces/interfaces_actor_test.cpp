@@ -4,7 +4,7 @@
 // subscribers that leave or die, and the port's sealed io events (the test
 // plays the port by sending them as the actor itself; forged ones from
 // anyone else are ignored).
-#include "actors/interfaces.hpp"
+#include "actors/interfaces/interfaces.hpp"
 
 #include <caf/all.hpp>
 
@@ -17,7 +17,7 @@
 #include <memory>
 #include <vector>
 
-#include "actors/messages.hpp"
+#include "actors/messages/messages.hpp"
 #include "tests/actors/actor_test_fixture.hpp"
 
 namespace netactors {

@@ -1,7 +1,7 @@
 // net/interfaces: the pure parts. diff_interfaces on hand-made snapshots,
 // MAC formatting, prefix lengths from netmasks and the address order.
-#include "net/interfaces.hpp"
-#include "net/mac_address.hpp"
+#include "net/interfaces/interfaces.hpp"
+#include "net/interfaces/mac_address.hpp"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>

@@ -16,9 +16,9 @@
 #include <string>
 #include <vector>
 
-#include "actors/interfaces.hpp"
-#include "actors/messages.hpp"
-#include "actors/runtime.hpp"
+#include "actors/interfaces/interfaces.hpp"
+#include "actors/messages/messages.hpp"
+#include "actors/core/runtime.hpp"
 #include "tests/interfaces/test_namespace.hpp"
 
 namespace netactors {

@@ -1,11 +1,11 @@
-// The netnode JSON-RPC 2.0 codec (gateway/jsonrpc.hpp), as a specification:
+// The netnode JSON-RPC 2.0 codec (actors/gateway/jsonrpc.hpp), as a specification:
 // what a client's line becomes (a call, a batch, or an error answer), how
 // params get their defaults and how a bad field is named, how ids are
 // echoed, what results, failures and events look like on the wire, and the
 // examples of the JSON-RPC 2.0 specification (section 7) with our methods.
 // A small "gateway" below (answer_line) performs decoded calls with canned
 // replies, so that whole exchanges read as in the specification.
-#include "gateway/jsonrpc.hpp"
+#include "actors/gateway/jsonrpc.hpp"
 
 #include <caf/all.hpp>
 
@@ -21,10 +21,10 @@
 #include <string>
 #include <vector>
 
-#include "actors/messages.hpp"
-#include "actors/net_error.hpp"
-#include "gateway/jsonrpc_methods.hpp"
-#include "net/line_framer.hpp"
+#include "actors/messages/messages.hpp"
+#include "actors/core/net_error.hpp"
+#include "actors/gateway/jsonrpc_methods.hpp"
+#include "net/core/line_framer.hpp"
 
 namespace netactors {
 
@@ -178,7 +178,7 @@ TYPED_TEST(every_message_type, is_a_method_exactly_when_it_is_a_request) {
       << name_of<TypeParam>()
       << (request ? " is listed as both a request and not callable"
                   : " is not classified: add it to request_message_types "
-                    "(gateway/jsonrpc_methods.hpp) or to not_callable_types");
+                    "(actors/gateway/jsonrpc_methods.hpp) or to not_callable_types");
   auto c = only_call(R"({"jsonrpc":"2.0","id":1,"method":")" +
                      name_of<TypeParam>() + R"("})");
   if (request) {

@@ -2,7 +2,7 @@
 // and bytes, counting what it drops, when nobody reads; the drop notice where
 // lines went missing once output resumes; close() returning with a writer
 // that cannot write, and reporting what was never written.
-#include "actors/line_sink.hpp"
+#include "actors/log/line_sink.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "net/endpoint.hpp"
+#include "net/core/endpoint.hpp"
 
 #include <gtest/gtest.h>
 #include <uv.h>

@@ -2,7 +2,7 @@
 // split, without "\n" or "\r\n"; a line over the limit is one EMSGSIZE error,
 // reported as soon as it is known, and framing resumes after its newline;
 // memory held stays within the limit.
-#include "net/line_framer.hpp"
+#include "net/core/line_framer.hpp"
 
 #include <gtest/gtest.h>
 

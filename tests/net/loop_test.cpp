@@ -1,7 +1,7 @@
 // The loop adapter's contract: tasks posted from any thread run exactly once
 // on the loop thread; stop() runs what was posted, closes every handle and
 // leaves a loop that uv_loop_close accepts.
-#include "net/loop.hpp"
+#include "net/core/loop.hpp"
 
 #include <gtest/gtest.h>
 
@@ -13,7 +13,7 @@
 #include <thread>
 #include <vector>
 
-#include "net/handle.hpp"
+#include "net/core/handle.hpp"
 
 namespace {
 

@@ -16,9 +16,9 @@
 #include <memory>
 #include <string>
 
-#include "net/loop.hpp"
-#include "net/tcp_listener.hpp"
-#include "net/tcp_stream.hpp"
+#include "net/core/loop.hpp"
+#include "net/tcp/tcp_listener.hpp"
+#include "net/tcp/tcp_stream.hpp"
 
 namespace {
 

@@ -30,8 +30,8 @@
 #include <thread>
 #include <vector>
 
-#include "net/loop.hpp"
-#include "net/resolver.hpp"
+#include "net/core/loop.hpp"
+#include "net/dns/resolver.hpp"
 #include "tests/resolver/dns_lab.hpp"
 
 namespace {

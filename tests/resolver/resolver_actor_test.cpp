@@ -6,7 +6,7 @@
 // itself, can deliver them), and a resolver nobody can reach or whose
 // spawner ended ends. Also the translation of the portable hints to
 // getaddrinfo's.
-#include "actors/resolver.hpp"
+#include "actors/dns/resolver.hpp"
 
 #include <caf/all.hpp>
 
@@ -22,8 +22,8 @@
 #include <utility>
 #include <vector>
 
-#include "actors/messages.hpp"
-#include "actors/uv_resolver_io.hpp"
+#include "actors/messages/messages.hpp"
+#include "actors/dns/uv_resolver_io.hpp"
 #include "tests/actors/actor_test_fixture.hpp"
 
 namespace netactors {

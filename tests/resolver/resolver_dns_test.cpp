@@ -24,11 +24,11 @@
 #include <thread>
 #include <vector>
 
-#include "actors/messages.hpp"
-#include "actors/net_error.hpp"
-#include "actors/resolver.hpp"
-#include "actors/runtime.hpp"
-#include "net/resolver.hpp"
+#include "actors/messages/messages.hpp"
+#include "actors/core/net_error.hpp"
+#include "actors/dns/resolver.hpp"
+#include "actors/core/runtime.hpp"
+#include "net/dns/resolver.hpp"
 #include "tests/resolver/dns_lab.hpp"
 
 namespace netactors {
@@ -38,7 +38,7 @@ using namespace std::chrono_literals;
 
 dns_testing::dns_lab* lab = nullptr;
 
-// The lookup workers (net/resolver.hpp), sized in main() before their first
+// The lookup workers (net/dns/resolver.hpp), sized in main() before their first
 // use: one lookup runs and the rest wait in the queue, where cancel() can
 // still reach them.
 constexpr int running_lookups = 1;

@@ -15,10 +15,10 @@
 #include <string>
 #include <vector>
 
-#include "actors/net_error.hpp"
-#include "actors/udp_io.hpp"
-#include "net/byte_buffer.hpp"
-#include "net/endpoint.hpp"
+#include "actors/core/net_error.hpp"
+#include "actors/udp/udp_io.hpp"
+#include "net/core/byte_buffer.hpp"
+#include "net/core/endpoint.hpp"
 
 namespace netactors::testing {
 

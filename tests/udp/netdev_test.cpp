@@ -2,7 +2,7 @@
 // and on names that cannot exist. The Ethernet address of a real veth is
 // checked end to end by tests/dhcp_discovery:dhcp_apps_test. No CAF here, so
 // TSan runs it.
-#include "net/netdev.hpp"
+#include "net/interfaces/netdev.hpp"
 
 #include <gtest/gtest.h>
 

@@ -11,10 +11,10 @@
 #include <string>
 #include <thread>
 
-#include "actors/messages.hpp"
-#include "actors/net_error.hpp"
-#include "actors/runtime.hpp"
-#include "actors/uv_udp_io.hpp"
+#include "actors/messages/messages.hpp"
+#include "actors/core/net_error.hpp"
+#include "actors/core/runtime.hpp"
+#include "actors/udp/uv_udp_io.hpp"
 #include "tests/udp/posix_udp.hpp"
 
 namespace netactors {

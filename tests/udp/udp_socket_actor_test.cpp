@@ -1,6 +1,6 @@
 // netactors::udp_socket under CAF's deterministic scheduler, with a fake
 // socket (fake_udp_io) and a recording owner (probe).
-#include "actors/udp_socket.hpp"
+#include "actors/udp/udp_socket.hpp"
 
 #include <caf/all.hpp>
 
@@ -12,8 +12,8 @@
 #include <string>
 #include <vector>
 
-#include "actors/messages.hpp"
-#include "actors/net_error.hpp"
+#include "actors/messages/messages.hpp"
+#include "actors/core/net_error.hpp"
 #include "tests/actors/actor_test_fixture.hpp"
 #include "tests/udp/fake_udp_io.hpp"
 

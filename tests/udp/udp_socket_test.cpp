@@ -2,7 +2,7 @@
 // with their sender, empty and truncated datagrams, the named errors, the
 // options as the far end (a plain POSIX socket) sees them, and a loop that
 // closes clean. No CAF here, so TSan runs it.
-#include "net/udp_socket.hpp"
+#include "net/udp/udp_socket.hpp"
 
 #include <gtest/gtest.h>
 
@@ -16,7 +16,7 @@
 #include <thread>
 #include <vector>
 
-#include "net/loop.hpp"
+#include "net/core/loop.hpp"
 #include "tests/udp/posix_udp.hpp"
 
 namespace {

@@ -1,4 +1,4 @@
-// libFuzzer target for the JSON message envelope (actors/messages.hpp):
+// libFuzzer target for the JSON message envelope (actors/messages/messages.hpp):
 // arbitrary bytes must parse to a message or to an error value, never crash,
 // throw or over-read; and whatever parses must serialise back to JSON that
 // parses to the same JSON again (nothing lost in the round trip).
@@ -7,7 +7,7 @@
 #include <cstdlib>
 #include <string_view>
 
-#include "actors/messages.hpp"
+#include "actors/messages/messages.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view text{reinterpret_cast<const char*>(data), size};

@@ -1,4 +1,4 @@
-// libFuzzer target for the netnode JSON-RPC codec (gateway/jsonrpc.hpp):
+// libFuzzer target for the netnode JSON-RPC codec (actors/gateway/jsonrpc.hpp):
 // arbitrary bytes as a line must give calls or error answers, never a
 // crash, an exception or an over-read; every answer the codec writes must be
 // one line of valid UTF-8 JSON (a JSON-RPC response object); and a decoded
@@ -12,8 +12,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "actors/messages.hpp"
-#include "gateway/jsonrpc.hpp"
+#include "actors/messages/messages.hpp"
+#include "actors/gateway/jsonrpc.hpp"
 
 namespace {
 

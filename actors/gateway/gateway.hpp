@@ -1,0 +1,152 @@
+// netactors::gateway: the netnode gateway actor, one per client connection.
+// It owns the client's tcp_connection, cuts its bytes into lines
+// (net::line_framer, jsonrpc::max_line_length), parses each with the
+// JSON-RPC codec (actors/gateway/jsonrpc.hpp) and routes every call to the service
+// actor of its method; the answers go back as lines, a batch as one array.
+//
+// Methods (params are the message's JSON data; see actors/gateway/jsonrpc.hpp):
+//   dns_lookup, dns_reverse_lookup -> the resolver (dns_addresses, dns_name)
+//   interfaces_query               -> the interface actor (interface_report)
+//   interfaces_subscribe           -> interface_report now, then one
+//       {"method":"event","params":{"request":ID,"type":"interfaces_changed",
+//       "data":..}} notification per change until `cancel` (or the watch
+//       breaks: then a last event of type "interfaces_watch_failed").
+//   cancel {"request":ID}          -> null once every request with that id is
+//       ended; -32000 ENOENT when none is in flight. A cancelled request that
+//       had not been answered yet is answered with -32000 ECANCELED; a
+//       cancelled subscription (already answered) gets a last event
+//       {"request":ID,"type":"error","data":<ECANCELED error object>}.
+//   dhcp_discover {"interface":NAME,"timeout":MS=10000,"request":false}
+//                                  -> a discovery actor on the gateway's
+//       loop (actors/dhcp/dhcp_discovery.hpp): one {"request":ID,"type":
+//       "dhcp_offer",...} event per offer, then the result dhcp_discovery_done
+//       (with the ack when "request" is true); -32000 with its error when the
+//       discovery could not run (ENODEV, EACCES, ...). Cancelling it, or the
+//       client going away, ends the discovery (its socket closes).
+//   stats                          -> {"type":"netnode_stats","data":
+//       {"gateway":{..},"resolver":{..},"supervisor":{..}}}: the counters of
+//       every gateway sharing `counters` (connections open and accepted,
+//       bytes in and out, requests, requests in flight, errors by name), the
+//       resolver's dns_stats and the supervisor's supervisor_stats (restarts
+//       per child); a service that does not answer within 5 s appears as
+//       {"error": its error object}. It counts as a request in flight.
+// Every other request message of the codec (tcp_*, udp_*, dns_connect_to,
+// ...) has no service behind a gateway: -32601.
+//
+// Bounds: at most `max_in_flight` requests (subscriptions included) per
+// client; one more is answered at once with -32000 EAGAIN ("too many
+// requests in flight"). Replies are never held back: a client that does not
+// read lets its connection's write queue grow until write_queue_limit
+// (connection_options()), where the connection ends with ENOBUFS, and the
+// gateway with it. When the client goes away (or the connection ends for any
+// reason) the gateway ends: the resolver cancels its lookups and the
+// interface actor drops its subscriptions, as both monitor their requesters.
+// When the client half-closes, its subscriptions end (a last error event,
+// ECANCELED), the requests in flight are answered, then the connection shuts
+// down. An exit message (netnode's stop) answers every
+// request in flight with -32000 ECANCELED, flushes and closes.
+// Thread safety: an actor (loop-affine: spawn it with loop_context::spawn in
+// the listener's factory). The counters are shared, atomic.
+#pragma once
+
+#include <caf/stateful_actor.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "actors/core/loop_context.hpp"
+#include "actors/tcp/tcp_connection.hpp"
+#include "actors/gateway/jsonrpc.hpp"
+#include "net/core/line_framer.hpp"
+
+namespace netactors::gateway {
+
+/// Counters of all the gateways of one listener (or process). Thread-safe.
+struct gateway_counters {
+  std::atomic<uint64_t> connections_open{0};
+  std::atomic<uint64_t> connections_accepted{0};
+  std::atomic<uint64_t> bytes_in{0};
+  std::atomic<uint64_t> bytes_out{0};
+  std::atomic<uint64_t> requests{0};
+  std::atomic<uint64_t> in_flight{0};
+
+  /// Counts one error answer by its name ("EAI_NONAME", "-32601", ...).
+  void count_error(const std::string& name);
+  nlohmann::json to_json() const;
+
+ private:
+  mutable std::mutex mutex_;
+  std::map<std::string, uint64_t> errors_;
+};
+
+struct gateway_config {
+  caf::actor resolver;
+  caf::actor interfaces;
+  /// Asked for its stats (supervisor_get_stats) by `stats`; may be invalid.
+  caf::actor supervisor;
+  /// Gets gateway events as JSON text lines (std::string); may be invalid.
+  caf::actor log;
+  /// The gateway's own loop, where it runs DHCP discoveries; without it
+  /// dhcp_discover is -32601.
+  loop_context* loop = nullptr;
+  std::shared_ptr<gateway_counters> counters;
+  /// The gateway links to it: when it ends (spawn_gateway_stopper), every
+  /// gateway stops as described above. May be invalid.
+  caf::actor stop;
+  size_t max_in_flight = 64;
+};
+
+/// Options for the gateway's connections: half-open allowed (answers still
+/// go out after the client's FIN), a bounded write queue.
+tcp_connection_options connection_options();
+
+/// The answers of one batch line, sent as one array when all are in.
+struct batch {
+  std::vector<std::string> responses;
+  size_t outstanding = 0;
+};
+
+struct gateway_state {
+  /// One request in flight (answer pending, or a live subscription).
+  struct pending {
+    nlohmann::json id;
+    bool notification = false;
+    bool subscription = false;
+    bool answered = false;
+    /// The DHCP discovery performing it, if any.
+    caf::actor discovery;
+    /// The batch this request belongs to, if any.
+    std::shared_ptr<batch> in_batch;
+  };
+
+  gateway_config cfg;
+  caf::actor connection;
+  uint64_t connection_id = 0;
+  net::line_framer framer{jsonrpc::max_line_length};
+  jsonrpc::method_table methods;
+  uint64_t next_serial = 1;
+  std::map<uint64_t, pending> requests;  // by serial
+  bool read_closed = false;
+  bool closing = false;
+  bool counted = false;
+
+  ~gateway_state();
+  static const char* name;
+};
+
+using gateway_actor = caf::stateful_actor<gateway_state>;
+
+caf::behavior gateway(gateway_actor* self, gateway_config cfg);
+
+/// An actor that ends only by an anonymous exit message (anon_send_exit);
+/// gateways linked to it (gateway_config::stop) then stop. Thread-safe.
+caf::actor spawn_gateway_stopper(caf::actor_system& sys);
+
+}  // namespace netactors::gateway

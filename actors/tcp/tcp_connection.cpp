@@ -1,0 +1,355 @@
+#include "actors/tcp/tcp_connection.hpp"
+
+#include "actors/core/io_actor_lifecycle.hpp"
+#include "actors/core/io_event.hpp"
+
+#include <caf/all.hpp>
+
+#include <uv.h>
+
+#include <algorithm>
+#include <chrono>
+#include <string>
+
+namespace netactors {
+
+namespace {
+
+using connect_timeout_atom = caf::atom_constant<caf::atom("ctimeout")>;
+using idle_check_atom = caf::atom_constant<caf::atom("idlechk")>;
+
+tcp_connection_opened opened_event(tcp_connection_state& st) {
+  return {st.io->id(), st.io->local(), st.io->peer()};
+}
+
+// Ends the connection: every waiting request learns why, the owner gets
+// tcp_connection_closed, the socket closes, the actor quits.
+void finish(tcp_connection_actor* self, net_error reason) {
+  auto& st = self->state;
+  auto err = waiting_request_error(reason, "connection closed");
+  for (auto& entry : st.pending_writes)
+    if (entry.second.promise.pending()) entry.second.promise.deliver(err);
+  st.pending_writes.clear();
+  for (auto& rp : st.connect_promises) rp.deliver(err);
+  st.connect_promises.clear();
+  for (auto& rp : st.shutdown_promises) rp.deliver(err);
+  st.shutdown_promises.clear();
+  end_socket_actor(self, reason, tcp_connection_closed{st.io->id(), reason});
+}
+
+// Reads only when the owner wants it, the write queue does not pause it and
+// the read window is open.
+void update_reading(tcp_connection_actor* self) {
+  auto& st = self->state;
+  if (st.read_closed || !st.open) return;
+  auto& win = st.io->window();
+  bool want = st.owner_wants_reading && !st.paused_by_backpressure &&
+              !win.blocked() && !win.marker_in_transit();
+  if (want == st.reading) return;
+  auto err = want ? st.io->read_start() : st.io->read_stop();
+  if (err) return finish(self, err);
+  st.reading = want;
+}
+
+// A write refused without ending the connection: the reply, or the owner
+// is told.
+void refuse_write(tcp_connection_actor* self, caf::response_promise& rp,
+                  bool wants_ack, uint64_t bytes, net_error err) {
+  auto& st = self->state;
+  if (wants_ack)
+    rp.deliver(make_caf_error(err));
+  else if (st.owner)
+    self->send(st.owner, tcp_write_refused{st.io->id(), bytes, std::move(err)});
+}
+
+uint64_t write_budget(const tcp_connection_state& st) {
+  auto queued = static_cast<uint64_t>(st.io->write_queue_size());
+  return queued >= st.options.write_queue_limit
+             ? 0
+             : st.options.write_queue_limit - queued;
+}
+
+void schedule_idle_check(tcp_connection_actor* self) {
+  auto t = self->state.options.idle_timeout_ms;
+  self->delayed_send(self, std::chrono::milliseconds(std::max(1u, t / 4)),
+                     idle_check_atom::value);
+}
+
+void update_backpressure(tcp_connection_actor* self) {
+  auto& st = self->state;
+  auto queued = static_cast<uint64_t>(st.io->write_queue_size());
+  if (queued > st.max_write_queue_bytes) st.max_write_queue_bytes = queued;
+  if (!st.above_high_water && queued > st.options.high_water) {
+    st.above_high_water = true;
+    if (st.options.pause_reading_when_full) {
+      st.paused_by_backpressure = true;
+      update_reading(self);
+    }
+    self->send(st.owner, tcp_backpressure{st.io->id(), queued, true});
+  } else if (st.above_high_water && queued <= st.options.low_water) {
+    st.above_high_water = false;
+    if (st.paused_by_backpressure) {
+      st.paused_by_backpressure = false;
+      update_reading(self);
+    }
+    self->send(st.owner, tcp_backpressure{st.io->id(), queued, false});
+  }
+}
+
+void on_open(tcp_connection_actor* self) {
+  auto& st = self->state;
+  st.open = true;
+  st.keep_alive = caf::actor_cast<caf::actor>(self);
+  if (st.options.nodelay) (void)st.io->set_nodelay(true);  // best effort
+  if (st.options.keepalive_seconds > 0)  // best effort too
+    (void)st.io->set_keepalive(true, st.options.keepalive_seconds);
+  self->send(st.owner, opened_event(st));
+  update_reading(self);
+  if (st.options.idle_timeout_ms > 0) {
+    st.last_traffic = self->clock().now();
+    schedule_idle_check(self);
+  }
+}
+
+// The owner has seen tcp_read_closed and everything before it.
+void after_owner_saw_eof(tcp_connection_actor* self) {
+  auto& st = self->state;
+  // Our FIN went out already: both directions are done.
+  if (st.shutdown_done) return finish(self, {});
+  if (st.shutting_down) {
+    st.finish_after_shutdown = true;
+    return;
+  }
+  if (st.options.allow_half_open) return;
+  if (auto err = st.io->shutdown()) return finish(self, err);
+  st.shutting_down = true;
+  st.finish_after_shutdown = true;
+}
+
+// tcp_write and tcp_try_write.
+void write(tcp_connection_actor* self, net::byte_buffer data,
+           bool refuse_when_full) {
+  auto& st = self->state;
+  bool wants_ack = self->current_message_id().is_request();
+  caf::response_promise rp;
+  if (wants_ack) rp = self->make_response_promise();
+  auto fail = [&](net_error err) {
+    if (wants_ack) rp.deliver(make_caf_error(err));
+    finish(self, err);
+  };
+  uint64_t size = data.size();
+  if (!st.open)
+    return refuse_write(self, rp, wants_ack, size,
+                        net_error::of(UV_ENOTCONN, "write before the connection is open"));
+  if (st.shutting_down) return fail(net_error::of(UV_EPIPE, "write after shutdown"));
+  if (size > write_budget(st)) {
+    auto err = net_error::of(
+        UV_ENOBUFS, "write of " + std::to_string(size) + " bytes over the write queue limit of " +
+                        std::to_string(st.options.write_queue_limit) + " bytes (" +
+                        std::to_string(write_budget(st)) + " left)");
+    if (refuse_when_full) return refuse_write(self, rp, wants_ack, size, err);
+    return fail(err);
+  }
+  auto token = st.next_token++;
+  auto outcome = st.io->write(std::move(data), token);
+  if (outcome.error) return fail(outcome.error);
+  if (outcome.completed) {
+    st.bytes_sent += size;
+    if (wants_ack) rp.deliver(tcp_write_done{st.io->id(), size});
+    return;
+  }
+  st.pending_writes.emplace(token, tcp_connection_state::pending_write{
+                                       size, std::move(rp)});
+  update_backpressure(self);
+}
+
+}  // namespace
+
+const char* tcp_connection_state::name = "tcp_connection";
+
+tcp_connection_state::~tcp_connection_state() {
+  if (io) io->close();
+}
+
+caf::behavior tcp_connection(tcp_connection_actor* self,
+                             std::shared_ptr<tcp_io> io, caf::actor owner,
+                             tcp_connection_options options, bool connected) {
+  auto& st = self->state;
+  st.io = std::move(io);
+  st.owner = std::move(owner);
+  st.options = options;
+  st.owner_wants_reading = options.start_reading;
+  st.io->set_read_window(options.read_window);
+  st.io->attach(caf::actor_cast<caf::actor>(self), st.owner);
+  end_with_owner_or_exit<finish>(self, "connection actor");
+  if (connected) on_open(self);
+  return {
+    [self](tcp_connect& req) {
+      auto& st = self->state;
+      if (st.open || !st.connect_promises.empty()) {
+        self->make_response_promise().deliver(
+            make_caf_error(net_error::of(UV_EISCONN, "connect")));
+        return;
+      }
+      st.connect_promises.push_back(self->make_response_promise());
+      // Someone waits for the outcome: stay alive for it.
+      st.keep_alive = caf::actor_cast<caf::actor>(self);
+      if (auto err = st.io->connect(req.peer)) return finish(self, err);
+      if (req.timeout_ms > 0)
+        self->delayed_send(self, std::chrono::milliseconds(req.timeout_ms),
+                           connect_timeout_atom::value);
+    },
+    [self](tcp_io_connected& ev) {
+      if (!from_own_io(self)) return;
+      auto& st = self->state;
+      if (ev.status) return finish(self, ev.status);
+      for (auto& rp : st.connect_promises) rp.deliver(opened_event(st));
+      st.connect_promises.clear();
+      on_open(self);
+    },
+    [self](connect_timeout_atom) {
+      if (!self->state.open)
+        finish(self, net_error::of(UV_ETIMEDOUT, "connect timed out"));
+    },
+    [self](tcp_write& w) { write(self, std::move(w.data), false); },
+    [self](tcp_try_write& w) { write(self, std::move(w.data), true); },
+    [self](tcp_io_write_done& ev) {
+      if (!from_own_io(self)) return;
+      auto& st = self->state;
+      auto it = st.pending_writes.find(ev.token);
+      if (it == st.pending_writes.end()) return;
+      auto done = std::move(it->second);
+      st.pending_writes.erase(it);
+      if (ev.status) {
+        if (done.promise.pending()) done.promise.deliver(make_caf_error(ev.status));
+        return finish(self, ev.status);
+      }
+      st.bytes_sent += done.size;
+      if (done.promise.pending())
+        done.promise.deliver(tcp_write_done{st.io->id(), done.size});
+      update_backpressure(self);
+    },
+    [self](tcp_set_reading& r) {
+      // The owner's own pause; the automatic ones stay as they are.
+      self->state.owner_wants_reading = r.enable;
+      update_reading(self);
+    },
+    [self](tcp_set_read_window& r) -> caf::result<void> {
+      if (r.bytes == 0)
+        return make_caf_error(net_error::of(UV_EINVAL, "read window of 0 bytes"));
+      self->state.io->set_read_window(r.bytes);
+      update_reading(self);
+      return caf::unit;
+    },
+    [self](tcp_io_read_marker& ev) {
+      if (!from_own_io(self)) return;
+      auto& st = self->state;
+      st.reading = false;  // the seam stopped reading at the marker
+      st.io->window().marker_forwarded();
+      auto position = ev.position;
+      auto acked = [self, position] {
+        self->state.io->window().consumed_up_to(position);
+        update_reading(self);
+      };
+      // Any reply, an error too (the owner ended, did not understand),
+      // means the owner is done with every byte up to the marker.
+      self->request(st.owner, caf::infinite,
+                    tcp_received{st.io->id(), std::move(ev.data)})
+          .then([acked]() { acked(); }, [acked](caf::error&) { acked(); });
+      // Queued behind every fast-path read: reading may go on.
+      update_reading(self);
+    },
+    [self](idle_check_atom) {
+      auto& st = self->state;
+      if (!st.open) return;
+      auto traffic = st.io->bytes_received() + st.bytes_sent;
+      auto now = self->clock().now();
+      if (traffic != st.idle_seen_traffic) {
+        st.idle_seen_traffic = traffic;
+        st.last_traffic = now;
+      } else if (now - st.last_traffic >=
+                 std::chrono::milliseconds(st.options.idle_timeout_ms)) {
+        return finish(self, net_error::of(
+                                UV_ETIMEDOUT, "no traffic for " +
+                                                  std::to_string(st.options.idle_timeout_ms) +
+                                                  " ms (idle timeout)"));
+      }
+      schedule_idle_check(self);
+    },
+    [self](tcp_shutdown&) {
+      auto& st = self->state;
+      // Reply only to a request; a plain send gets no empty message back.
+      caf::response_promise rp;
+      if (self->current_message_id().is_request())
+        rp = self->make_response_promise();
+      if (!st.open) {
+        rp.deliver(make_caf_error(net_error::of(UV_ENOTCONN, "shutdown")));
+        return;
+      }
+      if (st.shutting_down) {
+        if (st.shutdown_done) rp.deliver(caf::unit);
+        else if (rp.pending()) st.shutdown_promises.push_back(std::move(rp));
+        return;
+      }
+      if (auto err = st.io->shutdown()) {
+        rp.deliver(make_caf_error(err));
+        return finish(self, err);
+      }
+      st.shutting_down = true;
+      if (rp.pending()) st.shutdown_promises.push_back(std::move(rp));
+      // Both directions done: nothing left for this connection to do.
+      st.finish_after_shutdown = st.read_closed;
+    },
+    [self](tcp_io_shutdown_done& ev) {
+      if (!from_own_io(self)) return;
+      auto& st = self->state;
+      if (ev.status) return finish(self, ev.status);
+      st.shutdown_done = true;
+      for (auto& rp : st.shutdown_promises) rp.deliver(caf::unit);
+      st.shutdown_promises.clear();
+      if (st.finish_after_shutdown) finish(self, {});
+    },
+    [self](tcp_close&) { finish(self, {}); },
+    [self](tcp_set_nodelay& o) -> caf::result<void> {
+      if (auto err = self->state.io->set_nodelay(o.enable))
+        return make_caf_error(err);
+      return caf::unit;
+    },
+    [self](tcp_set_keepalive& o) -> caf::result<void> {
+      if (auto err = self->state.io->set_keepalive(o.enable, o.delay_seconds))
+        return make_caf_error(err);
+      return caf::unit;
+    },
+    [self](tcp_get_info&) {
+      auto& st = self->state;
+      return tcp_connection_info{st.io->id(),
+                                 st.io->local(),
+                                 st.io->peer(),
+                                 st.reading,
+                                 st.io->bytes_received(),
+                                 st.bytes_sent,
+                                 st.io->write_queue_size(),
+                                 st.max_write_queue_bytes,
+                                 st.options.high_water,
+                                 st.options.write_queue_limit,
+                                 write_budget(st),
+                                 st.io->window().window(),
+                                 st.io->window().unconsumed()};
+    },
+    [self](tcp_io_read_end& ev) {
+      if (!from_own_io(self)) return;
+      auto& st = self->state;
+      st.read_closed = true;
+      st.reading = false;
+      if (ev.reason.name != "EOF") return finish(self, ev.reason);
+      // Every tcp_received went to the owner before this; the owner's reply
+      // comes after any tcp_write it sent in response to them.
+      self->request(st.owner, caf::infinite,
+                    tcp_read_closed{st.io->id(), ev.reason})
+          .then([self]() { after_owner_saw_eof(self); },
+                [self](caf::error&) { after_owner_saw_eof(self); });
+    },
+  };
+}
+
+}  // namespace netactors

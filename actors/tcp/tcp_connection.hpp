@@ -1,0 +1,149 @@
+// netactors::tcp_connection: the actor that is one TCP connection.
+//
+// Protocol (dynamically typed; all messages in actors/messages/tcp_messages.hpp):
+//   to it:            tcp_connect (unconnected only) -> tcp_connection_opened
+//                     tcp_write, tcp_try_write -> tcp_write_done (when
+//                       requested)
+//                     tcp_set_reading, tcp_shutdown -> (), tcp_close,
+//                     tcp_set_read_window -> (),
+//                     tcp_set_nodelay -> (), tcp_set_keepalive -> (),
+//                     tcp_get_info -> tcp_connection_info
+//   to its owner:     tcp_connection_opened, tcp_received (the window's
+//                     markers as requests), tcp_backpressure,
+//                     tcp_write_refused, tcp_read_closed (a request),
+//                     tcp_connection_closed; the sender of each is the
+//                     connection actor.
+// Inbound data is bounded by the read window (actors/core/read_window.hpp): the
+// owner holds at most read_window bytes it has not consumed, plus one read
+// (at most 64 KiB); beyond that the connection stops reading and TCP's own
+// flow control stops the peer. Owners need no code for it: a handler that
+// returns has consumed its bytes.
+// The write queue is bounded: above `high_water` bytes the owner gets
+// tcp_backpressure{above_high_water=true} (and again with false below
+// `low_water`); a write that would pass `write_queue_limit` fails with
+// ENOBUFS and ends the connection; a tcp_try_write is refused instead
+// (ENOBUFS) and the connection lives. A write before the connection
+// is open is refused with ENOTCONN. Refusals go back as the reply to a
+// requested write, or to the owner as tcp_write_refused.
+// Reading happens only when the owner wants it (tcp_set_reading), the write
+// queue does not pause it (pause_reading_when_full) and the read window is
+// open: three independent conditions.
+// Lifetime: the actor ends on tcp_close, when its owner ends, on an exit
+// message, on a read or write error, after both directions closed, after
+// idle_timeout_ms without traffic (ETIMEDOUT), or, before it connects, when
+// nobody holds a handle to it any more. From tcp_connect (or from the
+// moment an accepted connection opens) it keeps itself alive until one of
+// the other ends. When it ends its socket is closed and the owner gets
+// tcp_connection_closed (unless the owner is the one that ended).
+// Thread safety: an actor; spawn it on the loop that owns its socket.
+#pragma once
+
+#include <caf/actor_clock.hpp>
+#include <caf/stateful_actor.hpp>
+#include <caf/response_promise.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <unordered_map>
+#include <vector>
+
+#include "actors/messages/tcp_messages.hpp"
+#include "actors/tcp/tcp_io.hpp"
+
+namespace netactors {
+
+struct tcp_connection_options {
+  uint64_t high_water = 1024 * 1024;
+  uint64_t low_water = 256 * 1024;
+  uint64_t write_queue_limit = 16 * 1024 * 1024;
+  /// After the peer's FIN, keep the write side open until the owner sends
+  /// tcp_shutdown or tcp_close (Node's allowHalfOpen). Otherwise the
+  /// connection shuts down after the owner acknowledged tcp_read_closed.
+  bool allow_half_open = false;
+  /// Start reading as soon as the connection is open.
+  bool start_reading = true;
+  /// TCP_NODELAY on open: echo-style traffic wants it.
+  bool nodelay = true;
+  /// Stop reading as soon as the write queue passes high_water and start
+  /// again below low_water, without waiting for the owner to react to
+  /// tcp_backpressure (for owners that write what they read, like echo).
+  bool pause_reading_when_full = false;
+  /// Bytes delivered to the owner and not yet consumed before reading
+  /// stops (see read_window.hpp); the owner can change it at run time with
+  /// tcp_set_read_window. Memory per connection is bounded by read_window
+  /// + one read (64 KiB) + write_queue_limit. 1 MiB: each window marker
+  /// costs a request, a reply and a read stop/start; at 256 KiB (a marker
+  /// every second 64 KiB read) bulk echo took ~1.8x the server CPU per
+  /// message, at 1 MiB the same as with no window (tools/loadgen bulk, 200
+  /// connections).
+  uint64_t read_window = 1024 * 1024;
+  /// TCP keepalive on open: first probe after this many idle seconds, then
+  /// every 10 s, 6 times (net::tcp_stream::set_keepalive); a peer that
+  /// vanished without FIN or RST is detected after delay + 60 s. 0: off.
+  uint32_t keepalive_seconds = 60;
+  /// End the connection with ETIMEDOUT after this long without a byte read
+  /// or written (checked every idle_timeout_ms / 4, so it ends within 1.25
+  /// times this). 0: off.
+  uint32_t idle_timeout_ms = 0;
+};
+
+struct tcp_connection_state {
+  /// A write libuv has not finished: its size, and the requester's promise
+  /// when the write was a request.
+  struct pending_write {
+    uint64_t size = 0;
+    caf::response_promise promise;
+  };
+
+  std::shared_ptr<tcp_io> io;
+  caf::actor owner;
+  tcp_connection_options options;
+  /// Holds the actor alive from tcp_connect or opening until it finishes
+  /// (nobody else has to: the owner may keep no handle).
+  caf::actor keep_alive;
+  bool open = false;
+  bool reading = false;       ///< the socket is reading now
+  bool owner_wants_reading = true;
+  bool read_closed = false;
+  bool shutting_down = false;
+  bool shutdown_done = false;
+  bool finish_after_shutdown = false;
+  bool above_high_water = false;
+  bool paused_by_backpressure = false;
+  bool closed_event_sent = false;
+  uint64_t next_token = 1;
+  uint64_t bytes_sent = 0;
+  uint64_t max_write_queue_bytes = 0;
+  // Idle timeout: the traffic counters at the last check, and when they
+  // last changed.
+  uint64_t idle_seen_traffic = 0;
+  caf::actor_clock::time_point last_traffic;
+  std::unordered_map<uint64_t, pending_write> pending_writes;  // by token
+  // Requests answered later; empty (no allocation) on an idle connection.
+  std::vector<caf::response_promise> connect_promises;
+  std::vector<caf::response_promise> shutdown_promises;
+
+  ~tcp_connection_state();
+
+  static const char* name;
+};
+
+using tcp_connection_actor = caf::stateful_actor<tcp_connection_state>;
+
+/// The connection actor's behavior. `connected`: the socket is already
+/// connected (accepted); otherwise the actor waits for tcp_connect.
+caf::behavior tcp_connection(tcp_connection_actor* self,
+                             std::shared_ptr<tcp_io> io, caf::actor owner,
+                             tcp_connection_options options, bool connected);
+
+class runtime;
+
+/// Spawns an unconnected connection actor on the next loop, owned by
+/// `owner`; request tcp_connect from it. Thread-safe. Defined with the
+/// listener (target //actors/tcp:tcp_listener), which already spawns connections
+/// over a uv_tcp_io: defining it here would make //actors/tcp:tcp_connection
+/// depend on //actors/tcp:uv_tcp_io, which depends on it.
+caf::actor spawn_tcp_connection(runtime& rt, caf::actor owner,
+                                tcp_connection_options options = {});
+
+}  // namespace netactors

@@ -1,0 +1,176 @@
+#include "actors/tcp/uv_tcp_io.hpp"
+
+#include <caf/actor_cast.hpp>
+#include <caf/send.hpp>
+
+#include <uv.h>
+
+#include "actors/core/io_event.hpp"
+#include "actors/messages/tcp_messages.hpp"
+
+namespace netactors {
+
+namespace {
+
+// Turns a stream's callbacks into messages. Runs on the loop thread, outside
+// any actor: it only sends. It holds its actor weakly (a seam must never keep
+// its own actor alive) and the read window it shares with the actor.
+class stream_bridge final : public net::tcp_stream::observer {
+ public:
+  stream_bridge(uint64_t id, net::tcp_stream* stream, caf::weak_actor_ptr self,
+                caf::actor owner, std::shared_ptr<read_window> window)
+      : id_(id),
+        stream_(stream),
+        self_(std::move(self)),
+        owner_(std::move(owner)),
+        window_(std::move(window)) {}
+
+  void on_connect(net::result<void> status) override {
+    deliver_io_event(self_, tcp_io_connected{net_error::from(status)});
+  }
+
+  void on_read(net::byte_buffer bytes) override {
+    if (window_->on_read(bytes.size()) == read_window::verdict::deliver) {
+      // Straight to the owner, as if from the connection: one mailbox hop
+      // instead of two on the hot path.
+      send_as_self(self_, owner_, tcp_received{id_, std::move(bytes)});
+      return;
+    }
+    // A marker: nothing more is read until the actor has queued it for the
+    // owner (it resumes reading then, or after the owner's ack).
+    (void)stream_->read_stop();
+    deliver_io_event(self_,
+                     tcp_io_read_marker{std::move(bytes), window_->delivered()});
+  }
+
+  void on_read_end(net::uv_error reason) override {
+    deliver_io_event(self_, tcp_io_read_end{net_error::from(reason)});
+  }
+
+  void on_write_done(uint64_t token, net::result<void> status) override {
+    deliver_io_event(self_, tcp_io_write_done{token, net_error::from(status)});
+  }
+
+  void on_shutdown(net::result<void> status) override {
+    deliver_io_event(self_, tcp_io_shutdown_done{net_error::from(status)});
+  }
+
+  void on_closing() override {}
+
+ private:
+  uint64_t id_;
+  net::tcp_stream* stream_;  // owns this bridge, so outlives it
+  caf::weak_actor_ptr self_;
+  caf::actor owner_;
+  std::shared_ptr<read_window> window_;
+};
+
+}  // namespace
+
+uv_tcp_io::uv_tcp_io(net::loop& l, net::handle_id stream)
+    : loop_(l),
+      id_(stream),
+      window_(std::make_shared<read_window>(default_read_window)) {}
+
+uv_tcp_io::uv_tcp_io(net::loop& l)
+    : loop_(l),
+      id_(0),
+      window_(std::make_shared<read_window>(default_read_window)) {}
+
+net::tcp_stream* uv_tcp_io::stream() const {
+  return id_ == 0 ? nullptr : loop_.find_as<net::tcp_stream>(id_);
+}
+
+void uv_tcp_io::attach(const caf::actor& self, caf::actor owner) {
+  self_ = caf::actor_cast<caf::weak_actor_ptr>(self);
+  owner_ = std::move(owner);
+  if (auto* s = stream()) observe(*s);
+}
+
+void uv_tcp_io::observe(net::tcp_stream& s) {
+  s.set_read_limit(static_cast<size_t>(window_->read_limit()));
+  s.set_observer(
+      std::make_unique<stream_bridge>(id_, &s, self_, owner_, window_));
+}
+
+void uv_tcp_io::set_read_window(uint64_t bytes) {
+  window_->set_window(bytes);
+  if (auto* s = stream())
+    s->set_read_limit(static_cast<size_t>(window_->read_limit()));
+}
+
+namespace {
+net_error gone(const char* what) {
+  return net_error::of(UV_EBADF, std::string{what} + " on a closed socket");
+}
+}  // namespace
+
+net_error uv_tcp_io::connect(const net::endpoint& peer) {
+  if (id_ != 0) return net_error::of(UV_EISCONN, "connect");
+  auto s = net::tcp_stream::create(loop_, nullptr);
+  if (!s) return net_error::from(s.error());
+  id_ = (*s)->id();
+  observe(**s);
+  return net_error::from((*s)->connect(peer));
+}
+
+net_error uv_tcp_io::read_start() {
+  auto* s = stream();
+  return s ? net_error::from(s->read_start()) : gone("read");
+}
+
+net_error uv_tcp_io::read_stop() {
+  auto* s = stream();
+  return s ? net_error::from(s->read_stop()) : gone("read stop");
+}
+
+tcp_io::write_outcome uv_tcp_io::write(net::byte_buffer bytes, uint64_t token) {
+  auto* s = stream();
+  if (!s) return {gone("write"), false};
+  auto r = s->write(std::move(bytes), token);
+  if (!r) return {net_error::from(r.error()), false};
+  return {{}, *r == net::tcp_stream::write_status::completed};
+}
+
+size_t uv_tcp_io::write_queue_size() const {
+  auto* s = stream();
+  return s ? s->write_queue_size() : 0;
+}
+
+net_error uv_tcp_io::shutdown() {
+  auto* s = stream();
+  return s ? net_error::from(s->shutdown()) : gone("shutdown");
+}
+
+net_error uv_tcp_io::set_nodelay(bool enable) {
+  auto* s = stream();
+  return s ? net_error::from(s->set_nodelay(enable)) : gone("nodelay");
+}
+
+net_error uv_tcp_io::set_keepalive(bool enable, unsigned delay_seconds) {
+  auto* s = stream();
+  return s ? net_error::from(s->set_keepalive(enable, delay_seconds)) : gone("keepalive");
+}
+
+uint64_t uv_tcp_io::bytes_received() const {
+  auto* s = stream();
+  return s ? s->bytes_read() : 0;
+}
+
+net::endpoint uv_tcp_io::local() const {
+  auto* s = stream();
+  if (!s) return {};
+  auto ep = s->local_endpoint();
+  return ep ? *ep : net::endpoint{};
+}
+
+net::endpoint uv_tcp_io::peer() const {
+  auto* s = stream();
+  if (!s) return {};
+  auto ep = s->peer_endpoint();
+  return ep ? *ep : net::endpoint{};
+}
+
+void uv_tcp_io::close() { loop_.close_handle(id_); }
+
+}  // namespace netactors

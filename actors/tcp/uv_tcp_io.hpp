@@ -1,0 +1,58 @@
+// netactors::uv_tcp_io: tcp_io over a net::tcp_stream. It holds the stream's
+// id, not a pointer: a stream that closed underneath simply is not found.
+// Thread safety: loop thread of `loop` only (the connection actor is
+// loop-affine). Ownership: the loop owns the stream; closing it is the
+// connection actor's call (through close()).
+#pragma once
+
+#include <memory>
+
+#include "actors/tcp/tcp_io.hpp"
+#include "net/core/loop.hpp"
+#include "net/tcp/tcp_stream.hpp"
+
+namespace netactors {
+
+class uv_tcp_io final : public tcp_io {
+ public:
+  /// Wraps an accepted stream on `l`.
+  uv_tcp_io(net::loop& l, net::handle_id stream);
+
+  /// No stream yet: connect() creates one on `l` (on the loop thread, where
+  /// the actor that calls it runs). id() is 0 until then.
+  explicit uv_tcp_io(net::loop& l);
+
+  uint64_t id() const override { return id_; }
+  void attach(const caf::actor& self, caf::actor owner) override;
+  net_error connect(const net::endpoint& peer) override;
+  net_error read_start() override;
+  net_error read_stop() override;
+  write_outcome write(net::byte_buffer bytes, uint64_t token) override;
+  size_t write_queue_size() const override;
+  net_error shutdown() override;
+  net_error set_nodelay(bool enable) override;
+  net_error set_keepalive(bool enable, unsigned delay_seconds) override;
+  read_window& window() override { return *window_; }
+  void set_read_window(uint64_t bytes) override;
+  uint64_t bytes_received() const override;
+  net::endpoint local() const override;
+  net::endpoint peer() const override;
+  void close() override;
+
+ private:
+  /// Until the actor sets its own (tcp_connection_options::read_window).
+  static constexpr uint64_t default_read_window = 1024 * 1024;
+
+  net::tcp_stream* stream() const;
+  void observe(net::tcp_stream& s);
+
+  net::loop& loop_;
+  net::handle_id id_;
+  // Kept from attach() for a stream made by connect(). Weak: the io lives in
+  // its actor's state, and a seam must never keep its own actor alive.
+  caf::weak_actor_ptr self_;
+  caf::actor owner_;
+  std::shared_ptr<read_window> window_;  // shared with the stream's bridge
+};
+
+}  // namespace netactors
