@@ -9,7 +9,7 @@
 
 // Messages, their registration (add_message_types) and JSON envelope, errors.
 #include "actors/messages/messages.hpp"
-#include "actors/core/net_error.hpp"
+#include "actors/messages/net_error.hpp"
 
 // TCP: listener, connection, and the echo actors built on them.
 #include "actors/echo/echo.hpp"

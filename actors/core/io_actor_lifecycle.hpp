@@ -20,7 +20,7 @@
 #include <string>
 #include <utility>
 
-#include "actors/core/net_error.hpp"
+#include "actors/messages/net_error.hpp"
 
 namespace netactors {
 

@@ -13,7 +13,7 @@
 #include <cstdint>
 #include <string>
 
-#include "actors/core/net_error.hpp"
+#include "actors/messages/net_error.hpp"
 #include "net/interfaces/mac_address.hpp"
 
 namespace netactors {

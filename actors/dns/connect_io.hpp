@@ -17,7 +17,7 @@
 #include <cstdint>
 
 #include "actors/core/io_event.hpp"
-#include "actors/core/net_error.hpp"
+#include "actors/messages/net_error.hpp"
 #include "actors/tcp/tcp_connection.hpp"
 #include "net/core/endpoint.hpp"
 

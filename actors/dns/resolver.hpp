@@ -6,7 +6,7 @@
 //                          ETIMEDOUT after the request's timeout_ms, EINVAL)
 //   dns_reverse_lookup  -> dns_name, or an error
 //   dns_get_stats       -> dns_stats
-// Errors are caf::errors in the "uv" category (actors/core/net_error.hpp):
+// Errors are caf::errors in the "uv" category (actors/messages/net_error.hpp):
 // error_name(err) is "EAI_NONAME" and so on.
 // The resolver monitors every actor with a lookup in flight. When one ends,
 // its lookups are cancelled: uv_cancel takes them off the thread pool's

@@ -17,7 +17,7 @@
 
 #include "actors/core/io_event.hpp"
 #include "actors/messages/dns_messages.hpp"
-#include "actors/core/net_error.hpp"
+#include "actors/messages/net_error.hpp"
 
 namespace netactors {
 

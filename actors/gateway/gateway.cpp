@@ -8,7 +8,7 @@
 #include <utility>
 
 #include "actors/dhcp/uv_dhcp_io.hpp"
-#include "actors/core/net_error.hpp"
+#include "actors/messages/net_error.hpp"
 
 namespace netactors::gateway {
 

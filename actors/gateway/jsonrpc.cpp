@@ -8,7 +8,7 @@
 #include <utility>
 
 #include "actors/messages/net_error_json.hpp"
-#include "actors/core/net_error.hpp"
+#include "actors/messages/net_error.hpp"
 #include "actors/gateway/jsonrpc_methods.hpp"
 
 namespace netactors::jsonrpc {

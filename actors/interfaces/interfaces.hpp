@@ -32,7 +32,7 @@
 
 #include "actors/core/io_event.hpp"
 #include "actors/messages/interface_messages.hpp"
-#include "actors/core/net_error.hpp"
+#include "actors/messages/net_error.hpp"
 #include "actors/core/runtime.hpp"
 #include "net/interfaces/interface_watcher.hpp"
 

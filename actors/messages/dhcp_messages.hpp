@@ -15,7 +15,7 @@
 #include "actors/messages/net_error_json.hpp"
 #include "actors/messages/net_types.hpp"
 #include "actors/messages/untrusted_text.hpp"
-#include "actors/core/net_error.hpp"
+#include "actors/messages/net_error.hpp"
 #include "net/core/endpoint.hpp"
 
 namespace netactors {

@@ -18,7 +18,7 @@
 #include "actors/messages/message_macros.hpp"
 #include "actors/messages/net_error_json.hpp"
 #include "actors/messages/untrusted_text.hpp"
-#include "actors/core/net_error.hpp"
+#include "actors/messages/net_error.hpp"
 
 namespace netactors {
 

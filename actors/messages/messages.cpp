@@ -2,7 +2,7 @@
 
 #include <caf/sec.hpp>
 
-#include "actors/core/net_error.hpp"
+#include "actors/messages/net_error.hpp"
 
 namespace netactors {
 

@@ -5,7 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "actors/messages/message_macros.hpp"
-#include "actors/core/net_error.hpp"
+#include "actors/messages/net_error.hpp"
 
 namespace netactors {
 

@@ -13,7 +13,7 @@
 #include "actors/messages/message_macros.hpp"
 #include "actors/messages/net_error_json.hpp"
 #include "actors/messages/net_types.hpp"
-#include "actors/core/net_error.hpp"
+#include "actors/messages/net_error.hpp"
 #include "net/core/byte_buffer.hpp"
 #include "net/core/endpoint.hpp"
 

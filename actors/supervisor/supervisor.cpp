@@ -14,7 +14,7 @@
 #include <set>
 #include <utility>
 
-#include "actors/core/net_error.hpp"
+#include "actors/messages/net_error.hpp"
 
 namespace netactors {
 

@@ -20,7 +20,7 @@
 
 #include "actors/core/io_event.hpp"
 #include "actors/messages/net_types.hpp"
-#include "actors/core/net_error.hpp"
+#include "actors/messages/net_error.hpp"
 #include "actors/core/read_window.hpp"
 #include "net/core/byte_buffer.hpp"
 #include "net/core/endpoint.hpp"

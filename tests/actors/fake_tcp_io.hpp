@@ -24,7 +24,7 @@
 #include <vector>
 
 #include "actors/messages/tcp_messages.hpp"
-#include "actors/core/net_error.hpp"
+#include "actors/messages/net_error.hpp"
 #include "actors/tcp/tcp_io.hpp"
 #include "net/core/byte_buffer.hpp"
 #include "net/core/endpoint.hpp"

@@ -7,7 +7,7 @@
 #include <string>
 
 #include "actors/messages/messages.hpp"
-#include "actors/core/net_error.hpp"
+#include "actors/messages/net_error.hpp"
 
 namespace netactors {
 namespace test_samples {

@@ -16,7 +16,7 @@
 #include <string>
 #include <vector>
 
-#include "actors/core/net_error.hpp"
+#include "actors/messages/net_error.hpp"
 
 namespace netactors {
 namespace {

@@ -21,7 +21,7 @@
 #include "actors/dns/dns_connect.hpp"
 #include "actors/echo/echo.hpp"
 #include "actors/messages/messages.hpp"
-#include "actors/core/net_error.hpp"
+#include "actors/messages/net_error.hpp"
 #include "actors/dns/resolver.hpp"
 #include "actors/tcp/tcp_listener.hpp"
 #include "actors/udp/uv_udp_io.hpp"

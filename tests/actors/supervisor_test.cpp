@@ -26,7 +26,7 @@
 #include <vector>
 
 #include "actors/messages/messages.hpp"
-#include "actors/core/net_error.hpp"
+#include "actors/messages/net_error.hpp"
 #include "actors/core/runtime.hpp"
 #include "net/core/loop.hpp"
 #include "tests/actors/actor_test_fixture.hpp"

@@ -25,7 +25,7 @@
 
 #include "actors/dns/dns_connect.hpp"
 #include "actors/messages/messages.hpp"
-#include "actors/core/net_error.hpp"
+#include "actors/messages/net_error.hpp"
 #include "actors/dns/resolver.hpp"
 #include "actors/core/runtime.hpp"
 #include "tests/resolver/dns_lab.hpp"

@@ -45,7 +45,7 @@
 
 #include "actors/echo/echo.hpp"
 #include "actors/messages/messages.hpp"
-#include "actors/core/net_error.hpp"
+#include "actors/messages/net_error.hpp"
 #include "actors/core/runtime.hpp"
 #include "actors/tcp/tcp_listener.hpp"
 #include "net/core/endpoint.hpp"

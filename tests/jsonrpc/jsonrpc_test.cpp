@@ -22,7 +22,7 @@
 #include <vector>
 
 #include "actors/messages/messages.hpp"
-#include "actors/core/net_error.hpp"
+#include "actors/messages/net_error.hpp"
 #include "actors/gateway/jsonrpc_methods.hpp"
 #include "net/core/line_framer.hpp"
 

@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "actors/core/net_error.hpp"
+#include "actors/messages/net_error.hpp"
 #include "actors/udp/udp_io.hpp"
 #include "net/core/byte_buffer.hpp"
 #include "net/core/endpoint.hpp"

@@ -27,7 +27,7 @@
 #include <thread>
 
 #include "actors/messages/messages.hpp"
-#include "actors/core/net_error.hpp"
+#include "actors/messages/net_error.hpp"
 #include "actors/core/runtime.hpp"
 #include "actors/udp/uv_udp_io.hpp"
 #include "tests/udp/posix_udp.hpp"

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "actors/messages/messages.hpp"
-#include "actors/core/net_error.hpp"
+#include "actors/messages/net_error.hpp"
 #include "tests/actors/actor_test_fixture.hpp"
 #include "tests/udp/fake_udp_io.hpp"
 

@@ -1,4 +1,4 @@
-#include "actors/core/net_error.hpp"
+#include "actors/messages/net_error.hpp"
 
 #include <caf/message.hpp>
 #include <caf/sec.hpp>
