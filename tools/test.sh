@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
 # Installs what is missing, then runs the whole netactors test suite:
-#   1. bazel test //...                      (every test, gcc)
-#   2. bazel test --config=asan //...        (ASan + UBSan, every test)
-#   3. bazel test --config=tsan, tag "tsan"  (everything that does not link
+#   1. bazel test --config=asan //...        (ASan + UBSan, every test, gcc)
+#   2. bazel test --config=tsan, tag "tsan"  (everything that does not link
 #      CAF: the loop adapter, its cross-thread queue, net/; Debian's CAF is
 #      not TSan-instrumented, see README)
-#   4. tools/check_external_workspace.sh     (a separate workspace builds and
-#      runs a program against @netactors//:netactors, as README documents)
-#   5. tools/fuzz/run_fuzzers.sh             (libFuzzer, clang, bounded time)
+#   3. tools/check_external_workspace.sh     (a separate workspace builds, in
+#      the default configuration, and runs a program against
+#      @netactors//:netactors, as README documents)
+#   4. tools/fuzz/run_fuzzers.sh             (libFuzzer, clang, bounded time)
 # and prints "suite: N passed, N failed" last. Exit code 0 only if all pass.
+# Every test runs once, under ASan+UBSan: compiling is most of the suite's
+# time on a 2-core machine, and a second, uninstrumented run of the same
+# tests found nothing the instrumented one did not (--quick is that run).
 #
-#   tools/test.sh [--quick]   --quick: step 1 only
+#   tools/test.sh [--quick]   --quick: bazel test //... only (no sanitizers)
 #   FUZZ_SECONDS=60           total fuzzing budget (default 60)
 set -uo pipefail
 
@@ -22,7 +25,7 @@ quick=0
 for arg in "$@"; do
   case "$arg" in
     --quick) quick=1 ;;
-    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
     *) echo "test.sh: unknown option $arg" >&2; exit 2 ;;
   esac
 done
@@ -49,6 +52,7 @@ log="$(mktemp "${TMPDIR:-/tmp}/netactors-test.XXXXXX")"
 phase() {
   local name="$1"
   shift
+  local started=$SECONDS
   echo "=== $name: bazel test $*" >&2
   bazel test "${ci_flags[@]}" "$@" 2>&1 | tee "$log"
   local rc=${PIPESTATUS[0]}
@@ -58,27 +62,34 @@ phase() {
   if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi  # build or setup error
   passed=$((passed + p))
   failed=$((failed + f))
-  echo "=== $name: $p passed, $f failed (exit $rc)" >&2
+  echo "=== $name: $p passed, $f failed (exit $rc, $((SECONDS - started)) s)" >&2
 }
 
-phase "plain" //...
-if [ "$quick" -eq 0 ]; then
+# Runs one script step that counts as one test.
+step() {
+  local name="$1"
+  shift
+  local started=$SECONDS
+  echo "=== $name: $*" >&2
+  if "$@"; then
+    passed=$((passed + 1))
+    echo "=== $name: passed ($((SECONDS - started)) s)" >&2
+  else
+    failed=$((failed + 1))
+    echo "=== $name: FAILED ($((SECONDS - started)) s)" >&2
+  fi
+}
+
+if [ "$quick" -eq 1 ]; then
+  phase "plain" //...
+else
   phase "asan" --config=asan //...
   phase "tsan" --config=tsan --test_tag_filters=tsan --build_tag_filters=tsan //...
-  echo "=== external workspace: tools/check_external_workspace.sh" >&2
-  if bash "$here/check_external_workspace.sh"; then
-    passed=$((passed + 1))
-  else
-    failed=$((failed + 1))
-  fi
-  echo "=== fuzz: tools/fuzz/run_fuzzers.sh ${FUZZ_SECONDS:-60}" >&2
-  if BAZEL_OUTPUT_BASE="$fuzz_base" bash "$here/fuzz/run_fuzzers.sh" "${FUZZ_SECONDS:-60}"; then
-    passed=$((passed + 1))
-  else
-    failed=$((failed + 1))
-  fi
+  step "external workspace" bash "$here/check_external_workspace.sh"
+  step "fuzz" env BAZEL_OUTPUT_BASE="$fuzz_base" \
+    bash "$here/fuzz/run_fuzzers.sh" "${FUZZ_SECONDS:-60}"
 fi
 rm -f "$log"
 
-echo "suite: $passed passed, $failed failed"
+echo "suite: $passed passed, $failed failed ($SECONDS s)"
 [ "$failed" -eq 0 ]
