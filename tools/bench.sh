@@ -38,35 +38,24 @@ EOF
   exit 2
 }
 
-server_cmd=""
-ref_cmd=""
-epoll_cmd=""
 with_epoll=1
 rounds=3
 duration=3
 warmup=1
 scenarios="pp1,pp50,pp500,pipe,bulk16k,bulk200,connect_storm,idle"
 idle_connections=2000
-json_out=""
-build=1
-bazel_cmd="bazel"
-bin_dir=""
 
+bench_common_defaults
 while [ $# -gt 0 ]; do
+  bench_common_option "$@"
+  if [ "$bench_shift" -gt 0 ]; then shift "$bench_shift"; continue; fi
   case "$1" in
-    --server) server_cmd="$2"; shift 2 ;;
-    --ref) ref_cmd="$2"; shift 2 ;;
-    --epoll) epoll_cmd="$2"; shift 2 ;;
     --no-epoll) with_epoll=0; shift ;;
     --rounds) rounds="$2"; shift 2 ;;
     --duration) duration="$2"; shift 2 ;;
     --warmup) warmup="$2"; shift 2 ;;
     --scenarios) scenarios="$2"; shift 2 ;;
     --idle-connections) idle_connections="$2"; shift 2 ;;
-    --json-out) json_out="$2"; shift 2 ;;
-    --no-build) build=0; shift ;;
-    --bazel) bazel_cmd="$2"; shift 2 ;;
-    --bin) bin_dir="$2"; shift 2 ;;
     -h|--help) usage ;;
     *) echo "bench.sh: unknown option $1" >&2; usage ;;
   esac

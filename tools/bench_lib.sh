@@ -3,6 +3,40 @@
 # not run. The caller sets `me` (its name, for messages) and uses
 # `set -euo pipefail`; nothing here may fail under it without saying why.
 
+# The options every benchmark takes, with their defaults: the servers, where
+# the binaries come from, where the JSON goes.
+bench_common_defaults() {
+  server_cmd=""
+  ref_cmd=""
+  epoll_cmd=""
+  json_out=""
+  build=1
+  bazel_cmd="bazel"
+  bin_dir=""
+}
+
+# bench_common_option ARGS...: when $1 is one of the common options
+# (--server, --ref, --epoll, --json-out, --no-build, --bazel, --bin), sets
+# its variable and bench_shift to the words it took; otherwise bench_shift=0.
+# --epoll CMD also turns the epoll column on.
+bench_common_option() {
+  bench_shift=2
+  case "$1" in
+    --server) server_cmd="${2-}" ;;
+    --ref) ref_cmd="${2-}" ;;
+    --epoll) epoll_cmd="${2-}"; with_epoll=1 ;;
+    --json-out) json_out="${2-}" ;;
+    --bazel) bazel_cmd="${2-}" ;;
+    --bin) bin_dir="${2-}" ;;
+    --no-build) build=0; bench_shift=1 ;;
+    *) bench_shift=0 ;;
+  esac
+  if [ "$bench_shift" -eq 2 ] && [ $# -lt 2 ]; then
+    echo "$me: $1 wants a value" >&2
+    exit 2
+  fi
+}
+
 # bench_binaries BUILD BAZEL_CMD SERVER_CMD: builds //tools:all (and
 # //apps:echo_server if SERVER_CMD, the --server option, is empty) with -c opt
 # unless BUILD is 0, then sets bin_dir from `bazel info` unless it is already

@@ -56,9 +56,6 @@ EOF
   exit 2
 }
 
-server_cmd=""
-ref_cmd=""
-epoll_cmd=""
 with_epoll=0
 scenarios="bulk,never_read,churn,sigterm"
 duration=15
@@ -75,17 +72,13 @@ rss_cap_mib=4096
 high_water_kib=1024
 read_buffer_kib=64
 read_window_kib=0
-json_out=""
-build=1
-bazel_cmd="bazel"
-bin_dir=""
 
+bench_common_defaults
 while [ $# -gt 0 ]; do
+  bench_common_option "$@"
+  if [ "$bench_shift" -gt 0 ]; then shift "$bench_shift"; continue; fi
   case "$1" in
-    --server) server_cmd="$2"; shift 2 ;;
-    --ref) ref_cmd="$2"; shift 2 ;;
     --with-epoll) with_epoll=1; shift ;;
-    --epoll) epoll_cmd="$2"; with_epoll=1; shift 2 ;;
     --scenarios) scenarios="$2"; shift 2 ;;
     --duration) duration="$2"; shift 2 ;;
     --bulk-clients) bulk_clients="$2"; shift 2 ;;
@@ -101,10 +94,6 @@ while [ $# -gt 0 ]; do
     --high-water-kib) high_water_kib="$2"; shift 2 ;;
     --read-buffer-kib) read_buffer_kib="$2"; shift 2 ;;
     --read-window-kib) read_window_kib="$2"; shift 2 ;;
-    --json-out) json_out="$2"; shift 2 ;;
-    --no-build) build=0; shift ;;
-    --bazel) bazel_cmd="$2"; shift 2 ;;
-    --bin) bin_dir="$2"; shift 2 ;;
     -h|--help) usage ;;
     *) echo "soak.sh: unknown option $1" >&2; usage ;;
   esac

@@ -27,36 +27,15 @@
 #include "actors/udp/uv_udp_io.hpp"
 #include "net/dns/resolver.hpp"
 #include "net/tcp/tcp_listener.hpp"
+#include "tests/resolver/lookup_worker_blocker.hpp"
 
 namespace netactors {
 namespace {
 
 using namespace std::chrono_literals;
 
-// Holds the only lookup worker (see main()) until released, so that the
-// lookups behind it stay in flight.
-class worker_blocker {
- public:
-  worker_blocker() {
-    struct hold final : net::lookup_workers::work {
-      std::promise<void> started;
-      std::shared_future<void> release;
-      void run() override {
-        started.set_value();
-        release.wait();
-      }
-    };
-    auto w = std::make_shared<hold>();
-    w->release = release_.get_future().share();
-    auto started = w->started.get_future();
-    net::lookup_workers::submit(std::move(w));
-    started.wait();
-  }
-  ~worker_blocker() { release_.set_value(); }
-
- private:
-  std::promise<void> release_;
-};
+// The only lookup worker (see main()), held so that lookups stay in flight.
+using worker_blocker = test_support::lookup_worker_blocker;
 
 caf::actor_system_config& quiet(caf::actor_system_config& cfg) {
   cfg.set("logger.console-verbosity", caf::atom("quiet"));

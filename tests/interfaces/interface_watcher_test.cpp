@@ -159,6 +159,20 @@ net::interface_snapshot expected_topology() {
   return net::interface_snapshot{{lo, va, vb}};
 }
 
+// The two ways of watching, as the tests ask for them.
+net::interface_watch_options by_netlink() {
+  net::interface_watch_options opts;
+  opts.use = net::interface_watch_options::method::netlink;
+  return opts;
+}
+
+net::interface_watch_options by_polling(uint64_t interval_ms) {
+  net::interface_watch_options opts;
+  opts.use = net::interface_watch_options::method::polling;
+  opts.poll_interval_ms = interval_ms;
+  return opts;
+}
+
 class interface_watch : public ::testing::Test {
  protected:
   // Before any thread exists: the namespace is per thread until then.
@@ -363,8 +377,7 @@ TEST_F(interface_watch, a_down_interface_is_listed_with_its_flags_mac_and_addres
 
 TEST_F(interface_watch, netlink_sees_addresses_added_and_removed) {
   net::loop lp;
-  net::interface_watch_options opts;
-  opts.use = net::interface_watch_options::method::netlink;
+  auto opts = by_netlink();
   auto [id, how] = start(lp, opts);
   ASSERT_NE(id, 0u);
   EXPECT_EQ(how, net::interface_watcher::method::netlink);
@@ -377,8 +390,7 @@ TEST_F(interface_watch, netlink_sees_addresses_added_and_removed) {
 
 TEST_F(interface_watch, netlink_sees_a_link_go_down_and_up) {
   net::loop lp;
-  net::interface_watch_options opts;
-  opts.use = net::interface_watch_options::method::netlink;
+  auto opts = by_netlink();
   auto [id, how] = start(lp, opts);
   ASSERT_NE(id, 0u);
   EXPECT_EQ(how, net::interface_watcher::method::netlink);
@@ -388,8 +400,7 @@ TEST_F(interface_watch, netlink_sees_a_link_go_down_and_up) {
 
 TEST_F(interface_watch, netlink_sees_a_carrier_flap_as_link_changes_only) {
   net::loop lp;
-  net::interface_watch_options opts;
-  opts.use = net::interface_watch_options::method::netlink;
+  auto opts = by_netlink();
   ASSERT_NE(start(lp, opts).first, 0u);
   check_a_carrier_flap_changes_links_only();
   EXPECT_EQ(lp.stop(), 0);
@@ -409,8 +420,7 @@ TEST_F(interface_watch, a_link_without_carrier_keeps_its_addresses_in_the_snapsh
 
 TEST_F(interface_watch, netlink_sees_interfaces_come_and_go) {
   net::loop lp;
-  net::interface_watch_options opts;
-  opts.use = net::interface_watch_options::method::netlink;
+  auto opts = by_netlink();
   ASSERT_NE(start(lp, opts).first, 0u);
   ASSERT_EQ(sh("ip link add vc type veth peer name vd"), 0);
   EXPECT_TRUE(sight->wait_for(patience, [](auto& changes) {
@@ -432,8 +442,7 @@ TEST_F(interface_watch, netlink_sees_interfaces_come_and_go) {
 }
 
 TEST_F(interface_watch, netlink_misses_nothing_in_a_burst_of_changes) {
-  net::interface_watch_options opts;
-  opts.use = net::interface_watch_options::method::netlink;
+  auto opts = by_netlink();
   check_a_burst_of_changes(opts);
 }
 
@@ -443,8 +452,7 @@ TEST_F(interface_watch, netlink_misses_nothing_in_a_burst_of_changes) {
 // exactly once, and the state reported last is what a fresh snapshot says.
 TEST_F(interface_watch, netlink_resyncs_after_an_overflow_and_loses_no_change) {
   net::loop lp;
-  net::interface_watch_options opts;
-  opts.use = net::interface_watch_options::method::netlink;
+  auto opts = by_netlink();
   opts.netlink_receive_buffer = 1;
   auto id = start(lp, opts).first;
   ASSERT_NE(id, 0u);
@@ -534,17 +542,13 @@ TEST_F(interface_watch, a_watcher_whose_socket_breaks_closes_and_says_why) {
 }
 
 TEST_F(interface_watch, polling_misses_nothing_in_a_burst_of_changes) {
-  net::interface_watch_options opts;
-  opts.use = net::interface_watch_options::method::polling;
-  opts.poll_interval_ms = 2;
+  auto opts = by_polling(2);
   check_a_burst_of_changes(opts);
 }
 
 TEST_F(interface_watch, polling_fallback_sees_addresses_added_and_removed) {
   net::loop lp;
-  net::interface_watch_options opts;
-  opts.use = net::interface_watch_options::method::polling;
-  opts.poll_interval_ms = 50;
+  auto opts = by_polling(50);
   auto [id, how] = start(lp, opts);
   ASSERT_NE(id, 0u);
   EXPECT_EQ(how, net::interface_watcher::method::polling);
@@ -554,9 +558,7 @@ TEST_F(interface_watch, polling_fallback_sees_addresses_added_and_removed) {
 
 TEST_F(interface_watch, polling_sees_a_carrier_flap_as_link_changes_only) {
   net::loop lp;
-  net::interface_watch_options opts;
-  opts.use = net::interface_watch_options::method::polling;
-  opts.poll_interval_ms = 5;
+  auto opts = by_polling(5);
   ASSERT_NE(start(lp, opts).first, 0u);
   check_a_carrier_flap_changes_links_only();
   EXPECT_EQ(lp.stop(), 0);
@@ -564,9 +566,7 @@ TEST_F(interface_watch, polling_sees_a_carrier_flap_as_link_changes_only) {
 
 TEST_F(interface_watch, polling_fallback_sees_a_link_go_down_and_up) {
   net::loop lp;
-  net::interface_watch_options opts;
-  opts.use = net::interface_watch_options::method::polling;
-  opts.poll_interval_ms = 50;
+  auto opts = by_polling(50);
   ASSERT_NE(start(lp, opts).first, 0u);
   check_sees_link_down_and_up();
   EXPECT_EQ(lp.stop(), 0);
@@ -582,8 +582,7 @@ TEST_F(interface_watch, automatic_prefers_netlink_on_linux) {
 
 TEST_F(interface_watch, a_closed_watcher_reports_nothing_more_and_the_loop_closes_clean) {
   net::loop lp;
-  net::interface_watch_options opts;
-  opts.use = net::interface_watch_options::method::netlink;
+  auto opts = by_netlink();
   auto id = start(lp, opts).first;
   ASSERT_NE(id, 0u);
   auto left = on_loop(lp, [id](net::loop& l) {

@@ -355,24 +355,20 @@ TEST_F(interfaces_app, json_and_table_escape_a_name_that_is_not_utf8) {
 TEST_F(interfaces_app, watch_escapes_a_name_that_is_not_utf8_and_goes_on) {
   auto c = start_watch({});
   ASSERT_EQ(sh(odd_link), 0);
-  auto added = lines_until(*c, {[](const json& l) {
-                             return l["event"] == "interface_added" &&
-                                    l["interface"]["name"] == "x\\xff\\xfe\\x1b";
-                           },
-                           [](const json& l) {
-                             return l["event"] == "interface_added" &&
-                                    l["interface"]["name"] == "xq";
-                           }});
+  // The odd link is a veth pair: both ends are seen, the odd name escaped.
+  auto both_ends = [](const char* event) {
+    auto end = [event](const char* name) {
+      return [event, name](const json& l) {
+        return l["event"] == event && l["interface"]["name"] == name;
+      };
+    };
+    return std::vector<std::function<bool(const json&)>>{end("x\\xff\\xfe\\x1b"),
+                                                         end("xq")};
+  };
+  auto added = lines_until(*c, both_ends("interface_added"));
   EXPECT_EQ(added.size(), 2u) << json(added).dump(1);
   ASSERT_EQ(sh(odd_link_del), 0);
-  auto removed = lines_until(*c, {[](const json& l) {
-                               return l["event"] == "interface_removed" &&
-                                      l["interface"]["name"] == "x\\xff\\xfe\\x1b";
-                             },
-                             [](const json& l) {
-                               return l["event"] == "interface_removed" &&
-                                      l["interface"]["name"] == "xq";
-                             }});
+  auto removed = lines_until(*c, both_ends("interface_removed"));
   EXPECT_EQ(removed.size(), 2u) << json(removed).dump(1);
   // The printer is alive: the next change is printed too.
   ASSERT_EQ(sh("ip addr add 198.51.100.7/24 dev va"), 0);

@@ -33,6 +33,7 @@
 #include "net/core/loop.hpp"
 #include "net/dns/resolver.hpp"
 #include "tests/resolver/dns_lab.hpp"
+#include "tests/resolver/lookup_worker_blocker.hpp"
 
 namespace {
 
@@ -109,34 +110,7 @@ net::addrinfo_hints stream(int family = AF_UNSPEC, int flags = 0) {
 // outside any namespace of its own and must not send traffic anywhere.
 net::addrinfo_hints numeric() { return stream(AF_UNSPEC, AI_NUMERICHOST); }
 
-// Holds the only lookup worker until release() (or destruction).
-class pool_blocker {
- public:
-  explicit pool_blocker(net::loop&) {
-    struct hold final : net::lookup_workers::work {
-      std::promise<void> started;
-      std::shared_future<void> release;
-      void run() override {
-        started.set_value();
-        release.wait();
-      }
-    };
-    auto w = std::make_shared<hold>();
-    w->release = release_.get_future().share();
-    auto started = w->started.get_future();
-    net::lookup_workers::submit(std::move(w));
-    started.wait();
-  }
-  ~pool_blocker() { release(); }
-  void release() {
-    if (!released_) release_.set_value();
-    released_ = true;
-  }
-
- private:
-  std::promise<void> release_;
-  bool released_ = false;
-};
+using pool_blocker = netactors::test_support::lookup_worker_blocker;
 
 TEST(net_resolver, resolves_numeric_hosts_of_both_families) {
   net::loop l;
@@ -283,7 +257,7 @@ TEST(net_resolver, cancels_a_queued_lookup_and_never_calls_it_back) {
   net::loop l;
   auto rid = make_resolver(l);
   std::atomic<int> calls{0};
-  pool_blocker blocker{l};
+  pool_blocker blocker;
   auto outcome = on_loop(l, [&](net::loop& lp) {
     auto* r = find(lp, rid);
     auto id =
@@ -315,7 +289,7 @@ TEST(net_resolver, times_out_a_lookup_that_gets_no_answer_in_time) {
   ASSERT_TRUE(pool_size);
   net::loop l;
   auto rid = make_resolver(l);
-  pool_blocker blocker{l};
+  pool_blocker blocker;
   std::promise<std::string> done;
   auto t0 = std::chrono::steady_clock::now();
   l.post([&](net::loop& lp) {
@@ -366,7 +340,7 @@ TEST(net_resolver, closing_drops_every_pending_lookup_unanswered) {
   net::loop l;
   auto rid = make_resolver(l);
   auto calls = std::make_shared<std::atomic<int>>(0);
-  pool_blocker blocker{l};
+  pool_blocker blocker;
   on_loop(l, [&](net::loop& lp) {
     auto* r = find(lp, rid);
     for (int i = 0; i < 10; ++i)
@@ -391,7 +365,7 @@ TEST(net_resolver, a_stopping_loop_cancels_queued_lookups_and_closes_clean) {
   auto calls = std::make_shared<std::atomic<int>>(0);
   net::loop l;
   auto rid = make_resolver(l);
-  pool_blocker blocker{l};
+  pool_blocker blocker;
   on_loop(l, [&](net::loop& lp) {
     for (int i = 0; i < 5; ++i)
       EXPECT_TRUE(find(lp, rid)->getaddrinfo(
