@@ -3,6 +3,10 @@
 // Build them with NETACTORS_COPTS (defs.bzl): these headers need C++17.
 #pragma once
 
+// JSON (nlohmann::json, from //third_party:json): the messages' envelope
+// (message_to_json) is made of it, and programs may print their own.
+#include <nlohmann/json.hpp>
+
 // The runtime (loops + actor system) and loop-affine actors.
 #include "actors/core/loop_context.hpp"
 #include "actors/core/runtime.hpp"

@@ -5,7 +5,9 @@
 # netactors_dependencies(), and one cc_binary that depends only on
 # @netactors//:netactors and includes only "netactors.hpp". The program starts
 # a runtime, an echo server on 127.0.0.1:0 and an echo client, and prints
-# "ok" after one verified round trip. Built with no flags at all (not even
+# "ok" after one verified round trip. The example programs (examples/*.cpp)
+# are copied in and built there too, with the same one dependency: proof that
+# they use the public target only. Built with no flags at all (not even
 # this repository's .bazelrc, which a consumer does not get), in its own
 # output base under /tmp; the disk cache in ~/.bazelrc, if any, applies.
 #
@@ -49,7 +51,16 @@ cc_binary(
     copts = NETACTORS_COPTS,
     deps = ["@netactors//:netactors"],
 )
+
+# netactors' examples, built exactly as a consumer would build them.
+[cc_binary(
+    name = name,
+    srcs = [name + ".cpp"],
+    copts = NETACTORS_COPTS,
+    deps = ["@netactors//:netactors"],
+) for name in ["chat_server", "coordinator"]]
 BUILD_FILE
+cp "$root/examples/chat_server.cpp" "$root/examples/coordinator.cpp" "$ws/"
 
 cat >"$ws/main.cpp" <<'MAIN'
 // A program outside netactors: an echo server and one client round trip.
@@ -116,7 +127,8 @@ MAIN
 
 echo "check_external_workspace: building $ws against $root" >&2
 cd "$ws"
-if ! bazel --output_base="$base" build //:consumer >"$log" 2>&1; then
+if ! bazel --output_base="$base" build //:consumer //:chat_server //:coordinator \
+    >"$log" 2>&1; then
   grep -v 'linux-sandbox' "$log" | tail -40 >&2
   echo "check_external_workspace: FAILED to build the consumer workspace" >&2
   exit 1
