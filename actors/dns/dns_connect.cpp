@@ -227,8 +227,9 @@ dns_connect_impl::behavior_type dns_connect(
         auto rp = self->make_response_promise();
         if (st.race) {
           // The race under way goes on: this refusal is not the answer.
-          return make_caf_error(
-              net_error::of(UV_EALREADY, "a dns_connect actor connects once"));
+          rp.deliver(make_caf_error(
+              net_error::of(UV_EALREADY, "a dns_connect actor connects once")));
+          return rp;
         }
         // A refused request is this actor's one answer: report_to hears of
         // it as of any failure, and the actor ends after it.
