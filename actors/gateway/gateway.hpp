@@ -65,6 +65,7 @@
 #include "actors/dhcp/dhcp_discovery.hpp"
 #include "actors/dns/resolver.hpp"
 #include "actors/interfaces/interfaces.hpp"
+#include "actors/supervisor/supervisor.hpp"
 #include "actors/tcp/tcp_connection.hpp"
 #include "actors/gateway/jsonrpc.hpp"
 #include "net/core/line_framer.hpp"
@@ -93,7 +94,7 @@ struct gateway_config {
   resolver_actor resolver;
   interfaces_actor interfaces;
   /// Asked for its stats (supervisor_get_stats) by `stats`; may be invalid.
-  caf::actor supervisor;
+  supervisor_actor supervisor;
   /// Gets gateway events as JSON text lines (std::string); may be invalid.
   caf::actor log;
   /// The gateway's own loop, where it runs DHCP discoveries; without it

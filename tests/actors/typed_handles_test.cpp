@@ -21,6 +21,7 @@
 #include "actors/dns/resolver.hpp"
 #include "actors/interfaces/interfaces.hpp"
 #include "actors/messages/messages.hpp"
+#include "actors/supervisor/supervisor.hpp"
 #include "actors/tcp/tcp_connection.hpp"
 #include "actors/tcp/tcp_listener.hpp"
 #include "actors/udp/udp_socket.hpp"
@@ -144,6 +145,15 @@ static_assert(!accepts<dhcp_discovery_impl, udp_io_send_done>);
 static_assert(!accepts<dhcp_discovery_impl, dhcp_offer>);
 static_assert(accepts<dhcp_discovery_owner, dhcp_offer>);
 static_assert(accepts<dhcp_discovery_owner, dhcp_discovery_done>);
+
+// -- supervisor -------------------------------------------------------------------
+
+static_assert(answers<supervisor_actor, supervisor_which, caf::actor>);
+static_assert(answers<supervisor_actor, supervisor_stable_handle, caf::actor>);
+static_assert(answers<supervisor_actor, supervisor_get_stats, supervisor_stats>);
+static_assert(!accepts<supervisor_actor, dns_lookup>);
+static_assert(!accepts<supervisor_actor, supervisor_event>);  // the observer's
+static_assert(accepts<supervisor_observer, supervisor_event>);
 
 // -- run time ---------------------------------------------------------------------
 
