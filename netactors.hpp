@@ -15,6 +15,13 @@
 #include "actors/messages/messages.hpp"
 #include "actors/messages/net_error.hpp"
 
+// Every actor below is reached through a typed handle (tcp_connection_actor,
+// tcp_listener_actor, udp_socket_actor, resolver_actor, dns_connect_actor,
+// interfaces_actor, supervisor_actor; dhcp_discovery_actor takes no
+// message): sending one a message outside its protocol does not compile.
+// Owners are caf::actor; their protocols are typed aliases
+// (tcp_connection_owner, ...).
+
 // TCP: listener, connection, and the echo actors built on them.
 #include "actors/echo/echo.hpp"
 #include "actors/tcp/tcp_connection.hpp"

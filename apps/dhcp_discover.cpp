@@ -152,7 +152,8 @@ int main(int argc, char** argv) {
         },
         caf::after(config.timeout + std::chrono::seconds(10)) >>
             [&] { waiting = false; });
-    if (!finished) self->send_exit(discovery, caf::exit_reason::user_shutdown);
+    if (!finished)
+      self->send_exit(discovery.address(), caf::exit_reason::user_shutdown);
   }
   if (!finished) {
     std::cerr << "dhcp_discover: ETIMEDOUT: the discovery did not finish\n";

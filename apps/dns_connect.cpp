@@ -143,20 +143,22 @@ int main(int argc, char** argv) {
     caf::scoped_actor self{rt.system()};
     auto resolver = spawn_resolver(rt);
     // The report comes to `self` whatever the outcome, before the reply.
-    auto connector = spawn_dns_connect(rt, resolver, self);
+    auto connector = spawn_dns_connect(rt, {}, resolver, self);
     dns_connect_to req{host,
                        *port,
                        static_cast<uint32_t>(attempt_delay_ms),
                        50,
                        static_cast<uint32_t>(timeout_ms),
                        true};
-    caf::actor conn;
+    tcp_connection_actor conn;
     self->request(
             connector,
             std::chrono::milliseconds(timeout_ms) + std::chrono::seconds(5),
             req)
         .receive(
-            [&](caf::actor& c, dns_connect_report&) { conn = std::move(c); },
+            [&](tcp_connection_actor& c, dns_connect_report&) {
+              conn = std::move(c);
+            },
             [&](caf::error&) {});
     self->receive([&](dns_connect_report& rep) { report = std::move(rep); },
                   caf::after(std::chrono::seconds(5)) >> [] {});

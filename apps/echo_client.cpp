@@ -133,7 +133,7 @@ int run(int argc, char** argv) {
       // Generated messages move to their session (no second copy); stdin
       // lines are printed back at the end.
       sessions.push_back(
-          spawn_echo_client(rt, stdin_mode ? job : std::move(job), self));
+          spawn_echo_client(rt, self, stdin_mode ? job : std::move(job)));
     }
     auto deadline = std::chrono::steady_clock::now() +
                     std::chrono::seconds(deadline_s);

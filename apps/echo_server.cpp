@@ -29,8 +29,10 @@ constexpr std::chrono::milliseconds stop_limit{1500};
 
 // High priority: an exit jumps the queue of an actor whose mailbox holds a
 // backlog of connection events.
-void stop_now(const caf::actor& whom) {
-  if (whom)
+// Any handle, typed ones too: an exit message is for every actor.
+template <class Handle>
+void stop_now(const Handle& handle) {
+  if (auto whom = caf::actor_cast<caf::actor>(handle))
     caf::anon_send<caf::message_priority::high>(
         whom, caf::exit_msg{caf::actor_addr{}, caf::exit_reason::user_shutdown});
 }

@@ -126,7 +126,8 @@ void stop_main() { ::kill(::getpid(), SIGTERM); }
 // reader that stops reading costs dropped lines, counted, never memory or a
 // hang). A failed subscription, or a watch that ended, sets *exit_code and
 // stops main.
-caf::behavior watch_printer(caf::event_based_actor* self, caf::actor target,
+caf::behavior watch_printer(caf::event_based_actor* self,
+                            interfaces_actor target,
                             std::atomic<int>* exit_code,
                             std::shared_ptr<line_sink> out) {
   self->request(target, caf::infinite, interfaces_subscribe{})

@@ -34,8 +34,10 @@ namespace {
 // promise); past this the process exits anyway (apps::stop_deadline).
 constexpr std::chrono::milliseconds stop_limit{1800};
 
-void stop_now(const caf::actor& whom) {
-  if (whom)
+// Any handle, typed ones too: an exit message is for every actor.
+template <class Handle>
+void stop_now(const Handle& handle) {
+  if (auto whom = caf::actor_cast<caf::actor>(handle))
     caf::anon_send<caf::message_priority::high>(
         whom,
         caf::exit_msg{caf::actor_addr{}, caf::exit_reason::user_shutdown});
@@ -159,9 +161,14 @@ int main(int argc, char** argv) {
       spec.shutdown_timeout = std::chrono::milliseconds{500};
       return spec;
     };
-    children.push_back(child("resolver", [&rt] { return spawn_resolver(rt); }));
-    children.push_back(
-        child("interfaces", [&rt] { return spawn_interfaces(rt); }));
+    // A child is a caf::actor to the supervisor (children of any protocol);
+    // the gateway gets the stable handles back typed.
+    children.push_back(child("resolver", [&rt] {
+      return caf::actor_cast<caf::actor>(spawn_resolver(rt));
+    }));
+    children.push_back(child("interfaces", [&rt] {
+      return caf::actor_cast<caf::actor>(spawn_interfaces(rt));
+    }));
     if (with_echo)
       for (size_t i = 0; i < rt.loop_count(); ++i)
         children.push_back(
@@ -181,8 +188,10 @@ int main(int argc, char** argv) {
     }
     auto stopper = gateway::spawn_gateway_stopper(sys);
     gateway::gateway_config gcfg;
-    gcfg.resolver = sup->children.at("resolver");
-    gcfg.interfaces = sup->children.at("interfaces");
+    gcfg.resolver =
+        caf::actor_cast<resolver_actor>(sup->children.at("resolver"));
+    gcfg.interfaces =
+        caf::actor_cast<interfaces_actor>(sup->children.at("interfaces"));
     gcfg.supervisor = sup->supervisor;
     gcfg.log = printer;
     gcfg.counters = std::make_shared<gateway::gateway_counters>();
@@ -195,9 +204,9 @@ int main(int argc, char** argv) {
       return ctx.spawn(gateway::gateway, std::move(cfg));
     };
     handler.events = printer;
-    std::vector<caf::actor> listeners;
+    std::vector<tcp_listener_actor> listeners;
     nlohmann::json ready_gateways = nlohmann::json::array();
-    auto listen = [&](caf::actor listener, const net::endpoint& where,
+    auto listen = [&](tcp_listener_actor listener, const net::endpoint& where,
                       nlohmann::json* bound) {
       listeners.push_back(listener);
       self->request(listener, caf::infinite, tcp_listen{where})

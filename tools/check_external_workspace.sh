@@ -92,7 +92,8 @@ int main() {
         if (&rt.loop_at(i) == &ctx) return handlers[i];
       return caf::actor{};
     };
-    auto listener = netactors::spawn_tcp_listener(rt, handler);
+    netactors::tcp_listener_actor listener =
+        netactors::spawn_tcp_listener(rt, handler);
     caf::scoped_actor self{rt.system()};
     std::optional<net::endpoint> server;
     self->request(listener, caf::infinite,
@@ -103,8 +104,8 @@ int main() {
                  });
     if (server) {
       netactors::spawn_echo_client(
-          rt, netactors::echo_client_job{*server, {"hello, netactors"}, 5000},
-          caf::actor_cast<caf::actor>(self));
+          rt, caf::actor_cast<caf::actor>(self),
+          netactors::echo_client_job{*server, {"hello, netactors"}, 5000});
       // Only a guard against hanging the suite; a round trip takes ms.
       self->receive(
           [&](netactors::echo_client_result& r) {

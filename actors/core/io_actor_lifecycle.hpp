@@ -21,6 +21,7 @@
 #include <utility>
 
 #include "actors/messages/net_error.hpp"
+#include "actors/core/tell.hpp"
 
 namespace netactors {
 
@@ -81,7 +82,7 @@ void end_socket_actor(Self* self, const net_error& reason, Closed closed) {
   auto& st = self->state;
   if (!st.closed_event_sent && st.owner) {
     st.closed_event_sent = true;
-    self->send(st.owner, std::move(closed));
+    tell(self, st.owner, std::move(closed));
   }
   st.io->close();
   stop_watching_owner(self);

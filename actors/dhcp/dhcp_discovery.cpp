@@ -1,5 +1,7 @@
 #include "actors/dhcp/dhcp_discovery.hpp"
 
+#include "actors/core/tell.hpp"
+
 #include <caf/all.hpp>
 
 #include <uv.h>
@@ -16,11 +18,6 @@
 namespace netactors {
 
 namespace {
-
-using start_atom = caf::atom_constant<caf::atom("dhcpstart")>;
-using retransmit_atom = caf::atom_constant<caf::atom("dhcpretx")>;
-using window_atom = caf::atom_constant<caf::atom("dhcpwindow")>;
-using deadline_atom = caf::atom_constant<caf::atom("dhcpdead")>;
 
 using phase = dhcp_discovery_state::phase;
 
@@ -63,19 +60,19 @@ dhcp_lease_reply reply_of(const net::dhcp::dhcp_message& msg,
 }
 
 // Reports the outcome, closes the socket and ends. Idempotent.
-void finish(dhcp_discovery_actor* self, net_error error) {
+void finish(dhcp_discovery_self self, net_error error) {
   auto& st = self->state;
   if (st.current == phase::done) return;
   st.current = phase::done;
   st.result.error = std::move(error);
-  self->send(st.owner, st.result);
+  tell(self, st.owner, st.result);
   if (st.socket) self->send(st.socket, udp_close{});
   st.socket = nullptr;
   self->quit();
 }
 
 // Broadcasts the current phase's message and schedules its retransmission.
-void transmit(dhcp_discovery_actor* self) {
+void transmit(dhcp_discovery_self self) {
   auto& st = self->state;
   auto elapsed = std::chrono::duration_cast<std::chrono::seconds>(
                      self->clock().now() - st.started)
@@ -94,16 +91,16 @@ void transmit(dhcp_discovery_actor* self) {
   }
   auto to = *net::endpoint::from_ip("255.255.255.255", server_port);
   // A plain send: a failure comes back as udp_send_failed and ends us.
-  self->send(st.socket,
-             udp_send{to, net::byte_buffer::copy_of(
+  tell(self, st.socket,
+       udp_send{to, net::byte_buffer::copy_of(
                               {reinterpret_cast<const char*>(packet.data()),
                                packet.size()})});
   std::uniform_real_distribution<double> unit{0.0, 1.0};
   auto wait = st.config.backoff.delay(st.attempt++, unit(st.rng));
-  self->delayed_send(self, wait, retransmit_atom::value, st.timer_generation);
+  self->delayed_send(self, wait, dhcp_retransmit_atom::value, st.timer_generation);
 }
 
-void start(dhcp_discovery_actor* self) {
+void start(dhcp_discovery_self self) {
   auto& st = self->state;
   if (auto err = st.io->hardware_address(st.config.interface, st.mac))
     return finish(self, err);
@@ -131,7 +128,7 @@ void start(dhcp_discovery_actor* self) {
           fail);
 }
 
-void on_datagram(dhcp_discovery_actor* self, udp_received& ev) {
+void on_datagram(dhcp_discovery_self self, udp_received& ev) {
   auto& st = self->state;
   if (st.current == phase::starting || st.current == phase::done) return;
   auto parsed = net::dhcp::parse(
@@ -169,13 +166,13 @@ void on_datagram(dhcp_discovery_actor* self, udp_received& ev) {
     return;
   }
   st.result.offers.push_back(offer);
-  self->send(st.owner, offer);
+  tell(self, st.owner, offer);
   if (st.current == phase::discovering) {
     st.chosen_ip = msg.yiaddr;
     st.chosen_server = *msg.server_identifier();
     st.current = phase::collecting;
     ++st.timer_generation;  // no more DISCOVERs
-    self->delayed_send(self, st.config.offer_window, window_atom::value,
+    self->delayed_send(self, st.config.offer_window, dhcp_window_atom::value,
                        st.timer_generation);
   }
 }
@@ -194,9 +191,10 @@ std::chrono::milliseconds dhcp_backoff::delay(uint32_t n, double random) const {
 
 const char* dhcp_discovery_state::name = "dhcp_discovery";
 
-caf::behavior dhcp_discovery(dhcp_discovery_actor* self,
-                             std::shared_ptr<dhcp_io> io,
-                             dhcp_discovery_config config, caf::actor owner) {
+dhcp_discovery_impl::behavior_type dhcp_discovery(dhcp_discovery_self self,
+                                                  std::shared_ptr<dhcp_io> io,
+                                                  dhcp_discovery_config config,
+                                                  caf::actor owner) {
   auto& st = self->state;
   st.io = std::move(io);
   st.config = std::move(config);
@@ -216,18 +214,18 @@ caf::behavior dhcp_discovery(dhcp_discovery_actor* self,
       self->quit();
     }
   });
-  self->send(self, start_atom::value);
-  self->delayed_send(self, st.config.timeout, deadline_atom::value);
+  self->send(self, dhcp_start_atom::value);
+  self->delayed_send(self, st.config.timeout, dhcp_deadline_atom::value);
   return {
-    [self](start_atom) { start(self); },
+    [self](dhcp_start_atom) { start(self); },
     [self](udp_received& ev) { on_datagram(self, ev); },
-    [self](retransmit_atom, uint64_t generation) {
+    [self](dhcp_retransmit_atom, uint64_t generation) {
       auto& st = self->state;
       if (generation != st.timer_generation) return;
       if (st.current == phase::discovering || st.current == phase::requesting)
         transmit(self);
     },
-    [self](window_atom, uint64_t generation) {
+    [self](dhcp_window_atom, uint64_t generation) {
       auto& st = self->state;
       if (generation != st.timer_generation || st.current != phase::collecting)
         return;
@@ -237,7 +235,7 @@ caf::behavior dhcp_discovery(dhcp_discovery_actor* self,
       ++st.timer_generation;
       transmit(self);
     },
-    [self](deadline_atom) { finish(self, {}); },
+    [self](dhcp_deadline_atom) { finish(self, {}); },
     [self](udp_send_failed& ev) { finish(self, ev.reason); },
     [](udp_receive_failed&) {
       // One failed receive (ENOMEM, ...): the socket goes on receiving.

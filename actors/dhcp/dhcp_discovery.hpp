@@ -13,15 +13,24 @@
 // `request` it then broadcasts a REQUEST for the first offer (same backoff)
 // and waits for the chosen server's ACK or NAK.
 //
-// Protocol: to its owner, dhcp_offer for each offer as it arrives, then
-// dhcp_discovery_done once (the whole outcome, or the error that stopped
-// it), then the actor ends; it ends at `timeout` at the latest. It takes no
-// commands; killing it closes its socket.
+// Protocol: to its owner (dhcp_discovery_owner below), dhcp_offer for each
+// offer as it arrives, then dhcp_discovery_done once (the whole outcome, or
+// the error that stopped it), then the actor ends; it ends at `timeout` at
+// the latest. It takes no commands (its handle, dhcp_discovery_actor, accepts
+// no message: send it an exit message, monitor or link it); killing it closes
+// its socket.
 // Thread safety: an actor; spawn it with spawn_dhcp_discovery
 // (actors/dhcp/uv_dhcp_io.hpp), or with a fake dhcp_io in tests.
 #pragma once
 
+#include <caf/actor.hpp>
+#include <caf/actor_addr.hpp>
+#include <caf/actor_cast.hpp>
+#include <caf/atom.hpp>
+#include <caf/replies_to.hpp>
 #include <caf/stateful_actor.hpp>
+#include <caf/typed_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
 
 #include <array>
 #include <chrono>
@@ -33,8 +42,49 @@
 #include "actors/dhcp/dhcp_io.hpp"
 #include "actors/messages/dhcp_messages.hpp"
 #include "actors/messages/udp_messages.hpp"
+#include "actors/udp/udp_socket.hpp"
 
 namespace netactors {
+
+/// The handle of a discovery. It takes no message, and CAF has no typed
+/// handle without messages (typed_actor<> does not compile), so this one
+/// gives only what a message-less actor is good for: its address, to
+/// monitor, link to or send an exit message (send_exit(h.address(), ...)).
+/// It keeps the actor alive like any handle.
+class dhcp_discovery_actor {
+ public:
+  dhcp_discovery_actor() = default;
+  /// From the implementation's handle (what spawn returns).
+  template <class... Sigs>
+  explicit dhcp_discovery_actor(const caf::typed_actor<Sigs...>& impl)
+      : hdl_(caf::actor_cast<caf::actor>(impl)) {}
+
+  explicit operator bool() const noexcept { return static_cast<bool>(hdl_); }
+  caf::actor_addr address() const noexcept { return hdl_.address(); }
+
+ private:
+  caf::actor hdl_;
+};
+
+/// What a discovery sends its owner (a caf::actor; a typed one may
+/// implement this).
+using dhcp_discovery_owner =
+    caf::typed_actor<caf::reacts_to<dhcp_offer>,
+                     caf::reacts_to<dhcp_discovery_done>>;
+
+/// The discovery's own timers.
+using dhcp_start_atom = caf::atom_constant<caf::atom("dhcpstart")>;
+using dhcp_retransmit_atom = caf::atom_constant<caf::atom("dhcpretx")>;
+using dhcp_window_atom = caf::atom_constant<caf::atom("dhcpwindow")>;
+using dhcp_deadline_atom = caf::atom_constant<caf::atom("dhcpdead")>;
+
+/// The implementation's interface: the owner side of its UDP socket and its
+/// timers. Not a handle to hand out: dhcp_discovery_actor wraps it.
+using dhcp_discovery_impl = udp_socket_owner::extend<
+    caf::reacts_to<dhcp_start_atom>,
+    caf::reacts_to<dhcp_retransmit_atom, uint64_t>,
+    caf::reacts_to<dhcp_window_atom, uint64_t>,
+    caf::reacts_to<dhcp_deadline_atom>>;
 
 /// RFC 2131 section 4.1's retransmission schedule: the n-th wait (n = 0, 1,
 /// ...) is min(initial * 2^n, max), plus a uniform jitter in [-jitter,
@@ -73,7 +123,7 @@ struct dhcp_discovery_state {
   std::shared_ptr<dhcp_io> io;
   dhcp_discovery_config config;
   caf::actor owner;
-  caf::actor socket;
+  udp_socket_actor socket;
   net::mac_address mac{};
   phase current = phase::starting;
   /// Retransmissions of the current phase's message so far.
@@ -90,11 +140,14 @@ struct dhcp_discovery_state {
   static const char* name;
 };
 
-using dhcp_discovery_actor = caf::stateful_actor<dhcp_discovery_state>;
+/// The discovery actor itself (its handlers' `self`).
+using dhcp_discovery_self =
+    dhcp_discovery_impl::stateful_pointer<dhcp_discovery_state>;
 
-caf::behavior dhcp_discovery(dhcp_discovery_actor* self,
-                             std::shared_ptr<dhcp_io> io,
-                             dhcp_discovery_config config, caf::actor owner);
+dhcp_discovery_impl::behavior_type dhcp_discovery(dhcp_discovery_self self,
+                                                  std::shared_ptr<dhcp_io> io,
+                                                  dhcp_discovery_config config,
+                                                  caf::actor owner);
 
 class loop_context;
 
@@ -102,7 +155,7 @@ class loop_context;
 /// events, then dhcp_discovery_done) and ends. Thread-safe. Defined with the
 /// real io (actors/dhcp/uv_dhcp_io.cpp, target //actors/dhcp:uv_dhcp_io), which
 /// depends on this actor's target.
-caf::actor spawn_dhcp_discovery(loop_context& ctx, caf::actor owner,
-                                dhcp_discovery_config config);
+dhcp_discovery_actor spawn_dhcp_discovery(loop_context& ctx, caf::actor owner,
+                                          dhcp_discovery_config config);
 
 }  // namespace netactors

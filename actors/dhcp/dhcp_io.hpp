@@ -14,6 +14,7 @@
 #include <string>
 
 #include "actors/messages/net_error.hpp"
+#include "actors/udp/udp_socket.hpp"
 #include "net/interfaces/mac_address.hpp"
 
 namespace netactors {
@@ -29,7 +30,7 @@ class dhcp_io {
 
   /// Spawns an unbound UDP socket actor (actors/udp/udp_socket.hpp) owned by
   /// `owner`.
-  virtual caf::actor open_socket(caf::actor owner) = 0;
+  virtual udp_socket_actor open_socket(caf::actor owner) = 0;
 };
 
 }  // namespace netactors

@@ -17,14 +17,15 @@ net_error uv_dhcp_io::hardware_address(const std::string& name,
   return {};
 }
 
-caf::actor uv_dhcp_io::open_socket(caf::actor owner) {
+udp_socket_actor uv_dhcp_io::open_socket(caf::actor owner) {
   return spawn_udp_socket(ctx_, std::move(owner));
 }
 
-caf::actor spawn_dhcp_discovery(loop_context& ctx, caf::actor owner,
-                                dhcp_discovery_config config) {
-  return ctx.spawn(dhcp_discovery, std::make_shared<uv_dhcp_io>(ctx),
-                   std::move(config), std::move(owner));
+dhcp_discovery_actor spawn_dhcp_discovery(loop_context& ctx, caf::actor owner,
+                                          dhcp_discovery_config config) {
+  return dhcp_discovery_actor{
+      ctx.spawn(dhcp_discovery, std::make_shared<uv_dhcp_io>(ctx),
+                std::move(config), std::move(owner))};
 }
 
 }  // namespace netactors

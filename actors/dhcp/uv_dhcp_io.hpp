@@ -20,7 +20,7 @@ class uv_dhcp_io final : public dhcp_io {
 
   net_error hardware_address(const std::string& name,
                              net::mac_address& mac) override;
-  caf::actor open_socket(caf::actor owner) override;
+  udp_socket_actor open_socket(caf::actor owner) override;
 
  private:
   loop_context& ctx_;

@@ -35,7 +35,7 @@ class connect_io {
  public:
   /// A connection actor made from a won attempt, and its connection id.
   struct adopted {
-    caf::actor connection;
+    tcp_connection_actor connection;
     uint64_t id = 0;
   };
 

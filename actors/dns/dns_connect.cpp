@@ -1,5 +1,7 @@
 #include "actors/dns/dns_connect.hpp"
 
+#include "actors/core/tell.hpp"
+
 #include <caf/all.hpp>
 
 #include <uv.h>
@@ -16,11 +18,9 @@ namespace netactors {
 
 namespace {
 
-using he_tick_atom = caf::atom_constant<caf::atom("hetick")>;
-
 using step = net::happy_eyeballs::step;
 
-uint64_t now_ms(dns_connect_actor* self) {
+uint64_t now_ms(dns_connect_self self) {
   auto elapsed = self->clock().now() - self->state.started;
   auto ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count();
@@ -33,14 +33,14 @@ std::string target(const dns_connect_to& req) {
 
 // Schedules a tick at `at_ms` unless an earlier one is pending already; each
 // tick asks the race for the next time, so one pending tick is enough.
-void arm(dns_connect_actor* self, uint64_t at_ms) {
+void arm(dns_connect_self self, uint64_t at_ms) {
   auto& st = self->state;
   if (st.wake_ms && *st.wake_ms <= at_ms) return;
   st.wake_ms = at_ms;
   auto now = now_ms(self);
   self->delayed_send(self,
                      std::chrono::milliseconds(at_ms > now ? at_ms - now : 0),
-                     he_tick_atom::value);
+                     dns_connect_tick_atom::value);
 }
 
 // "[2001:db8::1]:80 ECONNREFUSED (1 ms), 192.0.2.1:80 cancelled (250 ms)".
@@ -89,7 +89,7 @@ net_error failure(const dns_connect_state& st) {
   return err;
 }
 
-dns_connect_report report_of(dns_connect_actor* self) {
+dns_connect_report report_of(dns_connect_self self) {
   auto& st = self->state;
   const auto& race = *st.race;
   dns_connect_report rep;
@@ -104,11 +104,11 @@ dns_connect_report report_of(dns_connect_actor* self) {
   return rep;
 }
 
-void finish(dns_connect_actor* self) {
+void finish(dns_connect_self self) {
   auto& st = self->state;
   auto& race = *st.race;
   auto rep = report_of(self);
-  caf::actor connection;
+  tcp_connection_actor connection;
   if (race.state() == net::happy_eyeballs::phase::connected) {
     auto winner = static_cast<uint32_t>(*race.winner());
     auto adopted = st.io->adopt(winner, st.owner, st.options);
@@ -127,7 +127,7 @@ void finish(dns_connect_actor* self) {
   }
   // The report first: a report_to that is also the requester then sees it
   // before the reply.
-  if (st.report_to) self->send(st.report_to, rep);
+  if (st.report_to) tell(self, st.report_to, rep);
   if (connection)
     st.promise.deliver(std::move(connection), std::move(rep));
   else
@@ -137,7 +137,7 @@ void finish(dns_connect_actor* self) {
 
 // Carries out what the race decided; a socket that fails at once is one
 // more event for the race.
-void apply(dns_connect_actor* self, step first) {
+void apply(dns_connect_self self, step first) {
   auto& st = self->state;
   std::vector<step> work;
   work.push_back(std::move(first));
@@ -155,7 +155,7 @@ void apply(dns_connect_actor* self, step first) {
   if (st.race->finished()) finish(self);
 }
 
-void look_up(dns_connect_actor* self, net::ip_family family) {
+void look_up(dns_connect_self self, net::ip_family family) {
   const auto& req = self->state.request;
   dns_lookup q;
   q.host = req.host;
@@ -194,10 +194,10 @@ dns_connect_state::~dns_connect_state() {
         make_caf_error(net_error::of(UV_ECANCELED, "dns_connect stopped")));
 }
 
-caf::behavior dns_connect(dns_connect_actor* self,
-                          std::shared_ptr<connect_io> io, caf::actor resolver,
-                          caf::actor report_to, tcp_connection_options options,
-                          caf::actor spawner) {
+dns_connect_impl::behavior_type dns_connect(
+    dns_connect_self self, std::shared_ptr<connect_io> io,
+    resolver_actor resolver, caf::actor report_to,
+    tcp_connection_options options, caf::actor spawner) {
   auto& st = self->state;
   st.io = std::move(io);
   st.resolver = std::move(resolver);
@@ -218,7 +218,9 @@ caf::behavior dns_connect(dns_connect_actor* self,
       self->quit();
   });
   return {
-      [self](dns_connect_to& req) {
+      // Answered through the promise: by finish, or now when refused.
+      [self](dns_connect_to& req)
+          -> caf::result<tcp_connection_actor, dns_connect_report> {
         auto& st = self->state;
         // Before the promise: making it takes the sender out of the message.
         auto requester = caf::actor_cast<caf::actor>(self->current_sender());
@@ -227,7 +229,7 @@ caf::behavior dns_connect(dns_connect_actor* self,
           // The race under way goes on: this refusal is not the answer.
           rp.deliver(make_caf_error(
               net_error::of(UV_EALREADY, "a dns_connect actor connects once")));
-          return;
+          return rp;
         }
         // A refused request is this actor's one answer: report_to hears of
         // it as of any failure, and the actor ends after it.
@@ -238,15 +240,19 @@ caf::behavior dns_connect(dns_connect_actor* self,
             rep.host = req.host;
             rep.port = req.port;
             rep.error = err;
-            self->send(st.report_to, std::move(rep));
+            tell(self, st.report_to, std::move(rep));
           }
           rp.deliver(make_caf_error(std::move(err)));
           self->quit();
         };
-        if (req.host.empty()) return refuse("dns_connect_to needs a host");
-        if (!requester)
-          return refuse(
-              "dns_connect_to needs a requester to own the connection");
+        if (req.host.empty()) {
+          refuse("dns_connect_to needs a host");
+          return rp;
+        }
+        if (!requester) {
+          refuse("dns_connect_to needs a requester to own the connection");
+          return rp;
+        }
         st.owner = std::move(requester);
         if (st.owner.address() != st.spawner) self->monitor(st.owner);
         st.promise = std::move(rp);
@@ -261,6 +267,7 @@ caf::behavior dns_connect(dns_connect_actor* self,
         look_up(self, net::ip_family::v6);
         look_up(self, net::ip_family::v4);
         apply(self, st.race->tick(0));  // arms the overall timeout
+        return st.promise;
       },
       [self](dns_io_attempt_done& ev) {
         if (!from_own_io(self)) return;
@@ -271,7 +278,7 @@ caf::behavior dns_connect(dns_connect_actor* self,
                                                         ev.status.name, now)
                               : st.race->attempt_connected(ev.attempt, now));
       },
-      [self](he_tick_atom) {
+      [self](dns_connect_tick_atom) {
         auto& st = self->state;
         if (!st.race || st.race->finished()) return;
         auto now = now_ms(self);
@@ -281,10 +288,11 @@ caf::behavior dns_connect(dns_connect_actor* self,
   };
 }
 
-caf::actor spawn_dns_connect(runtime& rt, caf::actor resolver,
-                             caf::actor report_to,
-                             tcp_connection_options options,
-                             const caf::actor& spawner, service_life life) {
+dns_connect_actor spawn_dns_connect(runtime& rt, const caf::actor& spawner,
+                                    resolver_actor resolver,
+                                    caf::actor report_to,
+                                    tcp_connection_options options,
+                                    service_life life) {
   auto& ctx = rt.next_loop();
   return ctx.spawn(dns_connect, std::make_shared<uv_connect_io>(ctx),
                    std::move(resolver), std::move(report_to), options,

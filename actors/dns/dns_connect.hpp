@@ -2,11 +2,13 @@
 // to it the way modern clients do, with Happy Eyeballs v2 (RFC 8305; the
 // schedule itself is net::happy_eyeballs).
 //
-// Protocol (messages in actors/messages/dns_messages.hpp): one request per
+// Protocol (dns_connect_actor below, a typed handle; messages in
+// actors/messages/dns_messages.hpp): one request per
 // actor, which ends after answering it, refusals included (EINVAL for an
 // empty host or an anonymous request); a second request while the first
 // runs is refused with EALREADY and changes nothing.
-//   dns_connect_to -> (caf::actor connection, dns_connect_report), or an
+//   dns_connect_to -> (tcp_connection_actor connection, dns_connect_report),
+//                     or an
 //                     error: the resolver's (EAI_NONAME, ...) when no
 //                     address was found, ETIMEDOUT after timeout_ms, or
 //                     otherwise the error of the attempt that failed last;
@@ -17,7 +19,8 @@
 // other socket and hands the winner to a new tcp_connection actor whose
 // owner is the requester: like any connection's owner, the requester gets
 // tcp_connection_opened (sent by the connection) and then its bytes.
-// `report_to`, if valid, gets the dns_connect_report in every case, failures
+// `report_to` (dns_connect_reports below), if valid, gets the
+// dns_connect_report in every case, failures
 // and refusals included (not the EALREADY of a second request). If the requester ends first, every socket closes and the
 // lookups are cancelled (the resolver watches this actor).
 // It also ends when it is sent an exit message, when nobody holds a handle
@@ -32,12 +35,17 @@
 #include <caf/actor_addr.hpp>
 #include <caf/actor_clock.hpp>
 #include <caf/response_promise.hpp>
+#include <caf/atom.hpp>
+#include <caf/replies_to.hpp>
 #include <caf/stateful_actor.hpp>
+#include <caf/typed_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
 
 #include <memory>
 #include <optional>
 
 #include "actors/dns/connect_io.hpp"
+#include "actors/dns/resolver.hpp"
 #include "actors/core/loop_context.hpp"
 #include "actors/messages/dns_messages.hpp"
 #include "actors/core/runtime.hpp"
@@ -46,9 +54,26 @@
 
 namespace netactors {
 
+/// The handle of a dns_connect actor: what anyone may send it.
+using dns_connect_actor = caf::typed_actor<caf::replies_to<dns_connect_to>::with<
+    tcp_connection_actor, dns_connect_report>>;
+
+/// What `report_to` gets. It is a caf::actor; a typed one may implement this.
+using dns_connect_reports = caf::typed_actor<caf::reacts_to<dns_connect_report>>;
+
+/// The race's timer.
+using dns_connect_tick_atom = caf::atom_constant<caf::atom("hetick")>;
+
+/// The implementation's interface: the public one plus its io's sealed
+/// events and its timer. Not a handle to hand out: it converts to
+/// dns_connect_actor.
+using dns_connect_impl =
+    dns_connect_actor::extend<caf::reacts_to<dns_io_attempt_done>,
+                              caf::reacts_to<dns_connect_tick_atom>>;
+
 struct dns_connect_state {
   std::shared_ptr<connect_io> io;
-  caf::actor resolver;
+  resolver_actor resolver;
   caf::actor report_to;
   tcp_connection_options options;
   caf::actor owner;  // the requester: the winner's owner
@@ -66,22 +91,22 @@ struct dns_connect_state {
   static const char* name;
 };
 
-using dns_connect_actor = caf::stateful_actor<dns_connect_state>;
+/// The dns_connect actor itself (its handlers' `self`).
+using dns_connect_self = dns_connect_impl::stateful_pointer<dns_connect_state>;
 
 /// `spawner`, if valid, is watched: the actor ends when it does.
-caf::behavior dns_connect(dns_connect_actor* self,
-                          std::shared_ptr<connect_io> io, caf::actor resolver,
-                          caf::actor report_to, tcp_connection_options options,
-                          caf::actor spawner);
+dns_connect_impl::behavior_type dns_connect(
+    dns_connect_self self, std::shared_ptr<connect_io> io,
+    resolver_actor resolver, caf::actor report_to,
+    tcp_connection_options options, caf::actor spawner);
 
 /// Spawns a dns_connect actor on the runtime's next loop, resolving through
 /// `resolver`; send it one dns_connect_to request. From inside an actor,
-/// pass it as `spawner`: the dns_connect then ends with it unless `life` is
-/// service_life::own. Thread-safe.
-caf::actor spawn_dns_connect(runtime& rt, caf::actor resolver,
-                             caf::actor report_to = {},
-                             tcp_connection_options options = {},
-                             const caf::actor& spawner = {},
-                             service_life life = service_life::with_spawner);
+/// pass it as `spawner` (otherwise an invalid handle, {}): the dns_connect
+/// then ends with it unless `life` is service_life::own. Thread-safe.
+dns_connect_actor spawn_dns_connect(
+    runtime& rt, const caf::actor& spawner, resolver_actor resolver,
+    caf::actor report_to = {}, tcp_connection_options options = {},
+    service_life life = service_life::with_spawner);
 
 }  // namespace netactors

@@ -17,7 +17,7 @@ namespace {
 
 // Remembers who waits for `request` and watches the requester, once per
 // actor however many lookups it has in flight.
-void track(resolver_actor* self, uint64_t request, caf::response_promise rp,
+void track(resolver_self self, uint64_t request, caf::response_promise rp,
            const caf::strong_actor_ptr& sender) {
   auto& st = self->state;
   auto requester = caf::actor_cast<caf::actor_addr>(sender);
@@ -31,7 +31,7 @@ void track(resolver_actor* self, uint64_t request, caf::response_promise rp,
 }
 
 // Forgets `request`'s requester; stops watching it after its last lookup.
-void untrack(resolver_actor* self, const caf::actor_addr& requester) {
+void untrack(resolver_self self, const caf::actor_addr& requester) {
   if (!requester) return;
   auto& st = self->state;
   auto it = st.requesters.find(requester);
@@ -45,7 +45,7 @@ void untrack(resolver_actor* self, const caf::actor_addr& requester) {
 
 // Takes the waiter of a finished request out of the books; nullopt if the
 // request was cancelled meanwhile (its requester ended).
-std::optional<caf::response_promise> take(resolver_actor* self,
+std::optional<caf::response_promise> take(resolver_self self,
                                           uint64_t request,
                                           const net_error& error) {
   auto& st = self->state;
@@ -65,7 +65,7 @@ std::optional<caf::response_promise> take(resolver_actor* self,
 }
 
 template <class Start>
-void start(resolver_actor* self, Start start_request) {
+void start(resolver_self self, Start start_request) {
   // Before the promise: making it takes the sender out of the message.
   auto sender = self->current_sender();
   auto rp = self->make_response_promise();
@@ -94,7 +94,7 @@ namespace {
 
 // Answers the requester of a finished lookup (forward or reverse alike).
 template <class Done>
-void answer(resolver_actor* self, Done& ev) {
+void answer(resolver_self self, Done& ev) {
   auto rp = take(self, ev.request, ev.error);
   if (!rp) return;
   if (ev.error)
@@ -105,8 +105,9 @@ void answer(resolver_actor* self, Done& ev) {
 
 }  // namespace
 
-caf::behavior resolver(resolver_actor* self, std::shared_ptr<resolver_io> io,
-                       caf::actor spawner) {
+resolver_impl::behavior_type resolver(resolver_self self,
+                                      std::shared_ptr<resolver_io> io,
+                                      caf::actor spawner) {
   auto& st = self->state;
   st.io = std::move(io);
   st.io->attach(caf::weak_actor_ptr{self->ctrl()});
@@ -143,11 +144,15 @@ caf::behavior resolver(resolver_actor* self, std::shared_ptr<resolver_io> io,
     st.requesters.erase(dm.source);
   });
   return {
-      [self](dns_lookup& req) {
+      // start() answers: at once when the lookup cannot start, otherwise
+      // with the io's dns_io_*_done.
+      [self](dns_lookup& req) -> caf::result<dns_addresses> {
         start(self, [&] { return self->state.io->lookup(req); });
+        return caf::delegated<dns_addresses>{};
       },
-      [self](dns_reverse_lookup& req) {
+      [self](dns_reverse_lookup& req) -> caf::result<dns_name> {
         start(self, [&] { return self->state.io->reverse_lookup(req); });
+        return caf::delegated<dns_name>{};
       },
       [self](dns_io_lookup_done& ev) {
         if (!from_own_io(self)) return;
@@ -167,14 +172,14 @@ caf::behavior resolver(resolver_actor* self, std::shared_ptr<resolver_io> io,
   };
 }
 
-caf::actor spawn_resolver(loop_context& ctx, const caf::actor& spawner,
-                          service_life life) {
+resolver_actor spawn_resolver(loop_context& ctx, const caf::actor& spawner,
+                              service_life life) {
   return ctx.spawn(resolver, std::make_shared<uv_resolver_io>(ctx.loop()),
                    life == service_life::with_spawner ? spawner : caf::actor{});
 }
 
-caf::actor spawn_resolver(runtime& rt, const caf::actor& spawner,
-                          service_life life) {
+resolver_actor spawn_resolver(runtime& rt, const caf::actor& spawner,
+                              service_life life) {
   return spawn_resolver(rt.loop_at(0), spawner, life);
 }
 

@@ -1,7 +1,8 @@
 // netactors::resolver: the actor that resolves names (getaddrinfo) and
 // addresses (getnameinfo) through libuv's thread pool, many at a time.
 //
-// Protocol (messages in actors/messages/dns_messages.hpp):
+// Protocol (resolver_actor below, a typed handle; messages in
+// actors/messages/dns_messages.hpp):
 //   dns_lookup          -> dns_addresses, or an error (EAI_NONAME, EAI_AGAIN,
 //                          ETIMEDOUT after the request's timeout_ms, EINVAL)
 //   dns_reverse_lookup  -> dns_name, or an error
@@ -25,7 +26,10 @@
 #include <caf/actor.hpp>
 #include <caf/actor_addr.hpp>
 #include <caf/response_promise.hpp>
+#include <caf/replies_to.hpp>
 #include <caf/stateful_actor.hpp>
+#include <caf/typed_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
 
 #include <cstdint>
 #include <memory>
@@ -37,6 +41,18 @@
 #include "actors/core/runtime.hpp"
 
 namespace netactors {
+
+/// The handle of a resolver: what anyone may send it.
+using resolver_actor = caf::typed_actor<
+    caf::replies_to<dns_lookup>::with<dns_addresses>,
+    caf::replies_to<dns_reverse_lookup>::with<dns_name>,
+    caf::replies_to<dns_get_stats>::with<dns_stats>>;
+
+/// The implementation's interface: the public one plus its io's sealed
+/// events. Not a handle to hand out: it converts to resolver_actor.
+using resolver_impl =
+    resolver_actor::extend<caf::reacts_to<dns_io_lookup_done>,
+                           caf::reacts_to<dns_io_reverse_done>>;
 
 struct resolver_state {
   struct lookup {
@@ -55,20 +71,22 @@ struct resolver_state {
   static const char* name;
 };
 
-using resolver_actor = caf::stateful_actor<resolver_state>;
+/// The resolver itself (its handlers' `self`).
+using resolver_self = resolver_impl::stateful_pointer<resolver_state>;
 
 /// `spawner`, if valid, is watched: the resolver ends when it does.
-caf::behavior resolver(resolver_actor* self, std::shared_ptr<resolver_io> io,
-                       caf::actor spawner);
+resolver_impl::behavior_type resolver(resolver_self self,
+                                      std::shared_ptr<resolver_io> io,
+                                      caf::actor spawner);
 
 /// Spawns a resolver on `ctx`'s loop. From inside an actor, pass it as
 /// `spawner`: the resolver then ends with it (service_life::with_spawner,
 /// the default) unless `life` is service_life::own. Thread-safe.
-caf::actor spawn_resolver(loop_context& ctx, const caf::actor& spawner = {},
-                          service_life life = service_life::with_spawner);
+resolver_actor spawn_resolver(loop_context& ctx, const caf::actor& spawner = {},
+                              service_life life = service_life::with_spawner);
 
 /// Spawns a resolver on the runtime's first loop. Thread-safe.
-caf::actor spawn_resolver(runtime& rt, const caf::actor& spawner = {},
-                          service_life life = service_life::with_spawner);
+resolver_actor spawn_resolver(runtime& rt, const caf::actor& spawner = {},
+                              service_life life = service_life::with_spawner);
 
 }  // namespace netactors

@@ -20,8 +20,9 @@ void log_event(caf::stateful_actor<echo_handler_state>* self, MakeEvent make) {
   if (self->state.log) self->send(self->state.log, make().dump());
 }
 
-caf::actor sender_of(caf::local_actor* self) {
-  return caf::actor_cast<caf::actor>(self->current_sender());
+// Only connections send the handler their events.
+tcp_connection_actor sender_of(caf::local_actor* self) {
+  return caf::actor_cast<tcp_connection_actor>(self->current_sender());
 }
 
 }  // namespace
@@ -76,7 +77,7 @@ namespace {
 struct echo_client_state {
   echo_client_job job;
   caf::actor reply_to;
-  caf::actor conn;
+  tcp_connection_actor conn;
   echo_client_result result;
   size_t index = 0;       // message being echoed
   std::string pending;    // bytes of it received so far
@@ -159,8 +160,8 @@ caf::behavior echo_client(echo_client_actor* self, runtime* rt,
 
 }  // namespace
 
-caf::actor spawn_echo_client(runtime& rt, echo_client_job job,
-                             caf::actor reply_to) {
+caf::actor spawn_echo_client(runtime& rt, caf::actor reply_to,
+                             echo_client_job job) {
   return rt.next_loop().spawn(echo_client, &rt, std::move(job),
                               std::move(reply_to));
 }

@@ -44,8 +44,10 @@ struct echo_client_job {
 };
 
 /// Spawns a session on the runtime's next loop; it replies to `reply_to`
-/// with echo_client_result when done, then ends.
-caf::actor spawn_echo_client(runtime& rt, echo_client_job job,
-                             caf::actor reply_to);
+/// with echo_client_result when done, then ends. The session takes no
+/// commands (it owns its connection: tcp_connection_owner), so its handle
+/// stays a caf::actor. Thread-safe.
+caf::actor spawn_echo_client(runtime& rt, caf::actor reply_to,
+                             echo_client_job job);
 
 }  // namespace netactors

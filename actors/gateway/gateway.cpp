@@ -161,7 +161,7 @@ void end_request(gateway_actor* self, uint64_t serial, const caf::error& why) {
   st.requests.erase(it);
   --st.cfg.counters->in_flight;
   if (p.discovery)
-    self->send_exit(p.discovery, caf::exit_reason::user_shutdown);
+    self->send_exit(p.discovery.address(), caf::exit_reason::user_shutdown);
   if (p.subscription) {
     st.cfg.counters->count_error(error_name(why));
     write_line(self, stream_error_event(p.id, why));
@@ -255,7 +255,7 @@ void gather_stats(gateway_actor* self, uint64_t serial, json counters) {
     if (st.read_closed && st.requests.empty())
       self->send(st.connection, tcp_shutdown{});
   };
-  auto ask_one = [&](const caf::actor& whom, const char* key, auto request,
+  auto ask_one = [&](const auto& whom, const char* key, auto request,
                      auto reply_type) {
     if (!whom) return;
     ++g->outstanding;
@@ -320,14 +320,17 @@ void perform(gateway_actor* self, jsonrpc::call& c,
     answer(R"({"jsonrpc":"2.0","id":)" + dump(id) + R"(,"result":null})");
     return;
   }
+  // The call's message is decoded from JSON at run time (a caf::message), so
+  // it goes through an untyped handle: the method name picks the service
+  // whose protocol has that message.
   caf::actor target;
   bool subscription = false;
   if (c.method == "dns_lookup" || c.method == "dns_reverse_lookup") {
-    target = st.cfg.resolver;
+    target = caf::actor_cast<caf::actor>(st.cfg.resolver);
   } else if (c.method == "interfaces_query") {
-    target = st.cfg.interfaces;
+    target = caf::actor_cast<caf::actor>(st.cfg.interfaces);
   } else if (c.method == "interfaces_subscribe") {
-    target = st.cfg.interfaces;
+    target = caf::actor_cast<caf::actor>(st.cfg.interfaces);
     subscription = true;
   } else if (c.method == "dhcp_discover" && st.cfg.loop) {
     target = caf::actor_cast<caf::actor>(self);  // the gateway runs it
@@ -448,7 +451,8 @@ gateway_state::~gateway_state() {
   // A client gone: its discoveries end with it (their sockets close).
   for (auto& [serial, p] : requests)
     if (p.discovery)
-      caf::anon_send_exit(p.discovery, caf::exit_reason::user_shutdown);
+      caf::anon_send_exit(p.discovery.address(),
+                          caf::exit_reason::user_shutdown);
   if (!cfg.counters) return;
   cfg.counters->in_flight -= requests.size();
   if (counted) --cfg.counters->connections_open;
@@ -466,7 +470,8 @@ caf::behavior gateway(gateway_actor* self, gateway_config cfg) {
   return {
       [self](tcp_connection_opened& ev) {
         auto& st = self->state;
-        st.connection = caf::actor_cast<caf::actor>(self->current_sender());
+        st.connection =
+            caf::actor_cast<tcp_connection_actor>(self->current_sender());
         st.connection_id = ev.id;
         st.counted = true;
         ++st.cfg.counters->connections_accepted;

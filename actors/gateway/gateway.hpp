@@ -62,6 +62,10 @@
 #include <vector>
 
 #include "actors/core/loop_context.hpp"
+#include "actors/dhcp/dhcp_discovery.hpp"
+#include "actors/dns/resolver.hpp"
+#include "actors/interfaces/interfaces.hpp"
+#include "actors/supervisor/supervisor.hpp"
 #include "actors/tcp/tcp_connection.hpp"
 #include "actors/gateway/jsonrpc.hpp"
 #include "net/core/line_framer.hpp"
@@ -87,10 +91,10 @@ struct gateway_counters {
 };
 
 struct gateway_config {
-  caf::actor resolver;
-  caf::actor interfaces;
+  resolver_actor resolver;
+  interfaces_actor interfaces;
   /// Asked for its stats (supervisor_get_stats) by `stats`; may be invalid.
-  caf::actor supervisor;
+  supervisor_actor supervisor;
   /// Gets gateway events as JSON text lines (std::string); may be invalid.
   caf::actor log;
   /// The gateway's own loop, where it runs DHCP discoveries; without it
@@ -121,13 +125,13 @@ struct gateway_state {
     bool subscription = false;
     bool answered = false;
     /// The DHCP discovery performing it, if any.
-    caf::actor discovery;
+    dhcp_discovery_actor discovery;
     /// The batch this request belongs to, if any.
     std::shared_ptr<batch> in_batch;
   };
 
   gateway_config cfg;
-  caf::actor connection;
+  tcp_connection_actor connection;
   uint64_t connection_id = 0;
   net::line_framer framer{jsonrpc::max_line_length};
   jsonrpc::method_table methods;

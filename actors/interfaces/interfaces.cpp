@@ -1,5 +1,7 @@
 #include "actors/interfaces/interfaces.hpp"
 
+#include "actors/core/tell.hpp"
+
 #include <caf/all.hpp>
 
 #include <uv.h>
@@ -145,7 +147,7 @@ interfaces_state::~interfaces_state() {
 
 namespace {
 
-void stop_watch_if_unwatched(interfaces_actor* self) {
+void stop_watch_if_unwatched(interfaces_self self) {
   auto& st = self->state;
   if (!st.subscribers.empty() || st.watch_id == 0) return;
   st.io->stop_watch(st.watch_id);
@@ -153,22 +155,22 @@ void stop_watch_if_unwatched(interfaces_actor* self) {
   st.current.clear();
 }
 
-void drop_subscriber(interfaces_actor* self, const caf::actor_addr& who) {
+void drop_subscriber(interfaces_self self, const caf::actor_addr& who) {
   auto& subs = self->state.subscribers;
   subs.erase(std::remove(subs.begin(), subs.end(), who), subs.end());
   stop_watch_if_unwatched(self);
 }
 
 template <class Message>
-void tell_subscribers(interfaces_actor* self, const Message& msg) {
+void tell_subscribers(interfaces_self self, const Message& msg) {
   for (auto& addr : self->state.subscribers)
-    if (auto sub = caf::actor_cast<caf::actor>(addr)) self->send(sub, msg);
+    if (auto sub = caf::actor_cast<caf::actor>(addr)) tell(self, sub, msg);
 }
 
 }  // namespace
 
-caf::behavior interfaces(interfaces_actor* self,
-                         std::shared_ptr<interface_io> io) {
+interfaces_impl::behavior_type interfaces(interfaces_self self,
+                                          std::shared_ptr<interface_io> io) {
   self->state.io = std::move(io);
   self->set_down_handler([self](caf::down_msg& dm) {
     drop_subscriber(self, dm.source);
@@ -233,7 +235,8 @@ caf::behavior interfaces(interfaces_actor* self,
   };
 }
 
-caf::actor spawn_interfaces(runtime& rt, net::interface_watch_options options) {
+interfaces_actor spawn_interfaces(runtime& rt,
+                                  net::interface_watch_options options) {
   auto& ctx = rt.loop_at(0);
   return ctx.spawn(interfaces,
                    std::make_shared<uv_interface_io>(ctx.loop(), options));

@@ -1,12 +1,14 @@
 // netactors::interfaces: the interface actor, which reports the host's network
 // interfaces and tells subscribers when they change.
 //
-// Protocol (dynamically typed; messages in actors/messages/interface_messages.hpp):
+// Protocol (interfaces_actor below, a typed handle; messages in
+// actors/messages/interface_messages.hpp):
 //   interfaces_query       -> interface_report (or an error)
 //   interfaces_subscribe   -> interface_report: the state that the events
 //                             that follow apply to (or an error)
 //   interfaces_unsubscribe -> ()
-//   to subscribers:           interfaces_changed, interfaces_watch_failed;
+//   to subscribers:           interfaces_subscriber below:
+//                             interfaces_changed, interfaces_watch_failed;
 //                             the sender of each is the interface actor.
 //                             interfaces_watch_failed with `ended` ends
 //                             every subscription (the watch broke); the next
@@ -23,7 +25,10 @@
 #pragma once
 
 #include <caf/actor.hpp>
+#include <caf/replies_to.hpp>
 #include <caf/stateful_actor.hpp>
+#include <caf/typed_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
 
 #include <cstdint>
 #include <memory>
@@ -121,14 +126,33 @@ struct interfaces_state {
   static const char* name;
 };
 
-using interfaces_actor = caf::stateful_actor<interfaces_state>;
+/// The handle of the interface actor: what anyone may send it.
+using interfaces_actor = caf::typed_actor<
+    caf::replies_to<interfaces_query>::with<interface_report>,
+    caf::replies_to<interfaces_subscribe>::with<interface_report>,
+    caf::reacts_to<interfaces_unsubscribe>>;
+
+/// What a subscriber gets. Subscribers are whoever sent interfaces_subscribe;
+/// a typed one may implement this.
+using interfaces_subscriber =
+    caf::typed_actor<caf::reacts_to<interfaces_changed>,
+                     caf::reacts_to<interfaces_watch_failed>>;
+
+/// The implementation's interface: the public one plus its io's sealed
+/// events. Not a handle to hand out: it converts to interfaces_actor.
+using interfaces_impl =
+    interfaces_actor::extend<caf::reacts_to<interface_watch_update>,
+                             caf::reacts_to<interface_watch_error>>;
+
+/// The interface actor itself (its handlers' `self`).
+using interfaces_self = interfaces_impl::stateful_pointer<interfaces_state>;
 
 /// The interface actor's behavior.
-caf::behavior interfaces(interfaces_actor* self,
-                         std::shared_ptr<interface_io> io);
+interfaces_impl::behavior_type interfaces(interfaces_self self,
+                                          std::shared_ptr<interface_io> io);
 
 /// Spawns the interface actor on the runtime's first loop. Thread-safe.
-caf::actor spawn_interfaces(runtime& rt,
-                            net::interface_watch_options options = {});
+interfaces_actor spawn_interfaces(runtime& rt,
+                                  net::interface_watch_options options = {});
 
 }  // namespace netactors

@@ -1,5 +1,7 @@
 #include "actors/supervisor/supervisor.hpp"
 
+#include "actors/core/tell.hpp"
+
 #include <caf/actor_clock.hpp>
 #include <caf/actor_registry.hpp>
 #include <caf/event_based_actor.hpp>
@@ -8,6 +10,7 @@
 #include <caf/response_promise.hpp>
 #include <caf/sec.hpp>
 #include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
 
 #include <deque>
 #include <exception>
@@ -41,6 +44,12 @@ using px_stop_atom = caf::atom_constant<caf::atom("px_stop")>;  // + why
 using sup_start_atom = caf::atom_constant<caf::atom("sup_start")>;
 using sup_retry_atom = caf::atom_constant<caf::atom("sup_retry")>;
 using sup_kill_atom = caf::atom_constant<caf::atom("sup_kill")>;
+
+// The implementation's interface: the public one plus its own timers.
+using supervisor_impl = supervisor_actor::extend<
+    caf::reacts_to<sup_start_atom>,
+    caf::reacts_to<sup_retry_atom, uint64_t, std::string>,
+    caf::reacts_to<sup_kill_atom, uint64_t, caf::actor_id>>;
 
 /// An exit reason as events show it: "" for a normal exit.
 std::string describe(const caf::error& e) {
@@ -225,18 +234,19 @@ struct supervisor_state {
   static inline const char* name = "supervisor";
 };
 
-using supervisor_actor = caf::stateful_actor<supervisor_state>;
+/// The supervisor itself (its handlers' `self`).
+using supervisor_self = supervisor_impl::stateful_pointer<supervisor_state>;
 
-void emit(supervisor_actor* self, const child_entry& c, const char* event,
+void emit(supervisor_self self, const child_entry& c, const char* event,
           std::string reason = {}) {
   auto& obs = self->state.cfg.observer;
   if (obs)
-    self->send(obs, supervisor_event{self->state.cfg.name, c.spec.name, event,
+    tell(self, obs, supervisor_event{self->state.cfg.name, c.spec.name, event,
                                      std::move(reason), c.restarts});
 }
 
 /// Runs the child's factory. An invalid handle or an exception is an error.
-caf::expected<caf::actor> run_factory(supervisor_actor* self, child_entry& c) {
+caf::expected<caf::actor> run_factory(supervisor_self self, child_entry& c) {
   caf::actor child;
   try {
     child = c.spec.start(self);
@@ -254,7 +264,7 @@ caf::expected<caf::actor> run_factory(supervisor_actor* self, child_entry& c) {
 }
 
 /// Starts one incarnation; false (after a start_failed event) if none ran.
-bool start(supervisor_actor* self, child_entry& c, caf::error& failure) {
+bool start(supervisor_self self, child_entry& c, caf::error& failure) {
   auto child = run_factory(self, c);
   if (!child) {
     failure = child.error();
@@ -264,14 +274,14 @@ bool start(supervisor_actor* self, child_entry& c, caf::error& failure) {
   c.current = std::move(*child);
   c.status = child_status::running;
   self->monitor(c.current);
-  self->send(c.proxy, px_set_atom::value, c.current);
+  tell(self, c.proxy, px_set_atom::value, c.current);
   emit(self, c, c.restarts == 0 ? "started" : "restarted");
   return true;
 }
 
-void stop_next(supervisor_actor* self);
+void stop_next(supervisor_self self);
 
-void begin_shutdown(supervisor_actor* self, caf::error reason) {
+void begin_shutdown(supervisor_self self, caf::error reason) {
   auto& st = self->state;
   if (st.shutting_down) return;
   st.shutting_down = true;
@@ -282,7 +292,7 @@ void begin_shutdown(supervisor_actor* self, caf::error reason) {
 
 /// Stops the running child started last before the one just stopped, or
 /// ends the supervisor when none is left.
-void stop_next(supervisor_actor* self) {
+void stop_next(supervisor_self self) {
   auto& st = self->state;
   while (st.stopping > 0) {
     auto& c = st.children[--st.stopping];
@@ -297,14 +307,14 @@ void stop_next(supervisor_actor* self) {
     return;  // the down message continues
   }
   for (auto& c : st.children)
-    self->send(c.proxy, px_stop_atom::value,
+    tell(self, c.proxy, px_stop_atom::value,
                "child " + c.spec.name + " is stopped: supervisor " + st.cfg.name +
                    " ended");
   self->quit(st.reason);
 }
 
 /// Counts a restart now; false if that is one too many within the period.
-bool note_restart(supervisor_actor* self) {
+bool note_restart(supervisor_self self) {
   auto& st = self->state;
   auto now = self->clock().now();
   st.recent_restarts.push_back(now);
@@ -314,7 +324,7 @@ bool note_restart(supervisor_actor* self) {
   return st.recent_restarts.size() <= st.cfg.max_restarts;
 }
 
-void restart(supervisor_actor* self, size_t i, const std::string& why) {
+void restart(supervisor_self self, size_t i, const std::string& why) {
   auto& st = self->state;
   auto& c = st.children[i];
   if (!note_restart(self)) {
@@ -336,13 +346,13 @@ void restart(supervisor_actor* self, size_t i, const std::string& why) {
   if (!start(self, c, failure)) {
     // The stable handle holds messages meanwhile; the retry counts as
     // another restart, so this ends in a restart or a give-up.
-    self->send(c.proxy, px_hold_atom::value);
+    tell(self, c.proxy, px_hold_atom::value);
     self->delayed_send(self, st.cfg.retry_delay, sup_retry_atom::value,
                        static_cast<uint64_t>(i), describe(failure));
   }
 }
 
-void on_down(supervisor_actor* self, caf::down_msg& dm) {
+void on_down(supervisor_self self, caf::down_msg& dm) {
   auto& st = self->state;
   size_t i = 0;
   while (i < st.children.size() &&
@@ -373,25 +383,26 @@ void on_down(supervisor_actor* self, caf::down_msg& dm) {
     return;
   }
   c.status = child_status::exited;
-  self->send(c.proxy, px_stop_atom::value,
+  tell(self, c.proxy, px_stop_atom::value,
              "child " + c.spec.name + " exited (" +
                  (why.empty() ? std::string{"normally"} : why) + ") and, being " +
                  to_string(c.spec.restart) + ", is not restarted");
 }
 
-const child_entry* find(supervisor_actor* self, const std::string& name) {
+const child_entry* find(supervisor_self self, const std::string& name) {
   for (auto& c : self->state.children)
     if (c.spec.name == name) return &c;
   return nullptr;
 }
 
-caf::error unknown(supervisor_actor* self, const std::string& name) {
+caf::error unknown(supervisor_self self, const std::string& name) {
   return make_supervisor_error(supervisor_errc::unknown_child,
                                "supervisor " + self->state.cfg.name +
                                    " has no child named \"" + name + "\"");
 }
 
-caf::behavior supervisor(supervisor_actor* self, supervisor_config cfg,
+supervisor_impl::behavior_type supervisor(supervisor_self self,
+                                          supervisor_config cfg,
                          std::vector<child_spec> specs,
                          std::vector<caf::actor> proxies) {
   auto& st = self->state;
@@ -449,7 +460,7 @@ caf::behavior supervisor(supervisor_actor* self, supervisor_config cfg,
       if (c == nullptr) return unknown(self, q.name);
       return c->proxy;
     },
-    [self](supervisor_get_stats) {
+    [self](supervisor_get_stats) -> supervisor_stats {
       auto& st = self->state;
       supervisor_stats out{st.cfg.name, {}};
       for (auto& c : st.children)

@@ -62,6 +62,9 @@
 
 #include "actors/messages/supervisor_messages.hpp"
 
+#include <caf/replies_to.hpp>
+#include <caf/typed_actor.hpp>
+
 namespace netactors {
 
 enum class restart_type : uint8_t { permanent, transient, temporary };
@@ -98,8 +101,20 @@ struct supervisor_config {
   std::chrono::milliseconds retry_delay{100};
 };
 
+/// The handle of a supervisor: what anyone may send it. (Its children are
+/// caf::actor: a supervisor keeps actors of any protocol; cast a stable
+/// handle to the child's protocol, e.g. caf::actor_cast<resolver_actor>.)
+using supervisor_actor = caf::typed_actor<
+    caf::replies_to<supervisor_which>::with<caf::actor>,
+    caf::replies_to<supervisor_stable_handle>::with<caf::actor>,
+    caf::replies_to<supervisor_get_stats>::with<supervisor_stats>>;
+
+/// What the observer gets. It is a caf::actor; a typed one may implement
+/// this.
+using supervisor_observer = caf::typed_actor<caf::reacts_to<supervisor_event>>;
+
 struct supervisor_handles {
-  caf::actor supervisor;
+  supervisor_actor supervisor;
   /// Child name -> stable handle (forwards to the current incarnation).
   std::map<std::string, caf::actor> children;
 };

@@ -2,6 +2,7 @@
 
 #include "actors/core/io_actor_lifecycle.hpp"
 #include "actors/core/io_event.hpp"
+#include "actors/core/tell.hpp"
 
 #include <caf/all.hpp>
 
@@ -15,16 +16,13 @@ namespace netactors {
 
 namespace {
 
-using connect_timeout_atom = caf::atom_constant<caf::atom("ctimeout")>;
-using idle_check_atom = caf::atom_constant<caf::atom("idlechk")>;
-
 tcp_connection_opened opened_event(tcp_connection_state& st) {
   return {st.io->id(), st.io->local(), st.io->peer()};
 }
 
 // Ends the connection: every waiting request learns why, the owner gets
 // tcp_connection_closed, the socket closes, the actor quits.
-void finish(tcp_connection_actor* self, net_error reason) {
+void finish(tcp_connection_self self, net_error reason) {
   auto& st = self->state;
   auto err = waiting_request_error(reason, "connection closed");
   for (auto& entry : st.pending_writes)
@@ -39,7 +37,7 @@ void finish(tcp_connection_actor* self, net_error reason) {
 
 // Reads only when the owner wants it, the write queue does not pause it and
 // the read window is open.
-void update_reading(tcp_connection_actor* self) {
+void update_reading(tcp_connection_self self) {
   auto& st = self->state;
   if (st.read_closed || !st.open) return;
   auto& win = st.io->window();
@@ -53,13 +51,13 @@ void update_reading(tcp_connection_actor* self) {
 
 // A write refused without ending the connection: the reply, or the owner
 // is told.
-void refuse_write(tcp_connection_actor* self, caf::response_promise& rp,
+void refuse_write(tcp_connection_self self, caf::response_promise& rp,
                   bool wants_ack, uint64_t bytes, net_error err) {
   auto& st = self->state;
   if (wants_ack)
     rp.deliver(make_caf_error(err));
   else if (st.owner)
-    self->send(st.owner, tcp_write_refused{st.io->id(), bytes, std::move(err)});
+    tell(self, st.owner, tcp_write_refused{st.io->id(), bytes, std::move(err)});
 }
 
 uint64_t write_budget(const tcp_connection_state& st) {
@@ -69,13 +67,13 @@ uint64_t write_budget(const tcp_connection_state& st) {
              : st.options.write_queue_limit - queued;
 }
 
-void schedule_idle_check(tcp_connection_actor* self) {
+void schedule_idle_check(tcp_connection_self self) {
   auto t = self->state.options.idle_timeout_ms;
   self->delayed_send(self, std::chrono::milliseconds(std::max(1u, t / 4)),
-                     idle_check_atom::value);
+                     tcp_idle_check_atom::value);
 }
 
-void update_backpressure(tcp_connection_actor* self) {
+void update_backpressure(tcp_connection_self self) {
   auto& st = self->state;
   auto queued = static_cast<uint64_t>(st.io->write_queue_size());
   if (queued > st.max_write_queue_bytes) st.max_write_queue_bytes = queued;
@@ -85,25 +83,25 @@ void update_backpressure(tcp_connection_actor* self) {
       st.paused_by_backpressure = true;
       update_reading(self);
     }
-    self->send(st.owner, tcp_backpressure{st.io->id(), queued, true});
+    tell(self, st.owner, tcp_backpressure{st.io->id(), queued, true});
   } else if (st.above_high_water && queued <= st.options.low_water) {
     st.above_high_water = false;
     if (st.paused_by_backpressure) {
       st.paused_by_backpressure = false;
       update_reading(self);
     }
-    self->send(st.owner, tcp_backpressure{st.io->id(), queued, false});
+    tell(self, st.owner, tcp_backpressure{st.io->id(), queued, false});
   }
 }
 
-void on_open(tcp_connection_actor* self) {
+void on_open(tcp_connection_self self) {
   auto& st = self->state;
   st.open = true;
   st.keep_alive = caf::actor_cast<caf::actor>(self);
   if (st.options.nodelay) (void)st.io->set_nodelay(true);  // best effort
   if (st.options.keepalive_seconds > 0)  // best effort too
     (void)st.io->set_keepalive(true, st.options.keepalive_seconds);
-  self->send(st.owner, opened_event(st));
+  tell(self, st.owner, opened_event(st));
   update_reading(self);
   if (st.options.idle_timeout_ms > 0) {
     st.last_traffic = self->clock().now();
@@ -112,7 +110,7 @@ void on_open(tcp_connection_actor* self) {
 }
 
 // The owner has seen tcp_read_closed and everything before it.
-void after_owner_saw_eof(tcp_connection_actor* self) {
+void after_owner_saw_eof(tcp_connection_self self) {
   auto& st = self->state;
   // Our FIN went out already: both directions are done.
   if (st.shutdown_done) return finish(self, {});
@@ -127,7 +125,7 @@ void after_owner_saw_eof(tcp_connection_actor* self) {
 }
 
 // tcp_write and tcp_try_write.
-void write(tcp_connection_actor* self, net::byte_buffer data,
+void write(tcp_connection_self self, net::byte_buffer data,
            bool refuse_when_full) {
   auto& st = self->state;
   bool wants_ack = self->current_message_id().is_request();
@@ -171,9 +169,9 @@ tcp_connection_state::~tcp_connection_state() {
   if (io) io->close();
 }
 
-caf::behavior tcp_connection(tcp_connection_actor* self,
-                             std::shared_ptr<tcp_io> io, caf::actor owner,
-                             tcp_connection_options options, bool connected) {
+tcp_connection_impl::behavior_type tcp_connection(
+    tcp_connection_self self, std::shared_ptr<tcp_io> io, caf::actor owner,
+    tcp_connection_options options, bool connected) {
   auto& st = self->state;
   st.io = std::move(io);
   st.owner = std::move(owner);
@@ -184,20 +182,22 @@ caf::behavior tcp_connection(tcp_connection_actor* self,
   end_with_owner_or_exit<finish>(self, "connection actor");
   if (connected) on_open(self);
   return {
-    [self](tcp_connect& req) {
+    [self](tcp_connect& req) -> caf::result<tcp_connection_opened> {
       auto& st = self->state;
-      if (st.open || !st.connect_promises.empty()) {
-        self->make_response_promise().deliver(
-            make_caf_error(net_error::of(UV_EISCONN, "connect")));
-        return;
-      }
-      st.connect_promises.push_back(self->make_response_promise());
+      if (st.open || !st.connect_promises.empty())
+        return make_caf_error(net_error::of(UV_EISCONN, "connect"));
+      auto rp = self->make_response_promise();
+      st.connect_promises.push_back(rp);
       // Someone waits for the outcome: stay alive for it.
       st.keep_alive = caf::actor_cast<caf::actor>(self);
-      if (auto err = st.io->connect(req.peer)) return finish(self, err);
+      if (auto err = st.io->connect(req.peer)) {
+        finish(self, err);
+        return rp;
+      }
       if (req.timeout_ms > 0)
         self->delayed_send(self, std::chrono::milliseconds(req.timeout_ms),
-                           connect_timeout_atom::value);
+                           tcp_connect_timeout_atom::value);
+      return rp;  // answered by tcp_io_connected or finish
     },
     [self](tcp_io_connected& ev) {
       if (!from_own_io(self)) return;
@@ -207,12 +207,19 @@ caf::behavior tcp_connection(tcp_connection_actor* self,
       st.connect_promises.clear();
       on_open(self);
     },
-    [self](connect_timeout_atom) {
+    [self](tcp_connect_timeout_atom) {
       if (!self->state.open)
         finish(self, net_error::of(UV_ETIMEDOUT, "connect timed out"));
     },
-    [self](tcp_write& w) { write(self, std::move(w.data), false); },
-    [self](tcp_try_write& w) { write(self, std::move(w.data), true); },
+    // write() answers a request itself (now or when the write is done).
+    [self](tcp_write& w) -> caf::result<tcp_write_done> {
+      write(self, std::move(w.data), false);
+      return caf::delegated<tcp_write_done>{};
+    },
+    [self](tcp_try_write& w) -> caf::result<tcp_write_done> {
+      write(self, std::move(w.data), true);
+      return caf::delegated<tcp_write_done>{};
+    },
     [self](tcp_io_write_done& ev) {
       if (!from_own_io(self)) return;
       auto& st = self->state;
@@ -259,7 +266,7 @@ caf::behavior tcp_connection(tcp_connection_actor* self,
       // Queued behind every fast-path read: reading may go on.
       update_reading(self);
     },
-    [self](idle_check_atom) {
+    [self](tcp_idle_check_atom) {
       auto& st = self->state;
       if (!st.open) return;
       auto traffic = st.io->bytes_received() + st.bytes_sent;

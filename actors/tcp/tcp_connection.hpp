@@ -1,6 +1,7 @@
 // netactors::tcp_connection: the actor that is one TCP connection.
 //
-// Protocol (dynamically typed; all messages in actors/messages/tcp_messages.hpp):
+// Protocol: tcp_connection_actor below (a typed handle: any other message
+// is a compile error); all messages in actors/messages/tcp_messages.hpp.
 //   to it:            tcp_connect (unconnected only) -> tcp_connection_opened
 //                     tcp_write, tcp_try_write -> tcp_write_done (when
 //                       requested)
@@ -8,11 +9,11 @@
 //                     tcp_set_read_window -> (),
 //                     tcp_set_nodelay -> (), tcp_set_keepalive -> (),
 //                     tcp_get_info -> tcp_connection_info
-//   to its owner:     tcp_connection_opened, tcp_received (the window's
-//                     markers as requests), tcp_backpressure,
-//                     tcp_write_refused, tcp_read_closed (a request),
-//                     tcp_connection_closed; the sender of each is the
-//                     connection actor.
+//   to its owner:     tcp_connection_owner below: tcp_connection_opened,
+//                     tcp_received (the window's markers as requests),
+//                     tcp_backpressure, tcp_write_refused, tcp_read_closed
+//                     (a request), tcp_connection_closed; the sender of each
+//                     is the connection actor.
 // Inbound data is bounded by the read window (actors/core/read_window.hpp): the
 // owner holds at most read_window bytes it has not consumed, plus one read
 // (at most 64 KiB); beyond that the connection stops reading and TCP's own
@@ -38,9 +39,14 @@
 // Thread safety: an actor; spawn it on the loop that owns its socket.
 #pragma once
 
+#include <caf/actor.hpp>
 #include <caf/actor_clock.hpp>
-#include <caf/stateful_actor.hpp>
+#include <caf/atom.hpp>
+#include <caf/replies_to.hpp>
 #include <caf/response_promise.hpp>
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
 
 #include <cstdint>
 #include <memory>
@@ -51,6 +57,38 @@
 #include "actors/tcp/tcp_io.hpp"
 
 namespace netactors {
+
+/// The handle of a connection actor: what anyone may send it.
+using tcp_connection_actor = caf::typed_actor<
+    caf::replies_to<tcp_connect>::with<tcp_connection_opened>,
+    caf::replies_to<tcp_write>::with<tcp_write_done>,
+    caf::replies_to<tcp_try_write>::with<tcp_write_done>,
+    caf::reacts_to<tcp_set_reading>, caf::reacts_to<tcp_set_read_window>,
+    caf::reacts_to<tcp_shutdown>, caf::reacts_to<tcp_close>,
+    caf::reacts_to<tcp_set_nodelay>, caf::reacts_to<tcp_set_keepalive>,
+    caf::replies_to<tcp_get_info>::with<tcp_connection_info>>;
+
+/// What a connection sends its owner. Owners are caf::actor (pass
+/// caf::actor_cast<caf::actor>(x) for a typed one); a typed owner may
+/// implement this (tcp_received and tcp_read_closed may come as requests:
+/// any reply, or returning, acknowledges them).
+using tcp_connection_owner = caf::typed_actor<
+    caf::reacts_to<tcp_connection_opened>, caf::reacts_to<tcp_received>,
+    caf::reacts_to<tcp_backpressure>, caf::reacts_to<tcp_write_refused>,
+    caf::reacts_to<tcp_read_closed>, caf::reacts_to<tcp_connection_closed>>;
+
+/// The connection's own timers: connect timeout, idle check.
+using tcp_connect_timeout_atom = caf::atom_constant<caf::atom("ctimeout")>;
+using tcp_idle_check_atom = caf::atom_constant<caf::atom("idlechk")>;
+
+/// The implementation's interface: the public one plus what only the actor
+/// itself sends (its io's sealed events, its timers). Not a handle to hand
+/// out: it converts to tcp_connection_actor.
+using tcp_connection_impl = tcp_connection_actor::extend<
+    caf::reacts_to<tcp_io_connected>, caf::reacts_to<tcp_io_write_done>,
+    caf::reacts_to<tcp_io_read_marker>, caf::reacts_to<tcp_io_shutdown_done>,
+    caf::reacts_to<tcp_io_read_end>, caf::reacts_to<tcp_connect_timeout_atom>,
+    caf::reacts_to<tcp_idle_check_atom>>;
 
 struct tcp_connection_options {
   uint64_t high_water = 1024 * 1024;
@@ -128,13 +166,15 @@ struct tcp_connection_state {
   static const char* name;
 };
 
-using tcp_connection_actor = caf::stateful_actor<tcp_connection_state>;
+/// The connection actor itself (its handlers' `self`).
+using tcp_connection_self =
+    tcp_connection_impl::stateful_pointer<tcp_connection_state>;
 
 /// The connection actor's behavior. `connected`: the socket is already
 /// connected (accepted); otherwise the actor waits for tcp_connect.
-caf::behavior tcp_connection(tcp_connection_actor* self,
-                             std::shared_ptr<tcp_io> io, caf::actor owner,
-                             tcp_connection_options options, bool connected);
+tcp_connection_impl::behavior_type tcp_connection(
+    tcp_connection_self self, std::shared_ptr<tcp_io> io, caf::actor owner,
+    tcp_connection_options options, bool connected);
 
 class runtime;
 
@@ -143,7 +183,7 @@ class runtime;
 /// listener (target //actors/tcp:tcp_listener), which already spawns connections
 /// over a uv_tcp_io: defining it here would make //actors/tcp:tcp_connection
 /// depend on //actors/tcp:uv_tcp_io, which depends on it.
-caf::actor spawn_tcp_connection(runtime& rt, caf::actor owner,
-                                tcp_connection_options options = {});
+tcp_connection_actor spawn_tcp_connection(runtime& rt, caf::actor owner,
+                                          tcp_connection_options options = {});
 
 }  // namespace netactors

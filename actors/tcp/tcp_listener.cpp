@@ -85,9 +85,9 @@ tcp_listener_state::~tcp_listener_state() {
   if (loop != nullptr) loop->close_handle(listener_id);
 }
 
-caf::behavior tcp_listener(tcp_listener_actor* self, runtime* rt,
-                           loop_context* home,
-                           std::shared_ptr<const tcp_connection_handler> handler) {
+tcp_listener_actor::behavior_type tcp_listener(
+    tcp_listener_self self, runtime* rt, loop_context* home,
+    std::shared_ptr<const tcp_connection_handler> handler) {
   self->state.loop = &home->loop();
   return {
     [=](tcp_listen& req) -> caf::result<tcp_listening> {
@@ -120,15 +120,16 @@ caf::behavior tcp_listener(tcp_listener_actor* self, runtime* rt,
   };
 }
 
-caf::actor spawn_tcp_listener(runtime& rt, tcp_connection_handler handler) {
+tcp_listener_actor spawn_tcp_listener(runtime& rt,
+                                      tcp_connection_handler handler) {
   auto& home = rt.loop_at(0);
   return home.spawn(tcp_listener, &rt, &home,
                     std::make_shared<const tcp_connection_handler>(
                         std::move(handler)));
 }
 
-caf::actor spawn_tcp_connection(runtime& rt, caf::actor owner,
-                                tcp_connection_options options) {
+tcp_connection_actor spawn_tcp_connection(runtime& rt, caf::actor owner,
+                                          tcp_connection_options options) {
   auto& ctx = rt.next_loop();
   return ctx.spawn(tcp_connection, std::make_shared<uv_tcp_io>(ctx.loop()),
                    std::move(owner), options, false);

@@ -2,6 +2,7 @@
 
 #include "actors/core/io_actor_lifecycle.hpp"
 #include "actors/core/io_event.hpp"
+#include "actors/core/tell.hpp"
 
 #include <caf/all.hpp>
 
@@ -15,7 +16,7 @@ namespace {
 
 // Ends the actor: waiting requests learn why, the owner gets udp_closed, the
 // socket closes.
-void finish(udp_socket_actor* self, net_error reason) {
+void finish(udp_socket_self self, net_error reason) {
   auto& st = self->state;
   auto err = waiting_request_error(reason, "socket closed");
   for (auto& entry : st.pending)
@@ -25,7 +26,7 @@ void finish(udp_socket_actor* self, net_error reason) {
 }
 
 // Receives only when the owner wants it and the window is open.
-net_error update_receiving(udp_socket_actor* self) {
+net_error update_receiving(udp_socket_self self) {
   auto& st = self->state;
   if (!st.bound) return {};
   auto& win = st.io->window();
@@ -42,6 +43,30 @@ caf::result<void> reply(const net_error& err) {
   return caf::unit;
 }
 
+// udp_send: a request is answered (now, or when the datagram went out);
+// a plain send reports a failure to the owner.
+void send_datagram(udp_socket_self self, udp_send& req) {
+  auto& st = self->state;
+  bool wants_ack = self->current_message_id().is_request();
+  caf::response_promise rp;
+  if (wants_ack) rp = self->make_response_promise();
+  auto fail = [&](net_error err) {
+    if (wants_ack)
+      rp.deliver(make_caf_error(err));
+    else
+      tell(self, st.owner, udp_send_failed{st.io->id(), req.to, err});
+  };
+  if (!st.bound)
+    return fail(net_error::of(UV_EBADF, "send to " + req.to.to_string() +
+                                            " before udp_bind"));
+  auto token = st.next_token++;
+  uint64_t size = req.data.size();
+  if (auto err = st.io->send(req.to, std::move(req.data), token))
+    return fail(err);
+  st.pending.emplace(
+      token, udp_socket_state::pending_send{size, req.to, std::move(rp)});
+}
+
 }  // namespace
 
 const char* udp_socket_state::name = "udp_socket";
@@ -50,8 +75,10 @@ udp_socket_state::~udp_socket_state() {
   if (io) io->close();
 }
 
-caf::behavior udp_socket(udp_socket_actor* self, std::shared_ptr<udp_io> io,
-                         caf::actor owner, udp_socket_options options) {
+udp_socket_impl::behavior_type udp_socket(udp_socket_self self,
+                                          std::shared_ptr<udp_io> io,
+                                          caf::actor owner,
+                                          udp_socket_options options) {
   auto& st = self->state;
   st.io = std::move(io);
   st.owner = std::move(owner);
@@ -82,26 +109,10 @@ caf::behavior udp_socket(udp_socket_actor* self, std::shared_ptr<udp_io> io,
       }
       return udp_bound{st.io->id(), st.io->local()};
     },
-    [self](udp_send& req) {
-      auto& st = self->state;
-      bool wants_ack = self->current_message_id().is_request();
-      caf::response_promise rp;
-      if (wants_ack) rp = self->make_response_promise();
-      auto fail = [&](net_error err) {
-        if (wants_ack)
-          rp.deliver(make_caf_error(err));
-        else
-          self->send(st.owner, udp_send_failed{st.io->id(), req.to, err});
-      };
-      if (!st.bound)
-        return fail(net_error::of(UV_EBADF, "send to " + req.to.to_string() +
-                                                " before udp_bind"));
-      auto token = st.next_token++;
-      uint64_t size = req.data.size();
-      if (auto err = st.io->send(req.to, std::move(req.data), token))
-        return fail(err);
-      st.pending.emplace(
-          token, udp_socket_state::pending_send{size, req.to, std::move(rp)});
+    // send_datagram answers a request itself (now or when it went out).
+    [self](udp_send& req) -> caf::result<udp_send_done> {
+      send_datagram(self, req);
+      return caf::delegated<udp_send_done>{};
     },
     [self](udp_io_send_done& ev) {
       if (!from_own_io(self)) return;
@@ -114,7 +125,7 @@ caf::behavior udp_socket(udp_socket_actor* self, std::shared_ptr<udp_io> io,
         if (done.promise.pending())
           done.promise.deliver(make_caf_error(ev.status));
         else
-          self->send(st.owner,
+          tell(self, st.owner,
                      udp_send_failed{st.io->id(), done.to, ev.status});
         return;
       }

@@ -1,6 +1,6 @@
 // netactors::udp_socket: the actor that is one UDP socket.
 //
-// Protocol (dynamically typed; all messages in
+// Protocol (udp_socket_actor below, a typed handle; all messages in
 // actors/messages/udp_messages.hpp):
 //   to it:         udp_bind -> udp_bound (or an error, and the actor ends)
 //                  udp_send -> udp_send_done or an error (when requested;
@@ -11,8 +11,9 @@
 //                  udp_set_multicast_ttl, udp_set_multicast_interface
 //                    -> () or an error (the socket stays open)
 //                  udp_close (the actor ends)
-//   to its owner:  udp_received, udp_send_failed, udp_receive_failed,
-//                  udp_closed; the sender of each is the socket actor.
+//   to its owner:  udp_socket_owner below: udp_received, udp_send_failed,
+//                  udp_receive_failed, udp_closed; the sender of each is
+//                  the socket actor.
 // A failed datagram never ends the socket: datagrams are independent. Sends
 // are bounded: past send_queue_limit bytes waiting to go out a send fails
 // with ENOBUFS (reported like any failed datagram; the socket lives).
@@ -32,8 +33,12 @@
 // (spawn_udp_socket in actors/udp/uv_udp_io.hpp).
 #pragma once
 
+#include <caf/actor.hpp>
+#include <caf/replies_to.hpp>
 #include <caf/response_promise.hpp>
 #include <caf/stateful_actor.hpp>
+#include <caf/typed_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
 
 #include <cstdint>
 #include <memory>
@@ -43,6 +48,30 @@
 #include "actors/udp/udp_io.hpp"
 
 namespace netactors {
+
+/// The handle of a UDP socket actor: what anyone may send it.
+using udp_socket_actor = caf::typed_actor<
+    caf::replies_to<udp_bind>::with<udp_bound>,
+    caf::replies_to<udp_send>::with<udp_send_done>,
+    caf::reacts_to<udp_set_receiving>, caf::reacts_to<udp_set_receive_window>,
+    caf::reacts_to<udp_set_broadcast>, caf::reacts_to<udp_set_ttl>,
+    caf::reacts_to<udp_set_membership>, caf::reacts_to<udp_set_multicast_loop>,
+    caf::reacts_to<udp_set_multicast_ttl>,
+    caf::reacts_to<udp_set_multicast_interface>, caf::reacts_to<udp_close>>;
+
+/// What a socket sends its owner. Owners are caf::actor (pass
+/// caf::actor_cast<caf::actor>(x) for a typed one); a typed owner may
+/// implement this (a udp_received may come as a request: returning
+/// acknowledges it).
+using udp_socket_owner = caf::typed_actor<
+    caf::reacts_to<udp_received>, caf::reacts_to<udp_send_failed>,
+    caf::reacts_to<udp_receive_failed>, caf::reacts_to<udp_closed>>;
+
+/// The implementation's interface: the public one plus its io's sealed
+/// events. Not a handle to hand out: it converts to udp_socket_actor.
+using udp_socket_impl =
+    udp_socket_actor::extend<caf::reacts_to<udp_io_send_done>,
+                             caf::reacts_to<udp_io_datagram_marker>>;
 
 struct udp_socket_options {
   /// Start receiving as soon as udp_bind succeeded.
@@ -81,11 +110,14 @@ struct udp_socket_state {
   static const char* name;
 };
 
-using udp_socket_actor = caf::stateful_actor<udp_socket_state>;
+/// The socket actor itself (its handlers' `self`).
+using udp_socket_self = udp_socket_impl::stateful_pointer<udp_socket_state>;
 
 /// The socket actor's behavior; it waits for udp_bind.
-caf::behavior udp_socket(udp_socket_actor* self, std::shared_ptr<udp_io> io,
-                         caf::actor owner, udp_socket_options options);
+udp_socket_impl::behavior_type udp_socket(udp_socket_self self,
+                                          std::shared_ptr<udp_io> io,
+                                          caf::actor owner,
+                                          udp_socket_options options);
 
 class loop_context;
 
@@ -93,7 +125,7 @@ class loop_context;
 /// request udp_bind from it. Thread-safe. Defined with its io
 /// (actors/udp/uv_udp_io.cpp, target //actors/udp:uv_udp_io), which depends on this
 /// actor's target.
-caf::actor spawn_udp_socket(loop_context& ctx, caf::actor owner,
-                            udp_socket_options options = {});
+udp_socket_actor spawn_udp_socket(loop_context& ctx, caf::actor owner,
+                                  udp_socket_options options = {});
 
 }  // namespace netactors

@@ -164,8 +164,8 @@ net_error uv_udp_io::set_multicast_interface(const std::string& address) {
 
 void uv_udp_io::close() { loop_.close_handle(id_); }
 
-caf::actor spawn_udp_socket(loop_context& ctx, caf::actor owner,
-                            udp_socket_options options) {
+udp_socket_actor spawn_udp_socket(loop_context& ctx, caf::actor owner,
+                                  udp_socket_options options) {
   return ctx.spawn(udp_socket, std::make_shared<uv_udp_io>(ctx.loop()),
                    std::move(owner), options);
 }

@@ -175,9 +175,9 @@ struct watch_outcome {
 
 using watch_idle_atom = caf::atom_constant<caf::atom("widle")>;
 
-template <class Reply, class Msg>
+template <class Reply, class Msg, class Handle>
 void requester(caf::event_based_actor* self,
-               std::shared_ptr<request_outcome<Reply>> out, caf::actor dest,
+               std::shared_ptr<request_outcome<Reply>> out, Handle dest,
                Msg msg) {
   auto on_error = [out](caf::error& err) {
     out->answered = true;
@@ -226,9 +226,9 @@ struct reply_log {
   }
 };
 
-template <class Msg, class... Replies>
+template <class Handle, class Msg, class... Replies>
 void asker(caf::event_based_actor* self, std::shared_ptr<reply_log> out,
-           caf::actor dest, Msg msg) {
+           Handle dest, Msg msg) {
   self->request(dest, caf::infinite, std::move(msg))
       .then(
           [out](Replies&... xs) {
@@ -309,34 +309,38 @@ class actor_test : public ::testing::Test {
 
   /// Sends `msg` to `dest` as a request from a fresh actor; the outcome
   /// fills in as the scheduler runs.
-  template <class Reply, class Msg>
-  std::shared_ptr<request_outcome<Reply>> request(caf::actor dest, Msg msg) {
+  /// `dest` is a caf::actor or a typed handle: a typed one checks at compile
+  /// time that it takes Msg and answers Reply.
+  template <class Reply, class Msg, class Handle>
+  std::shared_ptr<request_outcome<Reply>> request(Handle dest, Msg msg) {
     auto out = std::make_shared<request_outcome<Reply>>();
     // Everything goes in as spawn arguments: CAF 0.17's init_fun_factory
     // dereferences a null argument tuple for a function spawned without any
     // (UBSan: "reference binding to null pointer").
-    spawn(requester<Reply, Msg>, out, std::move(dest), std::move(msg));
+    spawn(requester<Reply, Msg, Handle>, out, std::move(dest), std::move(msg));
     return out;
   }
 
   /// Sends `msg` to `dest` as a request from a fresh actor, returned in
   /// `from` if asked for; the reply (of Replies...) or the error fills in as
   /// the scheduler runs.
-  template <class... Replies, class Msg>
-  std::shared_ptr<reply_log> ask(caf::actor dest, Msg msg,
+  template <class... Replies, class Msg, class Handle>
+  std::shared_ptr<reply_log> ask(Handle dest, Msg msg,
                                  caf::actor* from = nullptr) {
     auto out = std::make_shared<reply_log>();
     // Spawn arguments again, as in request().
     auto a =
-        spawn(asker<Msg, Replies...>, out, std::move(dest), std::move(msg));
+        spawn(asker<Handle, Msg, Replies...>, out, std::move(dest),
+              std::move(msg));
     if (from != nullptr) *from = a;
     return out;
   }
 
   /// Records when `target` ends and why.
-  std::shared_ptr<watch_outcome> watch(caf::actor target) {
+  template <class Handle>
+  std::shared_ptr<watch_outcome> watch(const Handle& target) {
     auto out = std::make_shared<watch_outcome>();
-    spawn(watcher, out, target.address());
+    spawn(watcher, out, caf::actor_cast<caf::actor>(target).address());
     return out;
   }
 

@@ -52,14 +52,14 @@ dns_lookup numeric(const std::string& host) {
 }
 
 // Asks `res` for `n` lookups and keeps waiting for the answers.
-caf::behavior asker(caf::event_based_actor* self, caf::actor res, int n) {
+caf::behavior asker(caf::event_based_actor* self, resolver_actor res, int n) {
   for (int i = 0; i < n; ++i)
     self->request(res, caf::infinite, numeric("192.0.2." + std::to_string(i)))
         .then([](dns_addresses&) {}, [](caf::error&) {});
   return {[](const std::string&) {}};
 }
 
-dns_stats stats_of(caf::actor_system& sys, const caf::actor& res) {
+dns_stats stats_of(caf::actor_system& sys, const resolver_actor& res) {
   dns_stats out;
   caf::scoped_actor self{sys};
   self->request(res, 10s, dns_get_stats{})
@@ -71,7 +71,7 @@ dns_stats stats_of(caf::actor_system& sys, const caf::actor& res) {
 }
 
 // Waits (the stats are the event) until `res` has `n` lookups in flight.
-bool in_flight(caf::actor_system& sys, const caf::actor& res, uint64_t n) {
+bool in_flight(caf::actor_system& sys, const resolver_actor& res, uint64_t n) {
   for (int i = 0; i < 2000; ++i) {
     if (stats_of(sys, res).in_flight == n) return true;
     std::this_thread::sleep_for(5ms);
@@ -126,7 +126,7 @@ TEST(runtime, tears_down_after_a_dns_connect_handle_is_dropped) {
   auto rt = std::make_unique<runtime>(quiet(cfg));
   {
     auto res = spawn_resolver(*rt);
-    auto dc = spawn_dns_connect(*rt, res);
+    auto dc = spawn_dns_connect(*rt, {}, res);
     caf::scoped_actor self{rt->system()};
     self->monitor(dc);
   }
@@ -139,11 +139,11 @@ TEST(runtime, a_dns_connect_to_an_empty_host_is_refused_and_tears_down) {
   {
     caf::scoped_actor self{rt->system()};
     auto res = spawn_resolver(*rt);
-    auto dc = spawn_dns_connect(*rt, res);
+    auto dc = spawn_dns_connect(*rt, {}, res);
     self->monitor(dc);
     std::string error;
     self->request(dc, 10s, dns_connect_to{"", 80})
-        .receive([&](caf::actor&, dns_connect_report&) { error = "none"; },
+        .receive([&](tcp_connection_actor&, dns_connect_report&) { error = "none"; },
                  [&](caf::error& err) { error = error_name(err); });
     EXPECT_EQ(error, "EINVAL");
     // It ended after its answer, though this test still holds its handle.
@@ -168,9 +168,9 @@ TEST(runtime, a_resolver_ends_with_the_actor_that_spawned_it) {
           }};
         },
         0);
-    caf::actor res;
+    resolver_actor res;
     self->request(spawner, 10s, std::string{"spawn"})
-        .receive([&](caf::actor& a) { res = a; },
+        .receive([&](resolver_actor& a) { res = a; },
                  [&](caf::error& err) { FAIL() << rt->system().render(err); });
     ASSERT_TRUE(res);
     self->monitor(res);
@@ -262,14 +262,14 @@ caf::behavior chatter(caf::event_based_actor* self,
   auto chunk = std::string(4096, 'x');
   return {
       [self, chunk](tcp_connection_opened&) {
-        auto conn = caf::actor_cast<caf::actor>(self->current_sender());
+        auto conn = caf::actor_cast<tcp_connection_actor>(self->current_sender());
         self->send(conn, tcp_write{net::byte_buffer::copy_of(chunk)});
       },
       [self, chunk, t](tcp_received& ev) {
         t->echoed += ev.data.size();
         if (t->echoed >= 64 * 1024 && !t->told.exchange(true))
           t->flowing.set_value();
-        auto conn = caf::actor_cast<caf::actor>(self->current_sender());
+        auto conn = caf::actor_cast<tcp_connection_actor>(self->current_sender());
         self->send(conn, tcp_write{net::byte_buffer::copy_of(chunk)});
       },
       [](tcp_backpressure&) {},

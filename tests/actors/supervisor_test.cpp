@@ -87,7 +87,7 @@ class supervisor_test : public actor_test {
     auto h = spawn_supervisor(sys, cfg_, std::move(specs));
     EXPECT_TRUE(h) << sys.render(h.error());
     if (!h) return {};
-    spawned.push_back(h->supervisor);
+    spawned.push_back(caf::actor_cast<caf::actor>(h->supervisor));
     run();
     return *h;
   }
@@ -106,7 +106,7 @@ class supervisor_test : public actor_test {
     return out;
   }
 
-  caf::actor which(const caf::actor& sup, const std::string& name) {
+  caf::actor which(const supervisor_actor& sup, const std::string& name) {
     auto r = request<caf::actor>(sup, supervisor_which{name});
     run();
     EXPECT_TRUE(r->value) << sys.render(r->error);
@@ -121,7 +121,7 @@ class supervisor_test : public actor_test {
     return r->value ? *r->value : 0;
   }
 
-  supervisor_stats stats(const caf::actor& sup) {
+  supervisor_stats stats(const supervisor_actor& sup) {
     auto r = request<supervisor_stats>(sup, supervisor_get_stats{});
     run();
     EXPECT_TRUE(r->value) << sys.render(r->error);

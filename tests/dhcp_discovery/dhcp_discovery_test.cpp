@@ -42,7 +42,7 @@ class fake_link final : public dhcp_io {
       : sys_(sys), io_(std::move(io)) {}
 
   net_error mac_result;
-  caf::actor socket;  ///< the socket actor open_socket() spawned
+  udp_socket_actor socket;  ///< the socket actor open_socket() spawned
   std::vector<std::string> asked;
 
   net_error hardware_address(const std::string& name,
@@ -52,7 +52,7 @@ class fake_link final : public dhcp_io {
     return mac_result;
   }
 
-  caf::actor open_socket(caf::actor owner) override {
+  udp_socket_actor open_socket(caf::actor owner) override {
     socket = sys_.spawn(udp_socket, std::shared_ptr<udp_io>{io_},
                         std::move(owner), udp_socket_options{});
     return socket;
@@ -121,7 +121,7 @@ class dhcp_discovery_test : public testing::actor_test {
   /// `m` arrives on the socket from `from`, as the loop would deliver it.
   void arrive(net::byte_buffer bytes, const char* from = "192.0.2.1:67",
               bool truncated = false) {
-    caf::send_as(link->socket, discovery,
+    caf::send_as(caf::actor_cast<caf::actor>(link->socket), discovery,
                  udp_received{9, ep(from), std::move(bytes), truncated});
     run();
   }
@@ -248,8 +248,10 @@ TEST_F(dhcp_discovery_test, a_failed_send_ends_it_with_the_sends_error) {
   start();
   ASSERT_EQ(io->sends.size(), 1u);
   // libuv reports ENETUNREACH only in the send callback.
-  // As the socket's own seam does (io events from anyone else are ignored).
-  caf::send_as(link->socket, link->socket,
+  // As the socket's own seam does (io events from anyone else are ignored;
+  // the public handle does not even take them: the seam's is untyped).
+  auto seam_self = caf::actor_cast<caf::actor>(link->socket);
+  caf::send_as(seam_self, seam_self,
                udp_io_send_done{io->sends[0].token,
                                 net_error::of(UV_ENETUNREACH, "send")});
   run();

@@ -89,7 +89,7 @@ class fake_connect_io final : public connect_io {
 
   caf::weak_actor_ptr self;
   std::map<std::string, net_error> refuse;  // start() fails at once for these
-  caf::actor connection;                    // what adopt() hands back
+  tcp_connection_actor connection;          // what adopt() hands back
   std::vector<std::string> starts;          // "attempt peer"
   std::vector<uint32_t> cancels;
   std::vector<uint32_t> adoptions;
@@ -134,23 +134,26 @@ caf::behavior report_sink(caf::event_based_actor*,
       [box](dns_connect_report& r) { box->reports.push_back(std::move(r)); }};
 }
 
-class dns_connect_actor : public testing::actor_test {
+class dns_connect_behavior : public testing::actor_test {
  protected:
-  dns_connect_actor()
+  dns_connect_behavior()
       : log(std::make_shared<resolver_log>()),
         io(std::make_shared<fake_connect_io>()),
         box(std::make_shared<report_box>()) {
     res = spawn(fake_resolver, log);
-    io->connection = spawn(idle, 0);
+    // Stands in for a connection actor (never sent anything here).
+    io->connection = caf::actor_cast<tcp_connection_actor>(spawn(idle, 0));
     sink = spawn(report_sink, box);
-    dc = spawn(dns_connect, std::shared_ptr<connect_io>{io}, res, sink,
+    // The fake resolver answers the resolver's protocol, untyped.
+    dc = spawn(dns_connect, std::shared_ptr<connect_io>{io},
+               caf::actor_cast<resolver_actor>(res), sink,
                tcp_connection_options{}, caf::actor{});
   }
 
   // Sends the request (from a fresh requester) and runs.
   std::shared_ptr<reply_log> connect(dns_connect_to req) {
     auto out =
-        ask<caf::actor, dns_connect_report>(dc, std::move(req), &requester);
+        ask<tcp_connection_actor, dns_connect_report>(dc, std::move(req), &requester);
     run();
     return out;
   }
@@ -180,7 +183,7 @@ class dns_connect_actor : public testing::actor_test {
   caf::actor requester;
 };
 
-TEST_F(dns_connect_actor, asks_for_aaaa_and_a_records_in_parallel) {
+TEST_F(dns_connect_behavior, asks_for_aaaa_and_a_records_in_parallel) {
   connect(dns_connect_to{"dual.test", 8080, 250, 50, 3000, true});
   ASSERT_EQ(log->lookups.size(), 2u);
   EXPECT_EQ(log->lookups[0].family, "ipv6");
@@ -195,7 +198,7 @@ TEST_F(dns_connect_actor, asks_for_aaaa_and_a_records_in_parallel) {
   EXPECT_TRUE(io->starts.empty());
 }
 
-TEST_F(dns_connect_actor,
+TEST_F(dns_connect_behavior,
        a_silent_first_address_lets_the_second_win_after_the_attempt_delay) {
   auto out = connect(dns_connect_to{"drop.test", 80});
   answer("ipv6", addresses({"[2001:db8::70]:80"}));
@@ -210,7 +213,7 @@ TEST_F(dns_connect_actor,
   outcome(1, {});
   ASSERT_TRUE(out->answered);
   ASSERT_FALSE(out->error) << sys.render(out->error);
-  EXPECT_EQ(out->get<caf::actor>(), io->connection);
+  EXPECT_EQ(out->get<tcp_connection_actor>(), io->connection);
   auto& rep = report_of(*out);
   EXPECT_EQ(attempts_of(rep),
             (std::vector<std::string>{"[2001:db8::70]:80 cancelled 0+253",
@@ -229,7 +232,7 @@ TEST_F(dns_connect_actor,
   EXPECT_EQ(attempts_of(box->reports[0]), attempts_of(rep));
 }
 
-TEST_F(dns_connect_actor, prefers_ipv6_when_it_connects_within_the_delay) {
+TEST_F(dns_connect_behavior, prefers_ipv6_when_it_connects_within_the_delay) {
   auto out = connect(dns_connect_to{"dual.test", 7});
   answer("ipv4", addresses({"192.0.2.30:7"}));
   answer("ipv6", addresses({"[2001:db8::30]:7"}));
@@ -245,7 +248,7 @@ TEST_F(dns_connect_actor, prefers_ipv6_when_it_connects_within_the_delay) {
   EXPECT_TRUE(io->cancels.empty());
 }
 
-TEST_F(dns_connect_actor,
+TEST_F(dns_connect_behavior,
        waits_the_resolution_delay_for_aaaa_before_trying_ipv4) {
   auto out = connect(dns_connect_to{"dual.test", 7});
   answer("ipv4", addresses({"192.0.2.30:7"}));
@@ -263,7 +266,7 @@ TEST_F(dns_connect_actor,
   EXPECT_EQ(report_of(*out).connected, "[2001:db8::30]:7");
 }
 
-TEST_F(dns_connect_actor,
+TEST_F(dns_connect_behavior,
        every_address_refusing_is_one_error_listing_every_attempt) {
   auto out = connect(dns_connect_to{"dual.test", 9});
   answer("ipv6", addresses({"[2001:db8::30]:9"}));
@@ -292,7 +295,7 @@ TEST_F(dns_connect_actor,
   EXPECT_TRUE(io->cancels.empty());
 }
 
-TEST_F(dns_connect_actor,
+TEST_F(dns_connect_behavior,
        a_socket_that_fails_at_once_moves_on_to_the_next_address) {
   io->refuse["[2001:db8::1]:80"] =
       net_error::of(UV_ENETUNREACH, "connect [2001:db8::1]:80");
@@ -308,7 +311,7 @@ TEST_F(dns_connect_actor,
                                       "192.0.2.1:80 connected 0+0"}));
 }
 
-TEST_F(dns_connect_actor, a_name_that_does_not_resolve_is_the_resolvers_error) {
+TEST_F(dns_connect_behavior, a_name_that_does_not_resolve_is_the_resolvers_error) {
   auto out = connect(dns_connect_to{"nx.test", 80});
   fail("ipv6", UV_EAI_NONAME);
   fail("ipv4", UV_EAI_NONAME);
@@ -322,7 +325,7 @@ TEST_F(dns_connect_actor, a_name_that_does_not_resolve_is_the_resolvers_error) {
   EXPECT_EQ(box->reports[0].error.name, "EAI_NONAME");
 }
 
-TEST_F(dns_connect_actor, the_overall_timeout_ends_the_race_with_etimedout) {
+TEST_F(dns_connect_behavior, the_overall_timeout_ends_the_race_with_etimedout) {
   auto out = connect(dns_connect_to{"drop.test", 80, 250, 50, 400});
   answer("ipv6", addresses({"[2001:db8::70]:80"}));
   answer("ipv4", addresses({"192.0.2.70:80"}));
@@ -341,7 +344,7 @@ TEST_F(dns_connect_actor, the_overall_timeout_ends_the_race_with_etimedout) {
   EXPECT_EQ(io->cancels, (std::vector<uint32_t>{0, 1}));
 }
 
-TEST_F(dns_connect_actor, the_timeout_also_bounds_resolution) {
+TEST_F(dns_connect_behavior, the_timeout_also_bounds_resolution) {
   auto out = connect(dns_connect_to{"slow.test", 80, 250, 50, 300});
   advance(300ms);
   ASSERT_TRUE(out->answered);
@@ -350,7 +353,7 @@ TEST_F(dns_connect_actor, the_timeout_also_bounds_resolution) {
   EXPECT_EQ(err.context, "resolve slow.test: no answer within 300 ms");
 }
 
-TEST_F(dns_connect_actor, a_requester_that_ends_closes_every_socket) {
+TEST_F(dns_connect_behavior, a_requester_that_ends_closes_every_socket) {
   connect(dns_connect_to{"drop.test", 80});
   answer("ipv6", addresses({"[2001:db8::70]:80"}));
   answer("ipv4", addresses({"192.0.2.70:80"}));
@@ -365,7 +368,7 @@ TEST_F(dns_connect_actor, a_requester_that_ends_closes_every_socket) {
   EXPECT_TRUE(io->adoptions.empty());
 }
 
-TEST_F(dns_connect_actor, a_dns_connect_that_is_killed_tells_the_requester) {
+TEST_F(dns_connect_behavior, a_dns_connect_that_is_killed_tells_the_requester) {
   auto out = connect(dns_connect_to{"drop.test", 80});
   answer("ipv6", addresses({"[2001:db8::70]:80"}));
   caf::anon_send_exit(dc, caf::exit_reason::kill);
@@ -375,7 +378,7 @@ TEST_F(dns_connect_actor, a_dns_connect_that_is_killed_tells_the_requester) {
   EXPECT_EQ(io->closed, 1);
 }
 
-TEST_F(dns_connect_actor, refuses_an_empty_host_and_ends) {
+TEST_F(dns_connect_behavior, refuses_an_empty_host_and_ends) {
   auto ended = watch(dc);
   // getaddrinfo would answer an empty host with the loopback addresses.
   auto out = connect(dns_connect_to{"", 80});
@@ -389,7 +392,7 @@ TEST_F(dns_connect_actor, refuses_an_empty_host_and_ends) {
   EXPECT_EQ(io->closed, 1);
 }
 
-TEST_F(dns_connect_actor, refuses_an_anonymous_request_and_ends) {
+TEST_F(dns_connect_behavior, refuses_an_anonymous_request_and_ends) {
   auto ended = watch(dc);
   caf::anon_send(dc, dns_connect_to{"dual.test", 80});
   run();
@@ -403,7 +406,7 @@ caf::behavior forger(caf::event_based_actor* self, caf::actor dc) {
   return {[](const std::string&) {}};
 }
 
-TEST_F(dns_connect_actor, ignores_attempt_events_that_do_not_come_from_its_io) {
+TEST_F(dns_connect_behavior, ignores_attempt_events_that_do_not_come_from_its_io) {
   auto out = connect(dns_connect_to{"drop.test", 80});
   answer("ipv6", addresses({"[2001:db8::70]:80"}));
   answer("ipv4", addresses({"192.0.2.70:80"}));
@@ -442,7 +445,7 @@ TEST_F(dns_connect_lifetime, one_nobody_can_reach_ends_and_closes_its_io) {
   auto out = std::make_shared<testing::watch_outcome>();
   {
     auto dc = sys.spawn(dns_connect, std::shared_ptr<connect_io>{io},
-                        caf::actor{}, caf::actor{}, tcp_connection_options{},
+                        resolver_actor{}, caf::actor{}, tcp_connection_options{},
                         caf::actor{});
     spawn(testing::watcher, out, dc.address());
     run();
@@ -454,8 +457,9 @@ TEST_F(dns_connect_lifetime, one_nobody_can_reach_ends_and_closes_its_io) {
 
 TEST_F(dns_connect_lifetime, one_ends_with_its_spawner) {
   auto spawner = spawn(idle, 0);
-  auto dc = spawn(dns_connect, std::shared_ptr<connect_io>{io}, caf::actor{},
-                  caf::actor{}, tcp_connection_options{}, spawner);
+  auto dc = spawn(dns_connect, std::shared_ptr<connect_io>{io},
+                  resolver_actor{}, caf::actor{}, tcp_connection_options{},
+                  spawner);
   auto watched = watch(dc);
   run();
   EXPECT_FALSE(watched->ended);
@@ -465,10 +469,10 @@ TEST_F(dns_connect_lifetime, one_ends_with_its_spawner) {
   EXPECT_EQ(io->closed, 1);
 }
 
-TEST_F(dns_connect_actor, connects_once) {
+TEST_F(dns_connect_behavior, connects_once) {
   auto first = connect(dns_connect_to{"dual.test", 80});
   auto again =
-      ask<caf::actor, dns_connect_report>(dc, dns_connect_to{"dual.test", 80});
+      ask<tcp_connection_actor, dns_connect_report>(dc, dns_connect_to{"dual.test", 80});
   run();
   ASSERT_TRUE(again->answered);
   EXPECT_EQ(error_name(again->error), "EALREADY");

@@ -74,7 +74,7 @@ class dns_connect_net : public ::testing::Test {
   }
 
   struct outcome {
-    caf::actor connection;
+    tcp_connection_actor connection;
     dns_connect_report report;  // from report_to: failures included
     net_error error;
     std::chrono::milliseconds elapsed{0};
@@ -83,11 +83,13 @@ class dns_connect_net : public ::testing::Test {
   // Connects as `self` (the owner of the connection), reporting to `self`.
   outcome connect(dns_connect_to req) {
     outcome out;
-    auto dc = spawn_dns_connect(rt, resolver, self);
+    auto dc = spawn_dns_connect(rt, {}, resolver, self);
     auto t0 = std::chrono::steady_clock::now();
     self->request(dc, 10s, std::move(req))
         .receive(
-            [&](caf::actor& c, dns_connect_report&) { out.connection = c; },
+            [&](tcp_connection_actor& c, dns_connect_report&) {
+              out.connection = c;
+            },
             [&](caf::error& err) { out.error = to_net_error(err); });
     out.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
         std::chrono::steady_clock::now() - t0);
@@ -99,7 +101,7 @@ class dns_connect_net : public ::testing::Test {
   caf::actor_system_config cfg;
   runtime rt;
   caf::scoped_actor self;
-  caf::actor resolver;
+  resolver_actor resolver;
 };
 
 TEST_F(dns_connect_net,
@@ -200,11 +202,12 @@ TEST_F(dns_connect_net, a_name_that_does_not_exist_is_eai_noname) {
 }
 
 TEST_F(dns_connect_net, a_requester_that_ends_stops_the_race) {
-  auto dc = spawn_dns_connect(rt, resolver);
+  auto dc = spawn_dns_connect(rt, {}, resolver);
   auto requester = rt.system().spawn(
-      [](caf::event_based_actor* s, caf::actor d) {
+      [](caf::event_based_actor* s, dns_connect_actor d) {
         s->request(d, caf::infinite, dns_connect_to{"blackhole.test", port})
-            .then([](caf::actor&, dns_connect_report&) {}, [](caf::error&) {});
+            .then([](tcp_connection_actor&, dns_connect_report&) {},
+                  [](caf::error&) {});
       },
       dc);
   self->monitor(dc);

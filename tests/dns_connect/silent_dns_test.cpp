@@ -41,7 +41,7 @@ caf::actor_system_config& quiet(caf::actor_system_config& cfg) {
 }
 
 // Asks `res` to look `host` up and waits for the answer.
-caf::behavior asker(caf::event_based_actor* self, caf::actor res,
+caf::behavior asker(caf::event_based_actor* self, resolver_actor res,
                     std::string host) {
   dns_lookup q;
   q.host = std::move(host);
@@ -51,7 +51,7 @@ caf::behavior asker(caf::event_based_actor* self, caf::actor res,
   return {[](const std::string&) {}};
 }
 
-dns_stats stats_of(caf::scoped_actor& self, const caf::actor& res) {
+dns_stats stats_of(caf::scoped_actor& self, const resolver_actor& res) {
   dns_stats out;
   self->request(res, 10s, dns_get_stats{})
       .receive([&](dns_stats& s) { out = s; }, [](caf::error&) {});
@@ -60,7 +60,7 @@ dns_stats stats_of(caf::scoped_actor& self, const caf::actor& res) {
 
 // Polls (the stats are the event) until `pred` holds; false after 10 s.
 template <class Pred>
-bool until(caf::scoped_actor& self, const caf::actor& res, Pred pred) {
+bool until(caf::scoped_actor& self, const resolver_actor& res, Pred pred) {
   for (int i = 0; i < 2000; ++i) {
     if (pred(stats_of(self, res))) return true;
     std::this_thread::sleep_for(5ms);
@@ -116,10 +116,10 @@ TEST(silent_dns, a_dns_connect_timeout_bounds_resolution_and_teardown) {
   {
     caf::scoped_actor self{rt->system()};
     auto res = spawn_resolver(*rt);
-    auto dc = spawn_dns_connect(*rt, res);
+    auto dc = spawn_dns_connect(*rt, {}, res);
     std::string error;
     self->request(dc, 20s, dns_connect_to{"y.slow.test", 7000, 250, 50, 500})
-        .receive([&](caf::actor&, dns_connect_report&) { error = "none"; },
+        .receive([&](tcp_connection_actor&, dns_connect_report&) { error = "none"; },
                  [&](caf::error& err) { error = error_name(err); });
     EXPECT_EQ(error, "ETIMEDOUT");
     // Both lookups (AAAA and A) are over for the resolver (timed out, or

@@ -62,7 +62,7 @@ constexpr size_t mib = 1024 * kib;
 
 // One server-side connection as its owner saw it.
 struct conn_record {
-  caf::actor conn;
+  tcp_connection_actor conn;
   uint64_t id = 0;
   net::endpoint peer;
   size_t loop = 0;
@@ -78,7 +78,7 @@ using conn_map = std::map<uint64_t, conn_record>;
 // loop threads, read by the test thread; all members are thread-safe.
 class recorder {
  public:
-  void opened(caf::actor conn, const tcp_connection_opened& ev, size_t loop) {
+  void opened(tcp_connection_actor conn, const tcp_connection_opened& ev, size_t loop) {
     std::lock_guard<std::mutex> guard{mtx_};
     auto& r = conns_[ev.id];
     r.conn = std::move(conn);
@@ -154,7 +154,7 @@ caf::behavior recording_owner(caf::event_based_actor* self, caf::actor handler,
                               std::shared_ptr<recorder> rec, size_t loop) {
   return {
       [=](tcp_connection_opened& ev) {
-        rec->opened(caf::actor_cast<caf::actor>(self->current_sender()), ev,
+        rec->opened(caf::actor_cast<tcp_connection_actor>(self->current_sender()), ev,
                     loop);
         return self->delegate(handler, std::move(ev));
       },
@@ -234,7 +234,7 @@ class echo_service : public ::testing::Test {
   struct listen_outcome {
     net::endpoint address;
     std::string error;  // error_name of a failed tcp_listen, else empty
-    caf::actor listener;
+    tcp_listener_actor listener;
   };
 
   /// A runtime with `loops` loops, an echo_handler and a recording owner on
@@ -280,7 +280,7 @@ class echo_service : public ::testing::Test {
   }
 
   /// The server-side connection's tcp_get_info, or nothing.
-  std::optional<tcp_connection_info> info_of(const caf::actor& conn) {
+  std::optional<tcp_connection_info> info_of(const tcp_connection_actor& conn) {
     std::optional<tcp_connection_info> out;
     if (!conn) return out;
     caf::scoped_actor self{rt_->system()};
@@ -322,7 +322,7 @@ class echo_service : public ::testing::Test {
   tcp_connection_options options_;
   std::vector<caf::actor> handlers_;
   std::vector<caf::actor> owners_;
-  std::vector<caf::actor> listeners_;
+  std::vector<tcp_listener_actor> listeners_;
 };
 
 // One blocking POSIX client: connect, ping-pong `payload`, half-close, EOF.
@@ -571,8 +571,8 @@ TEST_F(echo_service, connecting_to_a_closed_port_fails_with_econnrefused) {
       caf::after(10s) >> [] {});
   EXPECT_EQ(closed_reason, "ECONNREFUSED");
   // Our own echo client reports the same name.
-  spawn_echo_client(*rt_, echo_client_job{closed, {"x"}, 5000},
-                    caf::actor_cast<caf::actor>(self));
+  spawn_echo_client(*rt_, caf::actor_cast<caf::actor>(self),
+                    echo_client_job{closed, {"x"}, 5000});
   std::string client_error = "no echo_client_result";
   self->receive([&](echo_client_result& r) { client_error = r.error; },
                 caf::after(10s) >> [] {});
@@ -582,7 +582,7 @@ TEST_F(echo_service, connecting_to_a_closed_port_fails_with_econnrefused) {
 TEST_F(echo_service, listening_on_a_port_in_use_fails_with_eaddrinuse) {
   start_runtime(1);
   caf::scoped_actor self{rt_->system()};
-  auto expect_listener_ended = [&](const caf::actor& listener) {
+  auto expect_listener_ended = [&](const tcp_listener_actor& listener) {
     self->monitor(listener);
     bool down = false;
     self->receive([&](caf::down_msg&) { down = true; },
@@ -840,8 +840,8 @@ TEST_F(echo_service, our_own_echo_clients_get_every_message_back) {
   caf::scoped_actor self{rt_->system()};
   constexpr int sessions = 8;
   for (int i = 0; i < sessions; ++i)
-    spawn_echo_client(*rt_, echo_client_job{ep, messages, 5000},
-                      caf::actor_cast<caf::actor>(self));
+    spawn_echo_client(*rt_, caf::actor_cast<caf::actor>(self),
+                      echo_client_job{ep, messages, 5000});
   for (int i = 0; i < sessions; ++i) {
     std::optional<echo_client_result> r;
     self->receive([&](echo_client_result& x) { r = std::move(x); },
@@ -897,7 +897,7 @@ using release_atom = caf::atom_constant<caf::atom("release")>;
 struct hoard {
   std::mutex mtx;
   std::condition_variable cv;
-  caf::actor conn;
+  tcp_connection_actor conn;
   std::string data;
   std::string closed;  // the close reason once closed ("-" for a clean close)
 };
@@ -909,7 +909,7 @@ caf::behavior hoarder(caf::event_based_actor* self, std::shared_ptr<hoard> h) {
   return {
       [=](tcp_connection_opened&) {
         std::lock_guard<std::mutex> guard{h->mtx};
-        h->conn = caf::actor_cast<caf::actor>(self->current_sender());
+        h->conn = caf::actor_cast<tcp_connection_actor>(self->current_sender());
         h->cv.notify_all();
       },
       [=](tcp_received& ev) {
@@ -960,7 +960,7 @@ TEST_F(echo_service, a_connection_stops_reading_while_its_owner_holds_a_full_rea
   auto f = flood(fd.get(), 64 * mib, 500ms, test_clock::now() + 20s);
   ASSERT_EQ(f.error, 0) << std::strerror(f.error);
   EXPECT_TRUE(f.stalled) << "the server kept reading: " << f.sent << " bytes went out";
-  caf::actor conn;
+  tcp_connection_actor conn;
   size_t held_bytes = 0;
   {
     std::unique_lock<std::mutex> guard{h->mtx};

@@ -70,7 +70,7 @@ struct live_log {
 };
 
 caf::behavior live_subscriber(caf::event_based_actor* self, std::shared_ptr<live_log> log,
-                              caf::actor target) {
+                              interfaces_actor target) {
   self->request(target, caf::infinite, interfaces_subscribe{})
       .then(
           [log](interface_report& r) {
@@ -125,13 +125,13 @@ class interfaces_live : public ::testing::Test {
 
   void start(net::interface_watch_options options = {}) {
     rt = std::make_unique<runtime>(configure(cfg), 1);
-    interfaces_actor = spawn_interfaces(*rt, options);
-    actors.push_back(interfaces_actor);
+    service = spawn_interfaces(*rt, options);
+    actors.push_back(caf::actor_cast<caf::actor>(service));
   }
 
   std::pair<std::shared_ptr<live_log>, caf::actor> subscribe() {
     auto log = std::make_shared<live_log>();
-    auto sub = rt->system().spawn(live_subscriber, log, interfaces_actor);
+    auto sub = rt->system().spawn(live_subscriber, log, service);
     actors.push_back(sub);
     EXPECT_TRUE(log->wait_for(2s, [](auto& l) { return l.subscribed || !l.subscribe_error.empty(); }));
     std::lock_guard<std::mutex> guard{log->mtx};
@@ -149,7 +149,7 @@ class interfaces_live : public ::testing::Test {
   interface_report query() {
     caf::scoped_actor self{rt->system()};
     interface_report out;
-    self->request(interfaces_actor, 5s, interfaces_query{})
+    self->request(service, 5s, interfaces_query{})
         .receive([&](interface_report& r) { out = std::move(r); },
                  [&](caf::error& e) { ADD_FAILURE() << error_name(e); });
     return out;
@@ -157,7 +157,7 @@ class interfaces_live : public ::testing::Test {
 
   caf::actor_system_config cfg;
   std::unique_ptr<runtime> rt;
-  caf::actor interfaces_actor;
+  interfaces_actor service;
   std::vector<caf::actor> actors;
 };
 

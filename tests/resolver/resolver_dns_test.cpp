@@ -121,7 +121,7 @@ class resolver_dns : public ::testing::Test {
 
   caf::actor_system_config cfg;
   runtime rt;
-  caf::actor res;
+  resolver_actor res;
 };
 
 dns_lookup stream(const char* host, const char* family = "any") {
@@ -223,7 +223,7 @@ TEST_F(resolver_dns,
   EXPECT_EQ(s.in_flight, 0u);
 }
 
-caf::behavior ask_all(caf::event_based_actor* self, caf::actor res,
+caf::behavior ask_all(caf::event_based_actor* self, resolver_actor res,
                       std::vector<dns_lookup> lookups) {
   for (auto& q : lookups)
     self->request(res, caf::infinite, q)
@@ -281,7 +281,7 @@ struct tally {
 };
 
 // Sends `count` lookups at once and checks each answer against its host.
-caf::behavior collector(caf::event_based_actor* self, caf::actor res, int first,
+caf::behavior collector(caf::event_based_actor* self, resolver_actor res, int first,
                         int count, std::shared_ptr<tally> t) {
   for (int i = 0; i < count; ++i) {
     int h = (first + i) % 5;

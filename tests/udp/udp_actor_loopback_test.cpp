@@ -42,7 +42,7 @@ class udp_actor_loopback_test : public ::testing::Test {
   udp_actor_loopback_test() : rt(configure(cfg)), self(rt.system()) {}
 
   /// A socket actor owned by `self`, bound to `local`.
-  caf::actor open(const std::string& local, udp_socket_options opts = {}) {
+  udp_socket_actor open(const std::string& local, udp_socket_options opts = {}) {
     auto sock = spawn_udp_socket(rt.loop_at(0), self, opts);
     self->request(sock, seconds(5), bind_to(ep(local)))
         .receive([&](udp_bound& b) { bound = b; },
@@ -61,7 +61,7 @@ class udp_actor_loopback_test : public ::testing::Test {
   }
 
   /// Sends as a request; "" on success, else the error's name.
-  std::string send(caf::actor sock, const std::string& to, std::string bytes) {
+  std::string send(udp_socket_actor sock, const std::string& to, std::string bytes) {
     std::string result = "no answer";
     self->request(sock, seconds(5),
                   udp_send{ep(to), net::byte_buffer::copy_of(bytes)})
@@ -73,7 +73,7 @@ class udp_actor_loopback_test : public ::testing::Test {
   }
 
   template <class Msg>
-  std::string set(caf::actor sock, Msg msg) {
+  std::string set(udp_socket_actor sock, Msg msg) {
     std::string result = "no answer";
     self->request(sock, seconds(5), std::move(msg))
         .receive([&]() { result = ""; },

@@ -152,7 +152,7 @@ class udp_multicast_test : public ::testing::Test {
   caf::scoped_actor& me() { return *self; }
 
   /// A socket actor in namespace A owned by the test, bound to `local`.
-  caf::actor open(const std::string& local, bool reuse = false) {
+  udp_socket_actor open(const std::string& local, bool reuse = false) {
     auto sock = spawn_udp_socket(rt->loop_at(0), me());
     sockets.push_back(sock);
     udp_bind b;
@@ -165,7 +165,7 @@ class udp_multicast_test : public ::testing::Test {
   }
 
   template <class Msg>
-  std::string set(caf::actor sock, Msg msg) {
+  std::string set(udp_socket_actor sock, Msg msg) {
     std::string result = "no answer";
     me()->request(sock, seconds(5), std::move(msg))
         .receive([&]() { result = ""; },
@@ -173,7 +173,7 @@ class udp_multicast_test : public ::testing::Test {
     return result;
   }
 
-  std::string send(caf::actor sock, const std::string& to, const std::string& bytes) {
+  std::string send(udp_socket_actor sock, const std::string& to, const std::string& bytes) {
     std::string result = "no answer";
     me()->request(sock, seconds(5), udp_send{ep(to), net::byte_buffer::copy_of(bytes)})
         .receive([&](udp_send_done&) { result = ""; },
@@ -183,7 +183,7 @@ class udp_multicast_test : public ::testing::Test {
 
   /// The payload of the next datagram for the test's actor from socket
   /// `from`, or "" (and `got` false) after `wait`.
-  std::string next_from(caf::actor from, milliseconds wait, bool& got,
+  std::string next_from(udp_socket_actor from, milliseconds wait, bool& got,
                         net::endpoint* sender = nullptr) {
     std::string out;
     got = false;
@@ -204,7 +204,7 @@ class udp_multicast_test : public ::testing::Test {
   caf::actor_system_config cfg;
   std::unique_ptr<runtime> rt;
   std::unique_ptr<caf::scoped_actor> self;
-  std::vector<caf::actor> sockets;
+  std::vector<udp_socket_actor> sockets;
   net::endpoint last_bound;
 };
 
