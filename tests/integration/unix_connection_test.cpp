@@ -90,9 +90,9 @@ TEST_F(unix_connection, echoes_through_the_connection_actor_and_half_closes) {
   struct stat st;
   ASSERT_EQ(::lstat(path.c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 07777, 0600u);
-  // Two clients: accepted connections go round robin over the two loops,
-  // so (whatever the counter's start) one is moved to another loop by its
-  // descriptor (adopt_pipe_socket).
+  // Two clients over two loops: accepted connections are handed round
+  // robin, so some leave the listener's loop by their descriptor
+  // (adopt_pipe_socket).
   for (int client = 0; client < 2; ++client) {
     SCOPED_TRACE("client " + std::to_string(client));
     auto conn = spawn_tcp_connection(*rt_, caf::actor_cast<caf::actor>(self));
