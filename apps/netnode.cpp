@@ -1,5 +1,6 @@
 // netnode: the services as actors under one supervisor, driven by JSON-RPC
-// 2.0 over TCP (actors/gateway/gateway.hpp has the methods and the bounds).
+// 2.0 over TCP or Unix-domain sockets (actors/gateway/gateway.hpp has the
+// methods and the bounds).
 #include <caf/all.hpp>
 
 #include <nlohmann/json.hpp>
@@ -59,7 +60,9 @@ std::vector<std::string> gateway_args(int argc, char** argv) {
   return out;
 }
 
+// A gateway in the ready line: {"address":..,"port":..} or {"path":..}.
 nlohmann::json endpoint_json(const net::endpoint& ep) {
+  if (ep.is_unix()) return nlohmann::ordered_json{{"path", ep.path()}};
   return nlohmann::ordered_json{{"address", ep.address()}, {"port", ep.port()}};
 }
 
@@ -75,12 +78,15 @@ int main(int argc, char** argv) {
                 "Runs the resolver and the interface actor under a supervisor "
                 "and serves them as JSON-RPC 2.0, one message per line, on "
                 "each gateway.\nFirst stdout line: {\"event\":\"ready\","
-                "\"gateways\":[{\"address\":...,\"port\":...}],\"echo\":null}. "
+                "\"gateways\":[{\"address\":...,\"port\":...},"
+                "{\"path\":...}],\"echo\":null}. "
                 "SIGINT/SIGTERM end every request in flight with ECANCELED and "
                 "exit 0 within 2 s."};
-  cli.value("gateway", "HOST:PORT",
+  cli.value("gateway", "HOST:PORT|unix:PATH",
             "a JSON-RPC gateway to listen on; may repeat (default "
-            "127.0.0.1:7100; port 0 picks a free port)",
+            "127.0.0.1:7100; port 0 picks a free port). unix:PATH is a "
+            "Unix-domain socket, created with mode 0600 (a stale socket "
+            "file there is replaced, a live one is not) and removed on exit",
             apps::parse_endpoint(&scratch));
   cli.value("echo", "HOST:PORT", "also run the echo service there",
             [&](const std::string& text) {
@@ -97,7 +103,10 @@ int main(int argc, char** argv) {
   std::vector<net::endpoint> gateways;
   for (auto& text : gateway_args(argc, argv)) {
     net::endpoint ep;
-    if (auto err = apps::parse_endpoint(&ep)(text); !err.empty()) {
+    auto err = apps::parse_endpoint(&ep)(text);
+    if (err.empty() && ep.is_unix() && ep.path().empty())
+      err = "\"" + text + "\": empty Unix socket path";
+    if (!err.empty()) {
       std::cerr << "netnode: bad value for --gateway: " << err
                 << "\n(try --help)\n";
       return 2;

@@ -3,10 +3,20 @@
 namespace net {
 
 void to_json(nlohmann::json& j, const endpoint& x) {
-  j = nlohmann::json{{"address", x.address()}, {"port", x.port()}};
+  if (x.is_unix())
+    j = nlohmann::json{{"path", x.path()}};
+  else
+    j = nlohmann::json{{"address", x.address()}, {"port", x.port()}};
 }
 
 void from_json(const nlohmann::json& j, endpoint& x) {
+  if (j.is_object() && j.contains("path")) {
+    auto ep = endpoint::from_path(j.at("path").get<std::string>());
+    if (!ep)
+      throw nlohmann::json::other_error::create(501, ep.error().to_string(), &j);
+    x = *ep;
+    return;
+  }
   auto address = j.at("address").get<std::string>();
   const auto& port_json = j.at("port");
   if (!port_json.is_number_integer())

@@ -3,7 +3,8 @@
 // that argument-dependent lookup finds them; net/ itself stays free of CAF.
 //
 // JSON forms:
-//   endpoint     {"address":"127.0.0.1","port":7000}  (IPv6 without brackets)
+//   endpoint     {"address":"127.0.0.1","port":7000}  (IPv6 without brackets),
+//                or {"path":"/run/x.sock"} for a Unix socket
 //   byte_buffer  "aGVsbG8="  (standard padded base64 of the bytes)
 // Thread safety: pure functions.
 #pragma once

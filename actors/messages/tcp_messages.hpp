@@ -1,5 +1,9 @@
 // The TCP messages: commands to listener and connection actors, their
-// replies and the events a connection sends its owner. (The loop's internal
+// replies and the events a connection sends its owner. They serve Unix-domain
+// stream sockets too: a Unix endpoint ("unix:PATH", JSON {"path":PATH}) in
+// tcp_listen or tcp_connect makes a Unix socket (net/unix/), and its
+// endpoints then hold the socket path and no port (the listening side's
+// path; a client's end is unnamed, "unix:"). (The loop's internal
 // notifications to a connection are sealed io events in actors/tcp/tcp_io.hpp.)
 // All plain structs; JSON and CAF forms come
 // from NETACTORS_MESSAGE. Protocols are documented in actors/tcp/tcp_listener.hpp
@@ -23,6 +27,9 @@ namespace netactors {
 
 /// To a listener: bind and listen. Reply: tcp_listening, or an error
 /// (EADDRINUSE, EACCES, EADDRNOTAVAIL, ...), after which the listener ends.
+/// At a Unix path: the socket file is created 0600, replaces a stale socket
+/// (ENOTSOCK when something else is there) and is removed when the listener
+/// ends (net/unix/pipe_listener.hpp); backlog applies, ipv6_only does not.
 struct tcp_listen {
   net::endpoint address;
   int32_t backlog = 511;
@@ -147,7 +154,9 @@ NETACTORS_MESSAGE(tcp_connection_info, id, local, peer, reading,
 
 // -- connection: events to the owner (the sender is the connection) --------
 
-/// The connection is established (accepted or connected).
+/// The connection is established (accepted or connected). On a Unix socket
+/// `local` and `peer` are Unix endpoints: the listener's path on the
+/// accepted side, "unix:" (unnamed) for the client's end.
 struct tcp_connection_opened {
   uint64_t id = 0;
   net::endpoint local;

@@ -5,9 +5,11 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <type_traits>
 
 #include "actors/tcp/uv_tcp_io.hpp"
 #include "net/tcp/tcp_listener.hpp"
+#include "net/unix/pipe_listener.hpp"
 
 namespace netactors {
 
@@ -36,17 +38,32 @@ void report_accept_failure(const tcp_connection_handler& handler,
                  err.to_string().c_str());
 }
 
+// Wraps a descriptor moved from another loop in a stream of the listener's
+// kind.
+net::result<net::tcp_stream*> adopt(net::tcp_listener*, net::loop& l,
+                                    uv_os_sock_t fd) {
+  return net::adopt_socket(l, fd, nullptr);
+}
+net::result<net::pipe_stream*> adopt(net::pipe_listener*, net::loop& l,
+                                     uv_os_sock_t fd) {
+  return net::adopt_pipe_socket(l, fd, nullptr);
+}
+
 // Hands each accepted stream to a connection actor, on this loop or, moved
 // by its descriptor, on the next one. Runs on the listener's loop thread.
-class accept_bridge final : public net::tcp_listener::observer {
+// One for TCP and one for Unix listeners: only the stream type differs.
+template <class Listener>
+class accept_bridge final : public Listener::observer {
  public:
+  using stream_type = typename Listener::stream_type;
+
   accept_bridge(runtime* rt, loop_context* home,
                 std::shared_ptr<const tcp_connection_handler> handler)
       : rt_(rt), home_(home), handler_(std::move(handler)) {}
 
   uint64_t listener_id = 0;
 
-  void on_accept(net::result<net::tcp_stream*> accepted) override {
+  void on_accept(net::result<stream_type*> accepted) override {
     if (!accepted)
       return report_accept_failure(*handler_, listener_id,
                                    net_error::from(accepted.error()));
@@ -60,7 +77,7 @@ class accept_bridge final : public net::tcp_listener::observer {
     auto id = listener_id;
     bool posted = target.loop().post(
         [&target, fd = *fd, handler = handler_, id](net::loop& l) {
-          auto adopted = net::adopt_socket(l, fd, nullptr);
+          auto adopted = adopt(static_cast<Listener*>(nullptr), l, fd);
           if (!adopted)
             return report_accept_failure(*handler, id,
                                          net_error::from(adopted.error()));
@@ -76,6 +93,27 @@ class accept_bridge final : public net::tcp_listener::observer {
   loop_context* home_;
   std::shared_ptr<const tcp_connection_handler> handler_;
 };
+
+// Creates the listening socket of `req` (a TCP or a Unix one) on the
+// actor's loop; its bound address, or why not.
+template <class Listener>
+net::result<net::endpoint> listen_on(
+    tcp_listener_actor* self, runtime* rt, loop_context* home,
+    const std::shared_ptr<const tcp_connection_handler>& handler,
+    const tcp_listen& req) {
+  auto& st = self->state;
+  auto bridge = std::make_unique<accept_bridge<Listener>>(rt, home, handler);
+  auto* raw_bridge = bridge.get();
+  typename Listener::options opts;
+  opts.backlog = req.backlog;
+  if constexpr (std::is_same_v<Listener, net::tcp_listener>)
+    opts.ipv6_only = req.ipv6_only;
+  auto lis = Listener::create(*st.loop, req.address, opts, std::move(bridge));
+  if (!lis) return lis.error();
+  st.listener_id = (*lis)->id();
+  raw_bridge->listener_id = st.listener_id;
+  return (*lis)->local_endpoint();
+}
 
 }  // namespace
 
@@ -94,21 +132,9 @@ tcp_listener_actor::behavior_type tcp_listener(
       auto& st = self->state;
       if (st.listener_id != 0)
         return make_caf_error(net_error::of(UV_EISCONN, "already listening"));
-      auto bridge = std::make_unique<accept_bridge>(rt, home, handler);
-      auto* raw_bridge = bridge.get();
-      net::tcp_listener::options opts;
-      opts.backlog = req.backlog;
-      opts.ipv6_only = req.ipv6_only;
-      auto lis = net::tcp_listener::create(*st.loop, req.address, opts,
-                                           std::move(bridge));
-      if (!lis) {
-        auto err = make_caf_error(lis.error());
-        self->quit(err);
-        return err;
-      }
-      st.listener_id = (*lis)->id();
-      raw_bridge->listener_id = st.listener_id;
-      auto bound = (*lis)->local_endpoint();
+      auto bound = req.address.is_unix()
+                       ? listen_on<net::pipe_listener>(self, rt, home, handler, req)
+                       : listen_on<net::tcp_listener>(self, rt, home, handler, req);
       if (!bound) {
         auto err = make_caf_error(bound.error());
         self->quit(err);

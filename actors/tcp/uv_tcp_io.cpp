@@ -7,6 +7,8 @@
 
 #include "actors/core/io_event.hpp"
 #include "actors/messages/tcp_messages.hpp"
+#include "net/tcp/tcp_stream.hpp"
+#include "net/unix/pipe_stream.hpp"
 
 namespace netactors {
 
@@ -15,9 +17,9 @@ namespace {
 // Turns a stream's callbacks into messages. Runs on the loop thread, outside
 // any actor: it only sends. It holds its actor weakly (a seam must never keep
 // its own actor alive) and the read window it shares with the actor.
-class stream_bridge final : public net::tcp_stream::observer {
+class stream_bridge final : public net::stream::observer {
  public:
-  stream_bridge(uint64_t id, net::tcp_stream* stream, caf::weak_actor_ptr self,
+  stream_bridge(uint64_t id, net::stream* stream, caf::weak_actor_ptr self,
                 caf::actor owner, std::shared_ptr<read_window> window)
       : id_(id),
         stream_(stream),
@@ -59,7 +61,7 @@ class stream_bridge final : public net::tcp_stream::observer {
 
  private:
   uint64_t id_;
-  net::tcp_stream* stream_;  // owns this bridge, so outlives it
+  net::stream* stream_;  // owns this bridge, so outlives it
   caf::weak_actor_ptr self_;
   caf::actor owner_;
   std::shared_ptr<read_window> window_;
@@ -77,8 +79,8 @@ uv_tcp_io::uv_tcp_io(net::loop& l)
       id_(0),
       window_(std::make_shared<read_window>(default_read_window)) {}
 
-net::tcp_stream* uv_tcp_io::stream() const {
-  return id_ == 0 ? nullptr : loop_.find_as<net::tcp_stream>(id_);
+net::stream* uv_tcp_io::stream() const {
+  return id_ == 0 ? nullptr : loop_.find_as<net::stream>(id_);
 }
 
 void uv_tcp_io::attach(const caf::actor& self, caf::actor owner) {
@@ -87,7 +89,7 @@ void uv_tcp_io::attach(const caf::actor& self, caf::actor owner) {
   if (auto* s = stream()) observe(*s);
 }
 
-void uv_tcp_io::observe(net::tcp_stream& s) {
+void uv_tcp_io::observe(net::stream& s) {
   s.set_read_limit(static_cast<size_t>(window_->read_limit()));
   s.set_observer(
       std::make_unique<stream_bridge>(id_, &s, self_, owner_, window_));
@@ -103,11 +105,24 @@ namespace {
 net_error gone(const char* what) {
   return net_error::of(UV_EBADF, std::string{what} + " on a closed socket");
 }
+
+// A stream of the kind `peer` needs: Unix for a path, TCP for an address.
+net::result<net::stream*> new_stream(net::loop& l, const net::endpoint& peer) {
+  if (peer.is_unix()) {
+    auto p = net::pipe_stream::create(l, nullptr);
+    if (!p) return p.error();
+    return *p;
+  }
+  auto t = net::tcp_stream::create(l, nullptr);
+  if (!t) return t.error();
+  return *t;
+}
+
 }  // namespace
 
 net_error uv_tcp_io::connect(const net::endpoint& peer) {
   if (id_ != 0) return net_error::of(UV_EISCONN, "connect");
-  auto s = net::tcp_stream::create(loop_, nullptr);
+  auto s = new_stream(loop_, peer);
   if (!s) return net_error::from(s.error());
   id_ = (*s)->id();
   observe(**s);
@@ -129,7 +144,7 @@ tcp_io::write_outcome uv_tcp_io::write(net::byte_buffer bytes, uint64_t token) {
   if (!s) return {gone("write"), false};
   auto r = s->write(std::move(bytes), token);
   if (!r) return {net_error::from(r.error()), false};
-  return {{}, *r == net::tcp_stream::write_status::completed};
+  return {{}, *r == net::stream::write_status::completed};
 }
 
 size_t uv_tcp_io::write_queue_size() const {
@@ -142,14 +157,20 @@ net_error uv_tcp_io::shutdown() {
   return s ? net_error::from(s->shutdown()) : gone("shutdown");
 }
 
+// TCP's options; a Unix stream has nothing to set.
 net_error uv_tcp_io::set_nodelay(bool enable) {
   auto* s = stream();
-  return s ? net_error::from(s->set_nodelay(enable)) : gone("nodelay");
+  if (!s) return gone("nodelay");
+  auto* tcp = dynamic_cast<net::tcp_stream*>(s);
+  return tcp ? net_error::from(tcp->set_nodelay(enable)) : net_error{};
 }
 
 net_error uv_tcp_io::set_keepalive(bool enable, unsigned delay_seconds) {
   auto* s = stream();
-  return s ? net_error::from(s->set_keepalive(enable, delay_seconds)) : gone("keepalive");
+  if (!s) return gone("keepalive");
+  auto* tcp = dynamic_cast<net::tcp_stream*>(s);
+  return tcp ? net_error::from(tcp->set_keepalive(enable, delay_seconds))
+             : net_error{};
 }
 
 uint64_t uv_tcp_io::bytes_received() const {

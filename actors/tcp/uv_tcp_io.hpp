@@ -1,5 +1,10 @@
-// netactors::uv_tcp_io: tcp_io over a net::tcp_stream. It holds the stream's
-// id, not a pointer: a stream that closed underneath simply is not found.
+// netactors::uv_tcp_io: tcp_io over a net::stream: a TCP connection
+// (net::tcp_stream) or a Unix-domain one (net::pipe_stream), accepted or
+// made by connect() to an IP or a Unix endpoint. On a Unix stream nodelay
+// and keepalive (TCP's) succeed without doing anything, and local()/peer()
+// are Unix endpoints: the socket path, no port (net/unix/pipe_stream.hpp).
+// It holds the stream's id, not a pointer: a stream that closed underneath
+// simply is not found.
 // Thread safety: loop thread of `loop` only (the connection actor is
 // loop-affine). Ownership: the loop owns the stream; closing it is the
 // connection actor's call (through close()).
@@ -9,7 +14,7 @@
 
 #include "actors/tcp/tcp_io.hpp"
 #include "net/core/loop.hpp"
-#include "net/tcp/tcp_stream.hpp"
+#include "net/core/stream.hpp"
 
 namespace netactors {
 
@@ -19,7 +24,8 @@ class uv_tcp_io final : public tcp_io {
   uv_tcp_io(net::loop& l, net::handle_id stream);
 
   /// No stream yet: connect() creates one on `l` (on the loop thread, where
-  /// the actor that calls it runs). id() is 0 until then.
+  /// the actor that calls it runs), TCP or Unix after the peer endpoint.
+  /// id() is 0 until then.
   explicit uv_tcp_io(net::loop& l);
 
   uint64_t id() const override { return id_; }
@@ -43,8 +49,8 @@ class uv_tcp_io final : public tcp_io {
   /// Until the actor sets its own (tcp_connection_options::read_window).
   static constexpr uint64_t default_read_window = 1024 * 1024;
 
-  net::tcp_stream* stream() const;
-  void observe(net::tcp_stream& s);
+  net::stream* stream() const;
+  void observe(net::stream& s);
 
   net::loop& loop_;
   net::handle_id id_;

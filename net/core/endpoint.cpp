@@ -1,6 +1,7 @@
 #include "net/core/endpoint.hpp"
 
 #include <net/if.h>
+#include <sys/un.h>
 #include <uv.h>
 
 #include <cstring>
@@ -52,8 +53,34 @@ result<endpoint> endpoint::from_ip(std::string_view address, uint16_t port) {
   return ep;
 }
 
+namespace {
+constexpr std::string_view unix_prefix = "unix:";
+}  // namespace
+
+result<endpoint> endpoint::from_path(std::string_view path) {
+  if (path.find('\0') != std::string_view::npos)
+    return invalid("NUL byte in a Unix socket path", path);
+  endpoint ep;
+  auto* sa = reinterpret_cast<sockaddr_un*>(&ep.storage_);
+  // One byte stays for the terminating NUL.
+  if (path.size() >= sizeof(sa->sun_path))
+    return uv_error{UV_ENAMETOOLONG,
+                    "Unix socket path of " + std::to_string(path.size()) +
+                        " bytes (at most " +
+                        std::to_string(sizeof(sa->sun_path) - 1) + ")"};
+  std::memset(&ep.storage_, 0, sizeof(ep.storage_));
+  sa->sun_family = AF_UNIX;
+  std::memcpy(sa->sun_path, path.data(), path.size());
+  return ep;
+}
+
 result<endpoint> endpoint::parse(std::string_view text) {
   if (text.empty()) return invalid("empty endpoint, expected HOST:PORT", text);
+  if (text.substr(0, unix_prefix.size()) == unix_prefix) {
+    // "unix:" alone is an unnamed socket, as to_string() writes it; binding
+    // or connecting to it is refused there.
+    return from_path(text.substr(unix_prefix.size()));
+  }
   std::string_view host;
   std::string_view port;
   if (text.front() == '[') {
@@ -90,6 +117,9 @@ result<endpoint> endpoint::from_sockaddr(const sockaddr* addr) {
     std::memcpy(&ep.storage_, addr, sizeof(sockaddr_in));
   } else if (addr->sa_family == AF_INET6) {
     std::memcpy(&ep.storage_, addr, sizeof(sockaddr_in6));
+  } else if (addr->sa_family == AF_UNIX) {
+    const auto* un = reinterpret_cast<const sockaddr_un*>(addr);
+    return from_path({un->sun_path, strnlen(un->sun_path, sizeof(un->sun_path))});
   } else {
     return uv_error{UV_EAFNOSUPPORT, "sockaddr family " +
                                          std::to_string(addr->sa_family)};
@@ -102,7 +132,16 @@ const sockaddr* endpoint::sockaddr_ptr() const noexcept {
 }
 
 socklen_t endpoint::sockaddr_len() const noexcept {
+  if (is_unix()) return sizeof(sockaddr_un);
   return family() == ip_family::v4 ? sizeof(sockaddr_in) : sizeof(sockaddr_in6);
+}
+
+bool endpoint::is_unix() const noexcept { return storage_.ss_family == AF_UNIX; }
+
+std::string endpoint::path() const {
+  if (!is_unix()) return {};
+  const auto* sa = reinterpret_cast<const sockaddr_un*>(&storage_);
+  return {sa->sun_path, strnlen(sa->sun_path, sizeof(sa->sun_path))};
 }
 
 ip_family endpoint::family() const noexcept {
@@ -110,12 +149,14 @@ ip_family endpoint::family() const noexcept {
 }
 
 uint16_t endpoint::port() const noexcept {
+  if (is_unix()) return 0;
   if (family() == ip_family::v4)
     return ntohs(reinterpret_cast<const sockaddr_in*>(&storage_)->sin_port);
   return ntohs(reinterpret_cast<const sockaddr_in6*>(&storage_)->sin6_port);
 }
 
 void endpoint::set_port(uint16_t port) noexcept {
+  if (is_unix()) return;
   if (family() == ip_family::v4)
     reinterpret_cast<sockaddr_in*>(&storage_)->sin_port = htons(port);
   else
@@ -123,6 +164,7 @@ void endpoint::set_port(uint16_t port) noexcept {
 }
 
 std::string endpoint::address() const {
+  if (is_unix()) return path();
   char buf[INET6_ADDRSTRLEN + IF_NAMESIZE + 2] = {0};
   if (family() == ip_family::v4) {
     uv_ip4_name(reinterpret_cast<const sockaddr_in*>(&storage_), buf,
@@ -144,12 +186,15 @@ std::string endpoint::address() const {
 }
 
 std::string endpoint::to_string() const {
+  if (is_unix()) return std::string{unix_prefix} + path();
   if (family() == ip_family::v4)
     return address() + ":" + std::to_string(port());
   return "[" + address() + "]:" + std::to_string(port());
 }
 
 bool operator==(const endpoint& a, const endpoint& b) noexcept {
+  if (a.is_unix() || b.is_unix())
+    return a.is_unix() && b.is_unix() && a.path() == b.path();
   if (a.family() != b.family() || a.port() != b.port()) return false;
   if (a.family() == ip_family::v4) {
     const auto* x = reinterpret_cast<const sockaddr_in*>(&a.storage_);

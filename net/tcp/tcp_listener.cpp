@@ -10,6 +10,8 @@ tcp_listener::tcp_listener(loop& l, std::unique_ptr<observer> obs)
 result<tcp_listener*> tcp_listener::create(loop& l, const endpoint& local,
                                            const options& opts,
                                            std::unique_ptr<observer> obs) {
+  if (local.is_unix())
+    return uv_error{UV_EAFNOSUPPORT, "TCP listen on " + local.to_string()};
   auto* self = new tcp_listener(l, std::move(obs));
   if (int rc = uv_tcp_init(l.raw(), &self->tcp_); rc < 0) {
     discard(self);
@@ -61,24 +63,6 @@ result<endpoint> tcp_listener::local_endpoint() const {
 
 void tcp_listener::on_close() {
   if (observer_) observer_->on_closing();
-}
-
-result<uv_os_sock_t> detach_socket(tcp_stream& s) {
-  // Whatever happens the stream closes here: a socket left open on a failed
-  // move would never be served (the peer would wait in CLOSE_WAIT forever).
-  uv_os_fd_t fd;
-  if (int rc = uv_fileno(reinterpret_cast<uv_handle_t*>(s.raw_stream()), &fd);
-      rc < 0) {
-    s.close();
-    return uv_error{rc, "uv_fileno"};
-  }
-  int copy = ::dup(fd);
-  int err = errno;
-  s.close();
-  if (copy < 0)
-    return uv_error{uv_translate_sys_error(err),
-                    "dup of an accepted connection (to move it to another loop)"};
-  return copy;
 }
 
 result<tcp_stream*> adopt_socket(loop& l, uv_os_sock_t fd,

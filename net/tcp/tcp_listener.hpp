@@ -32,7 +32,9 @@ class tcp_listener : public handle_base {
     bool ipv6_only = false;
   };
 
-  /// Binds to `local` and listens. EADDRINUSE and EACCES are reported here
+  using stream_type = tcp_stream;
+
+  /// Binds to `local` (an IP endpoint) and listens. EADDRINUSE and EACCES are reported here
   /// whether libuv raises them at bind or only at listen.
   static result<tcp_listener*> create(loop& l, const endpoint& local,
                                       const options& opts,
@@ -55,13 +57,8 @@ class tcp_listener : public handle_base {
   std::unique_ptr<observer> observer_;
 };
 
-/// Takes a stream's socket out of its loop: duplicates the descriptor and
-/// closes the handle. Loop thread (of `s`) only. Used to move an accepted
-/// connection to another loop. The stream is closed even when this fails
-/// (EMFILE when descriptors run out), so the peer sees the connection end.
-result<uv_os_sock_t> detach_socket(tcp_stream& s);
-
-/// Wraps a connected socket (from detach_socket) in a stream on `l`; on
+/// Wraps a connected TCP socket (from detach_socket, net/core/stream.hpp)
+/// in a stream on `l`; on
 /// failure the descriptor is closed. Loop thread (of `l`) only.
 result<tcp_stream*> adopt_socket(loop& l, uv_os_sock_t fd,
                                  std::unique_ptr<tcp_stream::observer> obs);

@@ -7,7 +7,7 @@
 #include <cassert>
 #include <cerrno>
 
-#include "net/tcp/tcp_stream.hpp"
+#include "net/core/stream.hpp"
 
 namespace net {
 

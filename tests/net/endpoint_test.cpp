@@ -1,6 +1,12 @@
 #include "net/core/endpoint.hpp"
 
 #include <gtest/gtest.h>
+
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <cstddef>
+#include <cstring>
 #include <uv.h>
 
 namespace {
@@ -75,7 +81,7 @@ TEST(endpoint, rejects_bad_input_with_einval_and_context) {
 
 TEST(endpoint, sockaddr_of_unknown_family_is_eafnosupport) {
   sockaddr sa{};
-  sa.sa_family = AF_UNIX;
+  sa.sa_family = AF_PACKET;
   auto ep = net::endpoint::from_sockaddr(&sa);
   ASSERT_FALSE(ep);
   EXPECT_EQ(ep.error().name(), "EAFNOSUPPORT");
@@ -91,3 +97,45 @@ TEST(port, parses_the_full_range_only) {
 }
 
 }  // namespace
+
+TEST(endpoint, a_unix_path_is_an_endpoint_with_no_port) {
+  auto ep = net::endpoint::parse("unix:/run/x.sock");
+  ASSERT_TRUE(ep) << ep.error().to_string();
+  EXPECT_TRUE(ep->is_unix());
+  EXPECT_EQ(ep->path(), "/run/x.sock");
+  EXPECT_EQ(ep->address(), "/run/x.sock");
+  EXPECT_EQ(ep->port(), 0);
+  EXPECT_EQ(ep->to_string(), "unix:/run/x.sock");
+  EXPECT_EQ(ep->sockaddr_ptr()->sa_family, AF_UNIX);
+  EXPECT_EQ(*net::endpoint::parse(ep->to_string()), *ep);
+  EXPECT_NE(*ep, *net::endpoint::parse("unix:/run/y.sock"));
+  EXPECT_NE(*ep, *net::endpoint::parse("127.0.0.1:0"));
+  EXPECT_FALSE(net::endpoint::parse("127.0.0.1:0")->is_unix());
+  EXPECT_EQ(net::endpoint::parse("127.0.0.1:0")->path(), "");
+}
+
+TEST(endpoint, an_unnamed_unix_socket_is_unix_with_an_empty_path) {
+  auto ep = net::endpoint::parse("unix:");
+  ASSERT_TRUE(ep);
+  EXPECT_TRUE(ep->is_unix());
+  EXPECT_EQ(ep->path(), "");
+  EXPECT_EQ(ep->to_string(), "unix:");
+}
+
+TEST(endpoint, a_unix_path_must_fit_sockaddr_un_and_hold_no_nul) {
+  EXPECT_TRUE(net::endpoint::from_path(std::string(107, 'a')));
+  EXPECT_EQ(net::endpoint::from_path(std::string(108, 'a')).error().name(),
+            "ENAMETOOLONG");
+  EXPECT_EQ(net::endpoint::from_path(std::string("a\0b", 3)).error().name(),
+            "EINVAL");
+}
+
+TEST(endpoint, sockaddr_un_becomes_a_unix_endpoint) {
+  sockaddr_storage ss{};
+  auto* un = reinterpret_cast<sockaddr*>(&ss);
+  un->sa_family = AF_UNIX;
+  std::strcpy(reinterpret_cast<char*>(&ss) + offsetof(sockaddr_un, sun_path), "/x");
+  auto ep = net::endpoint::from_sockaddr(un);
+  ASSERT_TRUE(ep);
+  EXPECT_EQ(ep->to_string(), "unix:/x");
+}

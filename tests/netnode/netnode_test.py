@@ -15,6 +15,7 @@ import os
 import select
 import signal
 import socket
+import stat as stat_mod
 import subprocess
 import sys
 import time
@@ -556,6 +557,113 @@ def test_sigterm_in_flight():
     print("SIGTERM with 9 subscriptions in flight: exited in %.3f s" % took)
 
 
+# -- the Unix-socket gateway ---------------------------------------------------
+
+class UnixClient(Client):
+    """A Client over a Unix-domain socket at `path`."""
+    def __init__(self, path):
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.settimeout(HANG_GUARD_S)
+        self.sock.connect(path)
+        self.buf = b""
+        self.next_id = 1
+
+
+def unix_dir():
+    """Bazel's TEST_TMPDIR is longer than a socket path may be (107 bytes):
+    the Unix tests work inside it (netnode inherits the directory) with
+    relative paths."""
+    os.chdir(os.environ.get("TEST_TMPDIR", "/tmp"))
+
+
+def test_unix_gateway():
+    print("-- test_unix_gateway")
+    unix_dir()
+    path = "netnode.sock"
+    if os.path.lexists(path):
+        os.unlink(path)
+    p = start(["--gateway", "unix:" + path, "--gateway", "127.0.0.1:0"])
+    r = ready(p)
+    gws = r["gateways"]
+    check(len(gws) == 2 and gws[0] == {"path": path} and gws[1]["port"] > 0,
+          "ready line with a Unix gateway: %s" % r)
+    st = os.lstat(path)
+    check(stat_mod.S_ISSOCK(st.st_mode), "the gateway path is a socket")
+    check(st.st_mode & 0o7777 == 0o600, "socket mode %o, want 600" % (st.st_mode & 0o7777))
+    # A few methods, a batch and an error, over the Unix socket.
+    c = UnixClient(path)
+    r1 = c.rpc("dns_lookup", {"host": "127.0.0.1", "numeric_host": True})
+    addrs = {a["address"]["address"] for a in r1["result"]["data"]["addresses"]}
+    check(addrs == {"127.0.0.1"}, "unix: dns_lookup: %s" % r1)
+    r2 = c.rpc("interfaces_query")
+    check(r2["result"]["type"] == "interface_report", "unix: interfaces_query: %s" % r2)
+    r3 = c.rpc("no_such")
+    check(r3.get("error", {}).get("code") == -32601, "unix: unknown method: %s" % r3)
+    c.send_line(json.dumps([
+        {"jsonrpc": "2.0", "method": "dns_lookup",
+         "params": {"host": "::1", "numeric_host": True}, "id": "a"},
+        {"jsonrpc": "2.0", "method": "dns_lookup", "params": {"bad": 1}, "id": "b"},
+        {"jsonrpc": "2.0", "method": "stats", "id": "c"}]))
+    b = c.line()
+    by_id = {m.get("id"): m for m in b} if isinstance(b, list) else {}
+    check(set(by_id) == {"a", "b", "c"} and "result" in by_id["a"]
+          and by_id["b"].get("error", {}).get("code") == -32602
+          and by_id["c"]["result"]["data"]["gateway"]["connections_open"] >= 1,
+          "unix: batch: %s" % b)
+    # A second netnode on the same path: the live socket is not replaced.
+    q = subprocess.run([netnode, "--gateway", "unix:" + path],
+                       capture_output=True, timeout=HANG_GUARD_S)
+    check(q.returncode == 1 and b"EADDRINUSE" in q.stderr and q.stdout == b"",
+          "unix gateway in use: exit %d, %r" % (q.returncode, q.stderr))
+    check(os.lstat(path).st_ino == st.st_ino, "the live socket file is kept")
+    check("result" in c.rpc("stats"), "the first netnode still serves")
+    # The TCP gateway serves beside it.
+    check(stats(gws[1]["port"])["connections_accepted"] >= 1, "the TCP gateway serves")
+    c.close()
+    p.send_signal(signal.SIGTERM)
+    check(wait_exit(p) == 0, "unix gateway: SIGTERM exits 0")
+    check(not os.path.lexists(path), "SIGTERM removes the socket file")
+
+
+def test_unix_stale_and_foreign_files():
+    print("-- test_unix_stale_and_foreign_files")
+    unix_dir()
+    # A stale socket (bound, nobody listening) is replaced...
+    path = "stale.sock"
+    if os.path.lexists(path):
+        os.unlink(path)
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.bind(path)
+    s.close()
+    p = start(["--gateway", "unix:" + path])
+    r = ready(p)
+    check(r["gateways"] == [{"path": path}], "ready over a stale socket: %s" % r)
+    c = UnixClient(path)
+    check("result" in c.rpc("stats"), "serves after replacing a stale socket")
+    c.close()
+    # ...and SIGINT removes it too.
+    p.send_signal(signal.SIGINT)
+    check(wait_exit(p) == 0, "unix gateway: SIGINT exits 0")
+    check(not os.path.lexists(path), "SIGINT removes the socket file")
+    # A file that is not a socket is left alone, and netnode says what it is.
+    with open("not_a_socket", "w") as f:
+        f.write("keep")
+    q = subprocess.run([netnode, "--gateway", "unix:not_a_socket"],
+                       capture_output=True, timeout=HANG_GUARD_S)
+    check(q.returncode == 1 and b"ENOTSOCK" in q.stderr and b"regular file" in q.stderr,
+          "unix gateway on a regular file: exit %d, %r" % (q.returncode, q.stderr))
+    with open("not_a_socket") as f:
+        check(f.read() == "keep", "the regular file is untouched")
+    # Bad paths: none, too long, a missing directory.
+    for arg, code, words in [("unix:", 2, b"empty Unix socket path"),
+                             ("unix:" + "x" * 200, 2, b"ENAMETOOLONG"),
+                             ("unix:no_such_dir/x.sock", 1, b"ENOENT")]:
+        q = subprocess.run([netnode, "--gateway", arg],
+                           capture_output=True, timeout=HANG_GUARD_S)
+        check(q.returncode == code and words in q.stderr,
+              "--gateway %s: exit %d, %r" % (arg[:20], q.returncode, q.stderr))
+
+
 def main():
     if os.environ.get("NETNODE_TEST_NS") != "1":
         env = dict(os.environ, NETNODE_TEST_NS="1")
@@ -581,6 +689,8 @@ def main():
         check(wait_exit(p) == 0, "SIGTERM: exit 0")
         test_echo_and_verbose()
         test_sigterm_in_flight()
+        test_unix_gateway()
+        test_unix_stale_and_foreign_files()
     finally:
         for proc in started:
             if proc.poll() is None:
