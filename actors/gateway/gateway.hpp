@@ -49,6 +49,7 @@
 // the listener's factory). The counters are shared, atomic.
 #pragma once
 
+#include <caf/response_promise.hpp>
 #include <caf/stateful_actor.hpp>
 
 #include <nlohmann/json.hpp>
@@ -58,10 +59,12 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "actors/core/loop_context.hpp"
+#include "actors/core/runtime.hpp"
 #include "actors/tcp/tcp_connection.hpp"
 #include "actors/gateway/jsonrpc.hpp"
 #include "net/core/line_framer.hpp"
@@ -76,6 +79,12 @@ struct gateway_counters {
   std::atomic<uint64_t> bytes_out{0};
   std::atomic<uint64_t> requests{0};
   std::atomic<uint64_t> in_flight{0};
+  /// Connections opened by dns_connect_to: open now, opened ever, and the
+  /// bytes they read from their peers and wrote to them.
+  std::atomic<uint64_t> relays_open{0};
+  std::atomic<uint64_t> relays_opened{0};
+  std::atomic<uint64_t> relayed_bytes_in{0};
+  std::atomic<uint64_t> relayed_bytes_out{0};
 
   /// Counts one error answer by its name ("EAI_NONAME", "-32601", ...).
   void count_error(const std::string& name);
@@ -97,6 +106,8 @@ struct gateway_config {
   /// dhcp_discover is -32601.
   loop_context* loop = nullptr;
   std::shared_ptr<gateway_counters> counters;
+  /// Its loops' counters go into `stats` (per loop); may be null.
+  runtime* rt = nullptr;
   /// The gateway links to it: when it ends (spawn_gateway_stopper), every
   /// gateway stops as described above. May be invalid.
   caf::actor stop;
@@ -106,6 +117,13 @@ struct gateway_config {
 /// Options for the gateway's connections: half-open allowed (answers still
 /// go out after the client's FIN), a bounded write queue.
 tcp_connection_options connection_options();
+
+/// Options for the connections dns_connect_to opens (relayed connections):
+/// they start paused (reading begins once the client has the result), a
+/// read window of 64 KiB (the bound on what one of them adds to a congested
+/// client's queue, see the header), a 2 MiB write queue (tcp_try_write's
+/// budget), no half-open state (after the peer's FIN they close).
+tcp_connection_options relay_options();
 
 /// The answers of one batch line, sent as one array when all are in.
 struct batch {
@@ -122,6 +140,13 @@ struct gateway_state {
     bool answered = false;
     /// The DHCP discovery performing it, if any.
     caf::actor discovery;
+    /// dns_connect_to: the dns_connect actor until it answers, then the
+    /// relayed connection (owned by the gateway) and the read-window markers
+    /// held back while the client is congested.
+    bool relay_request = false;
+    caf::actor connector;
+    caf::actor relay;
+    std::vector<caf::response_promise> held;
     /// The batch this request belongs to, if any.
     std::shared_ptr<batch> in_batch;
   };
@@ -134,6 +159,14 @@ struct gateway_state {
   uint64_t next_serial = 1;
   std::map<uint64_t, pending> requests;  // by serial
   bool read_closed = false;
+  /// The client's write queue is above its high water: relays are paused.
+  bool client_congested = false;
+  /// Relays closed by the gateway (their requests ended): their last
+  /// tcp_connection_closed is expected and dropped.
+  std::set<caf::actor_addr> closing_relays;
+  /// A relay that ended before its dns_connect_to result arrived (the two
+  /// come from different actors): the reason, until the result comes.
+  std::map<caf::actor_addr, net_error> closed_early;
   bool closing = false;
   bool counted = false;
 

@@ -96,6 +96,8 @@ void loop::drain_remote() {
   }
   // Run outside the lock: tasks may post more tasks.
   for (auto& t : batch) t(*this);
+  tasks_run_.fetch_add(batch.size(), std::memory_order_relaxed);
+  remote_tasks_.fetch_add(batch.size(), std::memory_order_relaxed);
   if (stop_now) begin_stop();
 }
 
@@ -113,6 +115,7 @@ void loop::drain_local() {
     for (auto& t : local_batch_) t(*this);
     local_batch_.clear();
   }
+  tasks_run_.fetch_add(ran, std::memory_order_relaxed);
   if (local_.empty() && idle_armed_) {
     uv_idle_stop(&drain_idle_);
     idle_armed_ = false;
@@ -194,10 +197,24 @@ void loop::close_handle(handle_id id) {
 handle_id loop::register_handle(handle_base* h) {
   auto id = next_handle_id.fetch_add(1, std::memory_order_relaxed);
   handles_.emplace(id, h);
+  handles_opened_.fetch_add(1, std::memory_order_relaxed);
+  handles_open_.store(handles_.size(), std::memory_order_relaxed);
   return id;
 }
 
-void loop::unregister_handle(handle_id id) { handles_.erase(id); }
+void loop::unregister_handle(handle_id id) {
+  handles_.erase(id);
+  handles_open_.store(handles_.size(), std::memory_order_relaxed);
+}
+
+loop_counters loop::counters() const noexcept {
+  loop_counters c;
+  c.tasks_run = tasks_run_.load(std::memory_order_relaxed);
+  c.remote_tasks = remote_tasks_.load(std::memory_order_relaxed);
+  c.handles_open = handles_open_.load(std::memory_order_relaxed);
+  c.handles_opened = handles_opened_.load(std::memory_order_relaxed);
+  return c;
+}
 
 byte_buffer loop::take_read_buffer() {
   if (read_buffer_pool_.empty()) return byte_buffer{read_buffer_size};
