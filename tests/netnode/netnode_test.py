@@ -217,7 +217,7 @@ def test_errors(port):
         ("42", -32600, None),
         ('{"jsonrpc":"2.0","method":"stats","id":true}', -32600, None),
         ('{"jsonrpc":"2.0","method":"no_such","id":"a"}', -32601, "a"),
-        ('{"jsonrpc":"2.0","method":"tcp_close","id":"b"}', -32601, "b"),
+        ('{"jsonrpc":"2.0","method":"udp_close","id":"b"}', -32601, "b"),
         ('{"jsonrpc":"2.0","method":"dns_lookup","params":{"hots":"x"},"id":3}', -32602, 3),
         ('{"jsonrpc":"2.0","method":"dns_lookup","params":{"host":5},"id":4}', -32602, 4),
         ('{"jsonrpc":"2.0","method":"cancel","params":{},"id":5}', -32602, 5),
