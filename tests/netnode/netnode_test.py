@@ -761,6 +761,62 @@ def test_dns_connect_slow_client(port, server):
     print("a relay to a client that did not read held its peer back after %d bytes" % sent)
 
 
+def test_dns_connect_write_budget(port, server):
+    """Writes to a peer that does not read fill the relay's bounded queue:
+    the one over its budget is refused (ENOBUFS) and the connection lives;
+    once the peer reads, every accepted write completes."""
+    c = Client(port)
+    id, _, peer = relay_connect(c, server)
+    chunk = b"w" * (512 << 10)
+    writes = [c.call("tcp_write", {"request": id, "data": b64(chunk)}) for _ in range(60)]
+    answers = {}
+    pressure = []        # the relay's tcp_backpressure events
+
+    def take(m):
+        if m.get("method") == "event":
+            check(m["params"]["request"] == id and m["params"]["type"] == "tcp_backpressure",
+                  "only backpressure events meanwhile: %s" % m)
+            pressure.append(m["params"]["data"]["above_high_water"])
+        else:
+            answers[m.get("id")] = m
+
+    while not any(error_name(a) == "ENOBUFS" for a in answers.values()):
+        if not check(len(answers) < len(writes), "a write over the relay's budget refused"):
+            break
+        take(c.line())
+    got = 0
+    want = None
+    while want is None or got < want:
+        if want is None and len(answers) == len(writes):
+            check(all(error_name(a) in (None, "ENOBUFS") for a in answers.values()),
+                  "writes: only results and ENOBUFS: %s" % [error_name(a) for a in answers.values()])
+            want = sum(a["result"]["data"]["bytes"] for a in answers.values() if "result" in a)
+            continue
+        if want is None:
+            r, _, _ = select.select([c.sock, peer], [], [], HANG_GUARD_S)
+            if not check(r, "writes complete as the peer reads"):
+                break
+            if peer in r:
+                got += len(peer.recv(1 << 20))
+            if c.sock in r:
+                take(c.line())
+                while b"\n" in c.buf:
+                    take(c.line())
+        else:
+            got += len(peer.recv(1 << 20))
+    check(pressure[:1] == [True], "the client was told of the relay's full queue: %s" % pressure)
+    check(got == want, "the peer got every accepted byte: %s of %s" % (got, want))
+    r = c.rpc("tcp_write", {"request": id, "data": b64(b"still here")})
+    check(r.get("result", {}).get("type") == "tcp_write_done", "the relay lives on: %s" % r)
+    check(peer.recv(100) == b"still here", "the write after the refusals arrived")
+    c.rpc("tcp_close", {"request": id})
+    events_until(c, id, "tcp_connection_closed")
+    peer.close()
+    c.close()
+    print("relay writes to a peer that read late: %d of %d accepted (%d bytes), the rest ENOBUFS"
+          % (len([a for a in answers.values() if "result" in a]), len(writes), want or 0))
+
+
 def test_dns_connect_stats(port):
     c = Client(port)
     s = c.rpc("stats")["result"]["data"]
@@ -796,7 +852,7 @@ def test_dns_connect_to():
     try:
         for t in [test_dns_connect_relay, test_dns_connect_errors, test_dns_connect_cancel,
                   test_dns_connect_peer_closes, test_dns_connect_client_vanishes,
-                  test_dns_connect_slow_client]:
+                  test_dns_connect_slow_client, test_dns_connect_write_budget]:
             print("--", t.__name__)
             t(port, server)
         test_dns_connect_stats(port)
