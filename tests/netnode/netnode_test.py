@@ -714,6 +714,21 @@ def test_dns_connect_peer_closes(port, server):
     c.close()
 
 
+def test_dns_connect_half_close(port, server):
+    """tcp_shutdown sends the FIN; the peer's answer still arrives, and its
+    own FIN ends the connection."""
+    c = Client(port)
+    id, _, peer = relay_connect(c, server)
+    r = c.rpc("tcp_shutdown", {"request": id})
+    check(r.get("result", "missing") is None, "tcp_shutdown: %s" % r)
+    check(recv_until_eof(peer) == b"", "the peer saw the FIN")
+    peer.sendall(b"an answer after your FIN")
+    peer.close()
+    evs = events_until(c, id, "tcp_connection_closed")
+    check(received(evs) == b"an answer after your FIN", "the answer after the FIN: %s" % evs)
+    c.close()
+
+
 def test_dns_connect_client_vanishes(port, server):
     c = Client(port)
     _, _, peer = relay_connect(c, server)
@@ -851,7 +866,8 @@ def test_dns_connect_to():
     server.settimeout(HANG_GUARD_S)
     try:
         for t in [test_dns_connect_relay, test_dns_connect_errors, test_dns_connect_cancel,
-                  test_dns_connect_peer_closes, test_dns_connect_client_vanishes,
+                  test_dns_connect_peer_closes, test_dns_connect_half_close,
+                  test_dns_connect_client_vanishes,
                   test_dns_connect_slow_client, test_dns_connect_write_budget]:
             print("--", t.__name__)
             t(port, server)
