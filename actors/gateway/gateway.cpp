@@ -506,6 +506,7 @@ void perform(gateway_actor* self, jsonrpc::call& c,
   if (c.method == "dns_connect_to" && c.notification()) {
     // Never performed: without an id nobody could use or close it.
     st.cfg.counters->count_error("-32600");
+    answer({});
     return;
   }
   caf::actor target;

@@ -95,9 +95,13 @@ void loop::drain_remote() {
     stop_now = stopping_;
   }
   // Run outside the lock: tasks may post more tasks.
-  for (auto& t : batch) t(*this);
-  tasks_run_.fetch_add(batch.size(), std::memory_order_relaxed);
-  remote_tasks_.fetch_add(batch.size(), std::memory_order_relaxed);
+  // Counted per task (relaxed, written only here): a task that reads the
+  // counters sees every task that ran before it.
+  for (auto& t : batch) {
+    t(*this);
+    tasks_run_.fetch_add(1, std::memory_order_relaxed);
+    remote_tasks_.fetch_add(1, std::memory_order_relaxed);
+  }
   if (stop_now) begin_stop();
 }
 
@@ -112,10 +116,12 @@ void loop::drain_local() {
   while (!local_.empty() && ran < local_task_budget) {
     local_batch_.swap(local_);
     ran += local_batch_.size();
-    for (auto& t : local_batch_) t(*this);
+    for (auto& t : local_batch_) {
+      t(*this);
+      tasks_run_.fetch_add(1, std::memory_order_relaxed);
+    }
     local_batch_.clear();
   }
-  tasks_run_.fetch_add(ran, std::memory_order_relaxed);
   if (local_.empty() && idle_armed_) {
     uv_idle_stop(&drain_idle_);
     idle_armed_ = false;

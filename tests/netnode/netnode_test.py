@@ -681,6 +681,15 @@ def test_dns_connect_errors(port, server):
           and r["error"].get("data", {}).get("field") == "data", "bytes that are not base64: %s" % r)
     r = c.rpc("tcp_close", {"request": 1, "now": True})
     check(r.get("error", {}).get("data", {}).get("field") == "now", "tcp_close's params: %s" % r)
+    # As a notification it is not performed (nobody could address it); a
+    # batch holding one is still answered.
+    c.send_line(json.dumps([
+        {"jsonrpc": "2.0", "method": "dns_connect_to",
+         "params": {"host": SERVER_NAME, "port": server.getsockname()[1]}},
+        {"jsonrpc": "2.0", "method": "tcp_close", "params": {"request": "n"}, "id": "b"}]))
+    r = c.line()
+    check(isinstance(r, list) and len(r) == 1 and r[0].get("id") == "b"
+          and error_name(r[0]) == "ENOENT", "a batch with a dns_connect_to notification: %s" % r)
     c.close()
 
 
