@@ -567,6 +567,9 @@ def start_with_hosts_file():
     SERVER_NAME (127.0.0.1) and whose nsswitch.conf says "hosts: files": a
     name is looked up there and nowhere else, so no resolver is ever asked
     and an unknown name fails at once. Returns (process, gateway port)."""
+    for target in ("/etc/hosts", "/etc/nsswitch.conf"):
+        if not os.path.isfile(target):
+            raise RuntimeError("dns_connect_to tests bind-mount over %s, which is missing" % target)
     tmp = os.environ.get("TEST_TMPDIR", "/tmp")
     hosts = os.path.join(tmp, "netnode_test.hosts")
     nsswitch = os.path.join(tmp, "netnode_test.nsswitch.conf")
