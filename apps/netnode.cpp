@@ -205,6 +205,7 @@ int main(int argc, char** argv) {
     gcfg.log = printer;
     gcfg.counters = std::make_shared<gateway::gateway_counters>();
     gcfg.stop = stopper;
+    gcfg.rt = &rt;
     tcp_connection_handler handler;
     handler.options = gateway::connection_options();
     handler.factory = [gcfg](loop_context& ctx) {

@@ -65,7 +65,20 @@ std::vector<caf::actor> loop_context::live_actors() {
   return out;
 }
 
+loop_actor_counters loop_context::counters() {
+  loop_actor_counters c;
+  c.actors_spawned = actors_spawned_.load(std::memory_order_relaxed);
+  c.messages = messages_.load(std::memory_order_relaxed);
+  c.actor_turns = actor_turns_.load(std::memory_order_relaxed);
+  std::lock_guard<std::mutex> guard{spawned_mtx_};
+  for (auto& w : spawned_)
+    // Not lock(): dropping that reference could destroy the actor here.
+    c.actors_alive += w->strong_refs.load() > 0;
+  return c;
+}
+
 void loop_context::resume(caf::resumable* job) {
+  actor_turns_.fetch_add(1, std::memory_order_relaxed);
   auto result = job->resume(&resume_unit_, max_throughput);
   release_thread_logger();
   switch (result) {

@@ -16,6 +16,9 @@
 // runtime (actors/core/runtime.hpp) owns contexts and outlives their actors.
 #pragma once
 
+#include <atomic>
+#include <cstdint>
+
 #include <caf/actor.hpp>
 #include <caf/actor_cast.hpp>
 #include <caf/actor_config.hpp>
@@ -71,11 +74,14 @@ struct no_arguments<F, Trait, First, false> {
 template <class Base>
 class loop_affine final : public Base {
  public:
+  /// `messages` counts the messages enqueued to it (relaxed).
   template <class... Ts>
-  loop_affine(caf::actor_config& cfg, caf::execution_unit* home, Ts&&... xs)
-      : Base(cfg, std::forward<Ts>(xs)...), home_(home) {}
+  loop_affine(caf::actor_config& cfg, caf::execution_unit* home,
+              std::atomic<uint64_t>* messages, Ts&&... xs)
+      : Base(cfg, std::forward<Ts>(xs)...), home_(home), messages_(messages) {}
 
   void enqueue(caf::mailbox_element_ptr ptr, caf::execution_unit*) override {
+    messages_->fetch_add(1, std::memory_order_relaxed);
     Base::enqueue(std::move(ptr), home_);
   }
 
@@ -85,6 +91,16 @@ class loop_affine final : public Base {
 
  private:
   caf::execution_unit* home_;
+  std::atomic<uint64_t>* messages_;
+};
+
+/// What the actors of one loop_context have done so far (relaxed counters;
+/// actors_alive is counted when asked).
+struct loop_actor_counters {
+  uint64_t actors_spawned = 0;
+  uint64_t actors_alive = 0;    ///< spawned here and not destroyed yet
+  uint64_t messages = 0;        ///< enqueued to them, from any thread
+  uint64_t actor_turns = 0;     ///< resumptions (each handles 1..64 messages)
 };
 
 class loop_context {
@@ -119,7 +135,8 @@ class loop_context {
       cfg.init_fun = factory(std::move(fun), std::forward<Ts>(xs)...);
     }
     auto handle = sys_.spawn_class<loop_affine<impl>, caf::no_spawn_options>(
-        cfg, static_cast<caf::execution_unit*>(&affine_unit_));
+        cfg, static_cast<caf::execution_unit*>(&affine_unit_), &messages_);
+    actors_spawned_.fetch_add(1, std::memory_order_relaxed);
     release_thread_logger();
     remember(caf::actor_cast<caf::weak_actor_ptr>(handle));
     return handle;
@@ -128,6 +145,10 @@ class loop_context {
   /// Thread-safe. Every actor spawned here that has not been destroyed yet
   /// (for runtime::shutdown, which asks them to exit).
   std::vector<caf::actor> live_actors();
+
+  /// Thread-safe: the counters as they are now (actors_alive walks the
+  /// actors spawned here, under the lock spawn takes).
+  loop_actor_counters counters();
 
   /// CAF's spawn and resume pin the actor system's logger in a thread-local
   /// reference, and ~actor_system waits for the logger to be destroyed. A
@@ -160,6 +181,10 @@ class loop_context {
   std::mutex spawned_mtx_;
   std::vector<caf::weak_actor_ptr> spawned_;  // guarded by spawned_mtx_
   size_t prune_at_ = 64;                      // guarded by spawned_mtx_
+
+  std::atomic<uint64_t> actors_spawned_{0};
+  std::atomic<uint64_t> messages_{0};
+  std::atomic<uint64_t> actor_turns_{0};
 
   caf::actor_system& sys_;
   net::loop& loop_;

@@ -8,6 +8,9 @@
 #include <utility>
 
 #include "actors/dhcp/uv_dhcp_io.hpp"
+#include "actors/dns/dns_connect.hpp"
+#include "actors/dns/uv_connect_io.hpp"
+#include "actors/gateway/gateway_methods.hpp"
 #include "actors/messages/net_error.hpp"
 
 namespace netactors::gateway {
@@ -23,67 +26,6 @@ std::string dump(const json& j) {
 // How long a stopping gateway waits for its answers to be flushed before it
 // closes the connection anyway (a client that does not read).
 constexpr std::chrono::milliseconds flush_limit{500};
-
-// -- extra methods: their params ---------------------------------------------
-
-// cancel {"request": ID}: the id travels as its JSON text, so that ids
-// compare exactly as they were written (1 and "1" differ).
-jsonrpc::decoded decode_cancel(const json& params) {
-  for (auto& [key, value] : params.items())
-    if (key != "request") return jsonrpc::decoded::fail("unknown field", key);
-  auto it = params.find("request");
-  if (it == params.end())
-    return jsonrpc::decoded::fail("missing field", "request");
-  if (!it->is_string() && !it->is_number() && !it->is_null())
-    return jsonrpc::decoded::fail("must be a string, a number or null",
-                                  "request");
-  return jsonrpc::decoded{caf::make_message(dump(*it)), {}, {}};
-}
-
-jsonrpc::decoded decode_stats(const json& params) {
-  for (auto& [key, value] : params.items())
-    return jsonrpc::decoded::fail("unknown field", key);
-  return jsonrpc::decoded{caf::make_message(std::string{}), {}, {}};
-}
-
-// dhcp_discover {"interface":NAME,"timeout":MS,"request":BOOL}: the
-// discovery's configuration (DHCP discovery takes no request message).
-jsonrpc::decoded decode_dhcp_discover(const json& params) {
-  std::string interface;
-  uint32_t timeout = 10000;
-  bool request = false;
-  for (auto& [key, value] : params.items()) {
-    if (key == "interface") {
-      if (!value.is_string() || value.get<std::string>().empty())
-        return jsonrpc::decoded::fail("must be a non-empty string", key);
-      interface = value.get<std::string>();
-    } else if (key == "timeout") {
-      if (!value.is_number_unsigned() || value.get<uint64_t>() == 0 ||
-          value.get<uint64_t>() > 600000)
-        return jsonrpc::decoded::fail("must be milliseconds in [1, 600000]",
-                                      key);
-      timeout = value.get<uint32_t>();
-    } else if (key == "request") {
-      if (!value.is_boolean())
-        return jsonrpc::decoded::fail("must be a boolean", key);
-      request = value.get<bool>();
-    } else {
-      return jsonrpc::decoded::fail("unknown field", key);
-    }
-  }
-  if (interface.empty())
-    return jsonrpc::decoded::fail("missing field", "interface");
-  return jsonrpc::decoded{
-      caf::make_message(interface, timeout, request), {}, {}};
-}
-
-jsonrpc::method_table make_methods() {
-  jsonrpc::method_table t;
-  t.add("dhcp_discover", decode_dhcp_discover);
-  t.add("cancel", decode_cancel);
-  t.add("stats", decode_stats);
-  return t;
-}
 
 // -- writing
 // -------------------------------------------------------------------
@@ -121,7 +63,7 @@ std::string failure(gateway_actor* self, const json& id, const caf::error& e) {
 }
 
 std::string failure(gateway_actor* self, const json& id, int code,
-                    const char* context) {
+                    const std::string& context) {
   return failure(self, id, make_caf_error(net_error::of(code, context)));
 }
 
@@ -151,6 +93,129 @@ bool subscribed(gateway_actor* self) {
   return false;
 }
 
+// -- relayed connections (dns_connect_to) ---------------------------------------
+
+void release_held(gateway_state::pending& p) {
+  for (auto& rp : p.held) rp.deliver(caf::unit);
+  p.held.clear();
+}
+
+// Closes a relay whose request has ended: its last event is nobody's now.
+void drop_relay(gateway_actor* self, const caf::actor& relay) {
+  self->state.closing_relays.insert(relay.address());
+  self->send(relay, tcp_close{});
+}
+
+// The request whose relayed connection sent the current message.
+std::map<uint64_t, gateway_state::pending>::iterator
+relay_of_sender(gateway_actor* self) {
+  auto& rq = self->state.requests;
+  auto sender = self->current_sender();
+  for (auto it = rq.begin(); it != rq.end(); ++it)
+    if (it->second.relay && it->second.relay.address() == sender) return it;
+  return rq.end();
+}
+
+bool from_client(gateway_actor* self) {
+  return self->state.connection &&
+         self->current_sender() == self->state.connection.address();
+}
+
+// Ends a relay's request after its connection ended: the last event is
+// its tcp_connection_closed.
+void relay_closed(gateway_actor* self, uint64_t serial,
+                  tcp_connection_closed ev) {
+  auto& st = self->state;
+  auto it = st.requests.find(serial);
+  if (it == st.requests.end()) return;
+  auto p = std::move(it->second);
+  st.requests.erase(it);
+  --st.cfg.counters->in_flight;
+  --st.cfg.counters->relays_open;
+  release_held(p);
+  if (ev.reason.code != 0) st.cfg.counters->count_error(ev.reason.name);
+  write_event(self, p.id, caf::make_message(std::move(ev)));
+  if (st.read_closed && st.requests.empty() && !st.closing)
+    self->send(st.connection, tcp_shutdown{});
+}
+
+// The client's queue rose above its high water (pause every relay) or
+// drained (resume them, and give back the read windows held meanwhile).
+void set_congested(gateway_actor* self, bool congested) {
+  auto& st = self->state;
+  if (st.client_congested == congested) return;
+  st.client_congested = congested;
+  for (auto& [serial, p] : st.requests) {
+    if (!p.relay) continue;
+    self->send(p.relay, tcp_set_reading{!congested});
+    if (!congested) release_held(p);
+  }
+}
+
+// Connects for a dns_connect_to: a dns_connect actor on the gateway's loop
+// (it ends with the gateway) hands the winner over; the gateway owns it.
+void start_relay(gateway_actor* self, uint64_t serial, caf::message request) {
+  auto& st = self->state;
+  auto& ctx = *st.cfg.loop;
+  auto connector = ctx.spawn(
+      dns_connect, std::make_shared<uv_connect_io>(ctx), st.cfg.resolver,
+      caf::actor{}, relay_options(), caf::actor_cast<caf::actor>(self));
+  st.requests[serial].connector = connector;
+  self->request(connector, caf::infinite, std::move(request))
+      .then(
+          [self, serial](caf::actor& conn, dns_connect_report& report) {
+            auto& st = self->state;
+            auto addr = conn.address();
+            auto early = st.closed_early.find(addr);
+            std::optional<net_error> ended;
+            if (early != st.closed_early.end()) {
+              ended = early->second;
+              st.closed_early.erase(early);
+            }
+            auto it = st.requests.find(serial);
+            if (it == st.requests.end() || st.closing) {  // cancelled
+              if (!ended) drop_relay(self, conn);
+              return;
+            }
+            auto& p = it->second;
+            p.connector = nullptr;
+            p.relay = conn;
+            p.answered = true;
+            auto b = std::move(p.in_batch);
+            auto id = p.id;
+            auto connection_id = report.connection_id;
+            ++st.cfg.counters->relays_opened;
+            ++st.cfg.counters->relays_open;
+            deliver(self, b,
+                    jsonrpc::result_response(
+                        id, caf::make_message(std::move(report))));
+            if (ended)
+              relay_closed(self, serial,
+                           tcp_connection_closed{connection_id,
+                                                 std::move(*ended)});
+            else if (!st.client_congested)
+              self->send(conn, tcp_set_reading{true});
+          },
+          [self, serial](caf::error& err) {
+            auto& st = self->state;
+            auto it = st.requests.find(serial);
+            if (it == st.requests.end()) return;
+            auto p = std::move(it->second);
+            st.requests.erase(it);
+            --st.cfg.counters->in_flight;
+            deliver(self, p.in_batch, failure(self, p.id, err));
+            if (st.read_closed && st.requests.empty() && !st.closing)
+              self->send(st.connection, tcp_shutdown{});
+          });
+}
+
+// The dns_connect_to request with this id (its JSON text), or 0.
+uint64_t relay_request_of(gateway_actor* self, const std::string& key) {
+  for (auto& [serial, p] : self->state.requests)
+    if (p.relay_request && dump(p.id) == key) return serial;
+  return 0;
+}
+
 // Takes a request out of flight. `answer` is its final answer when it still
 // owes one (a notification owes none; a subscription owes a last event).
 void end_request(gateway_actor* self, uint64_t serial, const caf::error& why) {
@@ -162,10 +227,18 @@ void end_request(gateway_actor* self, uint64_t serial, const caf::error& why) {
   --st.cfg.counters->in_flight;
   if (p.discovery)
     self->send_exit(p.discovery.address(), caf::exit_reason::user_shutdown);
-  if (p.subscription) {
+  if (p.connector)
+    self->send_exit(p.connector, caf::exit_reason::user_shutdown);
+  if (p.relay) {
+    release_held(p);
+    drop_relay(self, p.relay);
+    --st.cfg.counters->relays_open;
+  }
+  if (p.subscription || p.relay) {
     st.cfg.counters->count_error(error_name(why));
     write_line(self, stream_error_event(p.id, why));
-    if (!subscribed(self) && st.cfg.interfaces && !st.closing)
+    if (p.subscription && !subscribed(self) && st.cfg.interfaces &&
+        !st.closing)
       self->send(st.cfg.interfaces, interfaces_unsubscribe{});
     return;
   }
@@ -222,6 +295,27 @@ void ask(gateway_actor* self, const caf::actor& target, caf::message msg,
           });
 }
 
+// Every loop of the runtime: its own counters and its actors'.
+json loops_json(runtime& rt) {
+  json out = json::array();
+  for (size_t i = 0; i < rt.loop_count(); ++i) {
+    auto& ctx = rt.loop_at(i);
+    auto l = ctx.loop().counters();
+    auto a = ctx.counters();
+    out.push_back(json{{"loop", i},
+                       {"name", ctx.loop().name()},
+                       {"tasks_run", l.tasks_run},
+                       {"remote_tasks", l.remote_tasks},
+                       {"handles_open", l.handles_open},
+                       {"handles_opened", l.handles_opened},
+                       {"actors_spawned", a.actors_spawned},
+                       {"actors_alive", a.actors_alive},
+                       {"messages", a.messages},
+                       {"actor_turns", a.actor_turns}});
+  }
+  return out;
+}
+
 template <class T>
 struct tag {
   using type = T;
@@ -237,6 +331,7 @@ void gather_stats(gateway_actor* self, uint64_t serial, json counters) {
   };
   auto g = std::make_shared<gathering>();
   g->data["gateway"] = std::move(counters);
+  if (auto* rt = self->state.cfg.rt) g->data["loops"] = loops_json(*rt);
   auto finish = [self, serial, g] {
     if (--g->outstanding > 0) return;
     auto& st = self->state;
@@ -276,6 +371,89 @@ void gather_stats(gateway_actor* self, uint64_t serial, json counters) {
   ask_one(self->state.cfg.supervisor, "supervisor", supervisor_get_stats{},
           tag<supervisor_stats>{});
   finish();
+}
+
+// Answers request `serial` (nothing for a notification) and takes it out
+// of flight; `line` makes the answer from the request's id.
+template <class F>
+void complete(gateway_actor* self, uint64_t serial, F line) {
+  auto& st = self->state;
+  auto it = st.requests.find(serial);
+  if (it == st.requests.end()) return;  // cancelled
+  auto p = std::move(it->second);
+  st.requests.erase(it);
+  --st.cfg.counters->in_flight;
+  deliver(self, p.in_batch, p.notification ? std::string{} : line(p.id));
+  if (st.read_closed && st.requests.empty() && !st.closing)
+    self->send(st.connection, tcp_shutdown{});
+}
+
+// tcp_write, tcp_shutdown, tcp_close {"request":ID,...}: to the connection
+// the dns_connect_to ID opened. A write is a tcp_try_write: over the
+// connection's write budget it is refused (ENOBUFS) and the connection
+// lives; its result is tcp_write_done once the kernel has the bytes.
+void perform_relayed(gateway_actor* self, jsonrpc::call& c,
+                     const std::shared_ptr<batch>& b) {
+  auto& st = self->state;
+  json id = c.id ? *c.id : json{};
+  auto answer = [&](std::string line) {
+    deliver(self, b, c.notification() ? std::string{} : std::move(line));
+  };
+  auto relay_serial = relay_request_of(self, c.message.get_as<std::string>(0));
+  if (relay_serial == 0) {
+    answer(failure(self, id, UV_ENOENT,
+                   c.method + ": no dns_connect_to in flight with this id"));
+    return;
+  }
+  auto relay = st.requests[relay_serial].relay;
+  if (!relay) {
+    answer(failure(self, id, UV_ENOTCONN,
+                   c.method + ": the dns_connect_to has not connected yet"));
+    return;
+  }
+  if (c.method == "tcp_close") {
+    // The connection's tcp_connection_closed, its last event, follows.
+    self->send(relay, tcp_close{});
+    answer(R"({"jsonrpc":"2.0","id":)" + dump(id) + R"(,"result":null})");
+    return;
+  }
+  if (st.requests.size() >= st.cfg.max_in_flight) {
+    answer(failure(self, id, UV_EAGAIN, "too many requests in flight"));
+    return;
+  }
+  auto serial = st.next_serial++;
+  gateway_state::pending p;
+  p.id = id;
+  p.notification = c.notification();
+  p.in_batch = b;
+  st.requests.emplace(serial, std::move(p));
+  ++st.cfg.counters->in_flight;
+  auto failed = [self, serial](caf::error& err) {
+    complete(self, serial,
+             [&](const json& id) { return failure(self, id, err); });
+  };
+  if (c.method == "tcp_write") {
+    auto data = std::move(c.message.get_mutable_as<tcp_write>(1).data);
+    self->request(relay, caf::infinite, tcp_try_write{std::move(data)})
+        .then(
+            [self, serial](tcp_write_done& done) {
+              self->state.cfg.counters->relayed_bytes_out += done.bytes;
+              complete(self, serial, [&](const json& id) {
+                return jsonrpc::result_response(id, caf::make_message(done));
+              });
+            },
+            failed);
+  } else {
+    self->request(relay, caf::infinite, tcp_shutdown{})
+        .then(
+            [self, serial] {
+              complete(self, serial, [](const json& id) {
+                return R"({"jsonrpc":"2.0","id":)" + dump(id) +
+                       R"(,"result":null})";
+              });
+            },
+            failed);
+  }
 }
 
 void perform(gateway_actor* self, jsonrpc::call& c,
@@ -320,6 +498,17 @@ void perform(gateway_actor* self, jsonrpc::call& c,
     answer(R"({"jsonrpc":"2.0","id":)" + dump(id) + R"(,"result":null})");
     return;
   }
+  if (c.method == "tcp_write" || c.method == "tcp_shutdown" ||
+      c.method == "tcp_close") {
+    perform_relayed(self, c, b);
+    return;
+  }
+  if (c.method == "dns_connect_to" && c.notification()) {
+    // Never performed: without an id nobody could use or close it.
+    st.cfg.counters->count_error("-32600");
+    answer({});
+    return;
+  }
   // The call's message is decoded from JSON at run time (a caf::message), so
   // it goes through an untyped handle: the method name picks the service
   // whose protocol has that message.
@@ -332,7 +521,9 @@ void perform(gateway_actor* self, jsonrpc::call& c,
   } else if (c.method == "interfaces_subscribe") {
     target = caf::actor_cast<caf::actor>(st.cfg.interfaces);
     subscription = true;
-  } else if (c.method == "dhcp_discover" && st.cfg.loop) {
+  } else if ((c.method == "dhcp_discover" ||
+              (c.method == "dns_connect_to" && st.cfg.resolver)) &&
+             st.cfg.loop) {
     target = caf::actor_cast<caf::actor>(self);  // the gateway runs it
   }
   if (!target) {
@@ -360,6 +551,9 @@ void perform(gateway_actor* self, jsonrpc::call& c,
     dc.request = c.message.get_as<bool>(2);
     st.requests[serial].discovery =
         spawn_dhcp_discovery(*st.cfg.loop, target, dc);
+  } else if (c.method == "dns_connect_to") {
+    st.requests[serial].relay_request = true;
+    start_relay(self, serial, std::move(c.message));
   } else if (c.method == "dns_lookup")
     ask<dns_addresses>(self, target, std::move(c.message), serial, false);
   else if (c.method == "dns_reverse_lookup")
@@ -434,6 +628,10 @@ json gateway_counters::to_json() const {
               {"bytes_out", bytes_out.load()},
               {"requests", requests.load()},
               {"requests_in_flight", in_flight.load()},
+              {"relays_open", relays_open.load()},
+              {"relays_opened", relays_opened.load()},
+              {"relayed_bytes_in", relayed_bytes_in.load()},
+              {"relayed_bytes_out", relayed_bytes_out.load()},
               {"errors", errors}};
 }
 
@@ -442,8 +640,23 @@ tcp_connection_options connection_options() {
   opts.high_water = 1024 * 1024;
   opts.low_water = 256 * 1024;
   // The reply queue's bound: a client that never reads is cut off here.
-  opts.write_queue_limit = 8 * 1024 * 1024;
+  // Above high water every relay pauses and holds at most its read window
+  // + one read (64 + 64 KiB, 4/3 of it as base64 events): with 64 relays
+  // (max_in_flight) that is < 11 MiB, so a client that reads, however
+  // slowly, is never cut off for its relays' sake.
+  opts.write_queue_limit = 16 * 1024 * 1024;
   opts.allow_half_open = true;
+  return opts;
+}
+
+tcp_connection_options relay_options() {
+  tcp_connection_options opts;
+  opts.start_reading = false;
+  opts.read_window = 64 * 1024;
+  opts.high_water = 512 * 1024;
+  opts.low_water = 128 * 1024;
+  opts.write_queue_limit = 2 * 1024 * 1024;
+  opts.allow_half_open = false;
   return opts;
 }
 
@@ -455,6 +668,9 @@ gateway_state::~gateway_state() {
                           caf::exit_reason::user_shutdown);
   if (!cfg.counters) return;
   cfg.counters->in_flight -= requests.size();
+  // Relays end with their owner, dns_connect actors with their spawner.
+  for (auto& [serial, p] : requests)
+    if (p.relay) --cfg.counters->relays_open;
   if (counted) --cfg.counters->connections_open;
 }
 
@@ -463,13 +679,15 @@ const char* gateway_state::name = "gateway";
 caf::behavior gateway(gateway_actor* self, gateway_config cfg) {
   if (!cfg.counters) cfg.counters = std::make_shared<gateway_counters>();
   self->state.cfg = std::move(cfg);
-  self->state.methods = make_methods();
+  self->state.methods = gateway_methods();
   self->set_exit_handler(
       [self](caf::exit_msg& msg) { stop(self, std::move(msg.reason)); });
   if (self->state.cfg.stop) self->link_to(self->state.cfg.stop);
   return {
       [self](tcp_connection_opened& ev) {
         auto& st = self->state;
+        // A relay's (dns_connect_to's result says it all).
+        if (st.connection) return;
         st.connection =
             caf::actor_cast<tcp_connection_actor>(self->current_sender());
         st.connection_id = ev.id;
@@ -482,6 +700,18 @@ caf::behavior gateway(gateway_actor* self, gateway_config cfg) {
       },
       [self](tcp_received& ev) {
         auto& st = self->state;
+        if (!from_client(self)) {
+          // A relay's bytes: an event to the client. While the client is
+          // congested its read-window markers are held: it cannot deliver
+          // more than its window (+ one read) until the client drains.
+          auto it = relay_of_sender(self);
+          if (it == st.requests.end()) return;  // being closed
+          st.cfg.counters->relayed_bytes_in += ev.data.size();
+          if (st.client_congested && self->current_message_id().is_request())
+            it->second.held.push_back(self->make_response_promise());
+          write_event(self, it->second.id, caf::make_message(std::move(ev)));
+          return;
+        }
         st.cfg.counters->bytes_in += ev.data.size();
         if (st.closing) return;
         for (auto& r : st.framer.feed(ev.data.view())) {
@@ -493,8 +723,16 @@ caf::behavior gateway(gateway_actor* self, gateway_config cfg) {
           handle_line(self, *r);
         }
       },
-      [self](tcp_read_closed&) {
+      [self](tcp_read_closed& ev) {
         auto& st = self->state;
+        if (!from_client(self)) {
+          // The peer's FIN; the relay closes once this is answered (on
+          // return), and its tcp_connection_closed ends the request.
+          auto it = relay_of_sender(self);
+          if (it != st.requests.end())
+            write_event(self, it->second.id, caf::make_message(std::move(ev)));
+          return;
+        }
         if (!st.closing)
           if (auto rest = st.framer.finish()) handle_line(self, *rest);
         st.read_closed = true;
@@ -503,18 +741,45 @@ caf::behavior gateway(gateway_actor* self, gateway_config cfg) {
         // Answers still due go out first; then FIN, and the connection ends.
         std::vector<uint64_t> streams;
         for (auto& [serial, p] : st.requests)
-          if (p.subscription) streams.push_back(serial);
+          if (p.subscription || p.relay_request) streams.push_back(serial);
         auto why = make_caf_error(
             net_error::of(UV_ECANCELED, "the client closed its side"));
         for (auto serial : streams) end_request(self, serial, why);
         if (st.requests.empty() && !st.closing)
           self->send(st.connection, tcp_shutdown{});
       },
-      [](tcp_backpressure&) {
-        // Replies are not held back: the connection's write_queue_limit
-        // is the bound (see the header).
+      [self](tcp_backpressure& ev) {
+        auto& st = self->state;
+        if (from_client(self)) {
+          // Replies are not held back (write_queue_limit is their bound),
+          // but relays pause while the client is congested.
+          set_congested(self, ev.above_high_water);
+          return;
+        }
+        // A relay's write queue: the client learns to slow down.
+        auto it = relay_of_sender(self);
+        if (it != st.requests.end())
+          write_event(self, it->second.id, caf::make_message(std::move(ev)));
       },
       [self](tcp_connection_closed& ev) {
+        auto& st = self->state;
+        if (!from_client(self)) {
+          auto sender = caf::actor_cast<caf::actor_addr>(self->current_sender());
+          if (st.closing_relays.erase(sender) > 0) return;
+          auto it = relay_of_sender(self);
+          if (it != st.requests.end()) {
+            relay_closed(self, it->first, std::move(ev));
+            return;
+          }
+          // Ended before its dns_connect_to result came in (bounded: one
+          // per dns_connect_to still connecting).
+          for (auto& [serial, p] : st.requests)
+            if (p.connector) {
+              st.closed_early.emplace(sender, std::move(ev.reason));
+              return;
+            }
+          return;
+        }
         // ENOBUFS here is a client cut off at its reply queue's bound.
         if (ev.reason.code != 0)
           self->state.cfg.counters->count_error(ev.reason.name);
@@ -544,8 +809,9 @@ caf::behavior gateway(gateway_actor* self, gateway_config cfg) {
       },
       [self](tcp_write_done&) {},
       [self](tcp_write_refused& ev) {
-        // Not expected (the gateway writes only once open, with tcp_write,
-        // whose overflow ends the connection instead); counted if it comes.
+        // Not expected (the gateway writes to its client only once open,
+        // with tcp_write, whose overflow ends the connection instead; to a
+        // relay it writes with requests); counted if it comes.
         self->state.cfg.counters->count_error(ev.reason.name);
       },
       [self](dhcp_offer& ev) {

@@ -268,6 +268,13 @@ bool method_table::add(std::string name, params_decoder decoder) {
   return methods_.emplace(std::move(name), std::move(decoder)).second;
 }
 
+bool method_table::replace(const std::string& name, params_decoder decoder) {
+  auto it = methods_.find(name);
+  if (it == methods_.end() || !decoder) return false;
+  it->second = std::move(decoder);
+  return true;
+}
+
 const params_decoder* method_table::find(const std::string& name) const {
   auto it = methods_.find(name);
   return it == methods_.end() ? nullptr : &it->second;

@@ -151,6 +151,12 @@ class method_table {
   /// never silently shadows a request message) or empty.
   bool add(std::string name, params_decoder decoder);
 
+  /// Gives a method that exists another decoder: for a gateway that routes
+  /// a request message itself and needs a field of its own beside the
+  /// message's (tcp_write {"request":ID,...} to a relayed connection).
+  /// False, and nothing changes, when there is no such method.
+  bool replace(const std::string& name, params_decoder decoder);
+
   /// The decoder of `name`, or null for no such method.
   const params_decoder* find(const std::string& name) const;
 

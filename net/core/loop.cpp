@@ -95,7 +95,13 @@ void loop::drain_remote() {
     stop_now = stopping_;
   }
   // Run outside the lock: tasks may post more tasks.
-  for (auto& t : batch) t(*this);
+  // Counted per task (relaxed, written only here): a task that reads the
+  // counters sees every task that ran before it.
+  for (auto& t : batch) {
+    t(*this);
+    tasks_run_.fetch_add(1, std::memory_order_relaxed);
+    remote_tasks_.fetch_add(1, std::memory_order_relaxed);
+  }
   if (stop_now) begin_stop();
 }
 
@@ -110,7 +116,10 @@ void loop::drain_local() {
   while (!local_.empty() && ran < local_task_budget) {
     local_batch_.swap(local_);
     ran += local_batch_.size();
-    for (auto& t : local_batch_) t(*this);
+    for (auto& t : local_batch_) {
+      t(*this);
+      tasks_run_.fetch_add(1, std::memory_order_relaxed);
+    }
     local_batch_.clear();
   }
   if (local_.empty() && idle_armed_) {
@@ -194,10 +203,24 @@ void loop::close_handle(handle_id id) {
 handle_id loop::register_handle(handle_base* h) {
   auto id = next_handle_id.fetch_add(1, std::memory_order_relaxed);
   handles_.emplace(id, h);
+  handles_opened_.fetch_add(1, std::memory_order_relaxed);
+  handles_open_.store(handles_.size(), std::memory_order_relaxed);
   return id;
 }
 
-void loop::unregister_handle(handle_id id) { handles_.erase(id); }
+void loop::unregister_handle(handle_id id) {
+  handles_.erase(id);
+  handles_open_.store(handles_.size(), std::memory_order_relaxed);
+}
+
+loop_counters loop::counters() const noexcept {
+  loop_counters c;
+  c.tasks_run = tasks_run_.load(std::memory_order_relaxed);
+  c.remote_tasks = remote_tasks_.load(std::memory_order_relaxed);
+  c.handles_open = handles_open_.load(std::memory_order_relaxed);
+  c.handles_opened = handles_opened_.load(std::memory_order_relaxed);
+  return c;
+}
 
 byte_buffer loop::take_read_buffer() {
   if (read_buffer_pool_.empty()) return byte_buffer{read_buffer_size};

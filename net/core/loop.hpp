@@ -31,6 +31,15 @@ class handle_base;
 /// Identifies a handle on one loop; never reused within a process.
 using handle_id = uint64_t;
 
+/// What a loop has done so far: a snapshot of relaxed counters (each exact,
+/// not consistent with the others).
+struct loop_counters {
+  uint64_t tasks_run = 0;       ///< tasks run, posted from anywhere
+  uint64_t remote_tasks = 0;    ///< of which posted from other threads
+  uint64_t handles_open = 0;    ///< handles registered now
+  uint64_t handles_opened = 0;  ///< handles registered ever
+};
+
 class loop {
  public:
   using task = unique_task<void(loop&)>;
@@ -50,6 +59,9 @@ class loop {
   /// thread. Returns false (and destroys `t` unrun) once stop() has begun;
   /// tasks posted before that always run.
   bool post(task t);
+
+  /// Thread-safe: the counters as they are now.
+  loop_counters counters() const noexcept;
 
   /// Thread-safe, but not from the loop thread. Runs every task already
   /// posted, closes every handle (their pending requests end with
@@ -144,6 +156,12 @@ class loop {
 
   std::unordered_map<handle_id, handle_base*> handles_;  // loop thread only
   std::vector<byte_buffer> read_buffer_pool_;            // loop thread only
+
+  // Written by the loop thread (relaxed), read by counters().
+  std::atomic<uint64_t> tasks_run_{0};
+  std::atomic<uint64_t> remote_tasks_{0};
+  std::atomic<uint64_t> handles_open_{0};
+  std::atomic<uint64_t> handles_opened_{0};
 
   std::atomic<std::thread::id> loop_thread_id_{};
   std::thread thread_;

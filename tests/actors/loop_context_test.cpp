@@ -394,4 +394,45 @@ TEST_F(loop_context_test, spawns_functions_that_take_no_arguments) {
     self()->send_exit(x, caf::exit_reason::user_shutdown);
 }
 
+TEST_F(loop_context_test, counts_its_actors_their_messages_and_turns) {
+  start(1);
+  auto& ctx = rt_->loop_at(0);
+  auto base = ctx.counters();
+  std::vector<caf::actor> actors;
+  for (int i = 0; i < 3; ++i)
+    actors.push_back(ctx.spawn([](caf::event_based_actor*) -> caf::behavior {
+      return {[](go_atom) { return int32_t{1}; }};
+    }));
+  for (auto& a : actors)
+    for (int i = 0; i < 10; ++i)
+      self()->request(a, guard, go_atom::value)
+          .receive([](int32_t) {},
+                   [&](caf::error& e) { ADD_FAILURE() << rt_->system().render(e); });
+  auto now = ctx.counters();
+  EXPECT_EQ(now.actors_spawned - base.actors_spawned, 3u);
+  EXPECT_EQ(now.actors_alive - base.actors_alive, 3u);
+  EXPECT_EQ(now.messages - base.messages, 30u);
+  // A turn handles whatever its mailbox holds by then (the next request can
+  // arrive while the actor is still in the turn that answered the last):
+  // at least one per actor, at most one per message and launch.
+  EXPECT_GE(now.actor_turns - base.actor_turns, 3u);
+  EXPECT_LE(now.actor_turns - base.actor_turns, 33u);
+  for (auto& a : actors) {
+    self()->monitor(a);
+    self()->send_exit(a, caf::exit_reason::user_shutdown);
+  }
+  for (int i = 0; i < 3; ++i)
+    self()->receive([](caf::down_msg&) {},
+                    caf::after(guard) >> [] { ADD_FAILURE() << "no down_msg"; });
+  actors.clear();
+  // Destroyed once the last reference is gone; the loop may still hold one
+  // for the turn that ended it: ask until it let go (bounded).
+  auto deadline = std::chrono::steady_clock::now() + guard;
+  while (ctx.counters().actors_alive != base.actors_alive &&
+         std::chrono::steady_clock::now() < deadline)
+    std::this_thread::yield();
+  EXPECT_EQ(ctx.counters().actors_alive, base.actors_alive);
+  EXPECT_EQ(ctx.counters().messages - base.messages, 33u);  // + the exits
+}
+
 }  // namespace

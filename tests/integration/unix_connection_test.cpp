@@ -16,7 +16,7 @@
 #include <future>
 #include <string>
 
-#include "actors/core/net_error.hpp"
+#include "actors/messages/net_error.hpp"
 #include "actors/core/runtime.hpp"
 #include "actors/echo/echo.hpp"
 #include "actors/messages/messages.hpp"

@@ -763,6 +763,23 @@ TEST(extra_methods, never_shadow_a_name_that_is_taken) {
   EXPECT_EQ(c.error_code, rpc::invalid_params);
 }
 
+TEST(extra_methods, replace_only_a_method_that_exists) {
+  rpc::method_table methods;
+  EXPECT_FALSE(methods.replace("stats", &rpc::decode_params<test_stats_params>));
+  EXPECT_EQ(methods.find("stats"), nullptr);
+  EXPECT_FALSE(methods.replace("tcp_close", rpc::params_decoder{}));
+  ASSERT_TRUE(methods.replace("tcp_close", &rpc::decode_params<test_stats_params>));
+  auto c = only_call(R"({"jsonrpc":"2.0","id":1,"method":"tcp_close","params":{"top":2}})",
+                     methods);
+  ASSERT_TRUE(c.ok()) << c.error_message;
+  EXPECT_EQ(c.message.get_as<test_stats_params>(0).top, 2u);
+  // The default table keeps its decoder.
+  EXPECT_TRUE(only_call(R"({"jsonrpc":"2.0","id":1,"method":"tcp_close"})").ok());
+  EXPECT_EQ(only_call(R"({"jsonrpc":"2.0","id":1,"method":"tcp_close","params":{"top":2}})")
+                .error_code,
+            rpc::invalid_params);
+}
+
 TEST(extra_methods, whose_decoder_throws_are_an_internal_error) {
   rpc::method_table methods;
   methods.add("boom", [](const json&) -> rpc::decoded {

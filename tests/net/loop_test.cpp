@@ -297,6 +297,43 @@ TEST(loop, find_as_returns_a_handle_only_as_a_type_it_has) {
   EXPECT_EQ(closed.load(), 1);
 }
 
+TEST(loop, counts_tasks_run_remote_posts_and_handles) {
+  net::loop lp;
+  // The counters as a local task sees them, posted by a remote one: after
+  // every task posted before, and every local task those posted.
+  auto counters_after_turn = [&lp] {
+    std::promise<net::loop_counters> seen;
+    lp.post([&](net::loop& l) {
+      l.post([&](net::loop& l2) { seen.set_value(l2.counters()); });
+    });
+    return seen.get_future().get();
+  };
+  auto base = counters_after_turn();
+  std::atomic<int> closed{0};
+  std::vector<test_timer*> timers;
+  for (int i = 0; i < 100; ++i)  // 100 remote tasks, each posting one local
+    lp.post([&](net::loop& l) {
+      l.post([&](net::loop& l2) { timers.push_back(test_timer::start(l2, 1000, &closed)); });
+    });
+  auto after = counters_after_turn();
+  // A task counts once it has returned: the first reader (local), the 200
+  // tasks, the second reader's remote half.
+  EXPECT_EQ(after.tasks_run - base.tasks_run, 1u + 200u + 1u);
+  EXPECT_EQ(after.remote_tasks - base.remote_tasks, 100u + 1u);
+  EXPECT_EQ(after.handles_open, 100u);
+  EXPECT_EQ(after.handles_opened - base.handles_opened, 100u);
+  lp.post([&](net::loop&) {
+    for (int i = 0; i < 40; ++i) timers[i]->close();
+  });
+  // Closing completes in close callbacks: ask until it did (bounded).
+  auto now = counters_after_turn();
+  for (int i = 0; i < 1000 && now.handles_open != 60u; ++i) now = counters_after_turn();
+  EXPECT_EQ(now.handles_open, 60u);
+  EXPECT_EQ(now.handles_opened - base.handles_opened, 100u);
+  EXPECT_EQ(lp.stop(), 0);
+  EXPECT_EQ(closed.load(), 100);
+}
+
 TEST(loop, stop_with_work_pending_runs_it_closes_handles_and_leaks_nothing) {
   std::atomic<int> closed{0};
   std::atomic<int> ran{0};

@@ -10,6 +10,7 @@ loopback is an interface change only netnode sees, and nothing the host has
 Usage: netnode_test.py NETNODE. Every wait is for an event, bounded by a hang
 guard (not a timing claim); every process started is killed on exit.
 """
+import base64
 import json
 import os
 import select
@@ -22,7 +23,7 @@ import time
 
 HANG_GUARD_S = 20
 MAX_IN_FLIGHT = 64          # gateway_config::max_in_flight's default
-CLIENTS = 250               # concurrent clients
+CLIENTS = 500               # concurrent clients
 
 netnode = os.path.abspath(sys.argv[1])
 failures = []
@@ -217,7 +218,7 @@ def test_errors(port):
         ("42", -32600, None),
         ('{"jsonrpc":"2.0","method":"stats","id":true}', -32600, None),
         ('{"jsonrpc":"2.0","method":"no_such","id":"a"}', -32601, "a"),
-        ('{"jsonrpc":"2.0","method":"tcp_close","id":"b"}', -32601, "b"),
+        ('{"jsonrpc":"2.0","method":"udp_close","id":"b"}', -32601, "b"),
         ('{"jsonrpc":"2.0","method":"dns_lookup","params":{"hots":"x"},"id":3}', -32602, 3),
         ('{"jsonrpc":"2.0","method":"dns_lookup","params":{"host":5},"id":4}', -32602, 4),
         ('{"jsonrpc":"2.0","method":"cancel","params":{},"id":5}', -32602, 5),
@@ -662,6 +663,336 @@ def test_unix_stale_and_foreign_files():
                            capture_output=True, timeout=HANG_GUARD_S)
         check(q.returncode == code and words in q.stderr,
               "--gateway %s: exit %d, %r" % (arg[:20], q.returncode, q.stderr))
+# -- dns_connect_to: relayed connections ----------------------------------------
+
+SERVER_NAME = "server.netnode.test"
+
+
+def start_with_hosts_file():
+    """netnode in a mount namespace of its own whose /etc/hosts names only
+    SERVER_NAME (127.0.0.1) and whose nsswitch.conf says "hosts: files": a
+    name is looked up there and nowhere else, so no resolver is ever asked
+    and an unknown name fails at once. Returns (process, gateway port)."""
+    for target in ("/etc/hosts", "/etc/nsswitch.conf"):
+        if not os.path.isfile(target):
+            raise RuntimeError("dns_connect_to tests bind-mount over %s, which is missing" % target)
+    tmp = os.environ.get("TEST_TMPDIR", "/tmp")
+    hosts = os.path.join(tmp, "netnode_test.hosts")
+    nsswitch = os.path.join(tmp, "netnode_test.nsswitch.conf")
+    with open(hosts, "w") as f:
+        f.write("127.0.0.1 localhost\n127.0.0.1 %s\n" % SERVER_NAME)
+    with open(nsswitch, "w") as f:
+        f.write("hosts: files\n")
+    script = ('mount --bind "$1" /etc/hosts && mount --bind "$2" /etc/nsswitch.conf'
+              ' && shift 2 && exec "$@"')
+    proc = subprocess.Popen(
+        ["unshare", "--mount", "--propagation", "private", "sh", "-c", script, "sh",
+         hosts, nsswitch, netnode, "--gateway", "127.0.0.1:0"],
+        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    started.append(proc)
+    return proc, ready(proc)["gateways"][0]["port"]
+
+
+def b64(data):
+    return base64.b64encode(data).decode()
+
+
+def unb64(text):
+    return base64.b64decode(text)
+
+
+def relay_connect(c, server):
+    """dns_connect_to SERVER_NAME: the result, and the server's side."""
+    id = c.call("dns_connect_to", {"host": SERVER_NAME, "port": server.getsockname()[1]})
+    r = c.line()
+    check(r.get("id") == id and r.get("result", {}).get("type") == "dns_connect_report",
+          "dns_connect_to result: %s" % r)
+    peer, _ = server.accept()
+    peer.settimeout(HANG_GUARD_S)
+    return id, r.get("result", {}).get("data", {}), peer
+
+
+def events_until(c, id, last_type):
+    """The events of request id up to one of type last_type (included)."""
+    out = []
+    while True:
+        m = c.line()
+        if not check(m.get("method") == "event" and m["params"]["request"] == id,
+                     "an event of request %s: %s" % (id, m)):
+            return out
+        out.append(m["params"])
+        if m["params"]["type"] == last_type:
+            return out
+
+
+def received(events):
+    return b"".join(unb64(e["data"]["data"]) for e in events if e["type"] == "tcp_received")
+
+
+def recv_until_eof(peer):
+    got = b""
+    while True:
+        chunk = peer.recv(65536)
+        if not chunk:
+            return got
+        got += chunk
+
+
+def test_dns_connect_relay(port, server):
+    """Connect by name, write, read events, close: the stream's last event
+    is tcp_connection_closed, and the peer sees EOF."""
+    c = Client(port)
+    id, report, peer = relay_connect(c, server)
+    check(report.get("connected") == "127.0.0.1:%d" % server.getsockname()[1]
+          and report.get("host") == SERVER_NAME, "the report names the address: %s" % report)
+    r = c.rpc("tcp_write", {"request": id, "data": b64(b"hello, peer\n")})
+    check(r.get("result", {}).get("type") == "tcp_write_done"
+          and r["result"]["data"]["bytes"] == 12, "relayed write: %s" % r)
+    got = b""
+    while len(got) < 12:
+        got += peer.recv(100)
+    check(got == b"hello, peer\n", "the peer got the write: %r" % got)
+    peer.sendall(b"hello, client\n")
+    data = b""
+    while len(data) < 14:
+        (ev,) = events_until(c, id, "tcp_received")
+        check(ev["data"]["id"] == report.get("connection_id"), "event of the connection: %s" % ev)
+        data += unb64(ev["data"]["data"])
+    check(data == b"hello, client\n", "the peer's bytes as events: %r" % data)
+    r = c.rpc("tcp_close", {"request": id})
+    check(r.get("result", "missing") is None, "tcp_close: %s" % r)
+    (ev,) = events_until(c, id, "tcp_connection_closed")
+    check(ev["data"]["reason"]["code"] == 0, "closed by us, no error: %s" % ev)
+    check(recv_until_eof(peer) == b"", "the peer saw the close")
+    peer.close()
+    r = c.rpc("tcp_write", {"request": id, "data": b64(b"late")})
+    check(error_name(r) == "ENOENT", "a write after the end: %s" % r)
+    c.close()
+
+
+def test_dns_connect_errors(port, server):
+    c = Client(port)
+    r = c.rpc("dns_connect_to", {"host": "nowhere.netnode.test", "port": 9})
+    check(r.get("error", {}).get("code") == -32000
+          and (error_name(r) or "").startswith("EAI_"), "an unknown name: %s" % r)
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))       # bound, not listening: refused
+    r = c.rpc("dns_connect_to", {"host": SERVER_NAME, "port": closed.getsockname()[1]})
+    check(error_name(r) == "ECONNREFUSED", "a port nobody listens on: %s" % r)
+    closed.close()
+    r = c.rpc("tcp_write", {"request": 77, "data": b64(b"x")})
+    check(error_name(r) == "ENOENT", "a write to no connection: %s" % r)
+    r = c.rpc("tcp_write", {"data": b64(b"x")})
+    check(r.get("error", {}).get("code") == -32602
+          and r["error"].get("data", {}).get("field") == "request", "a write without request: %s" % r)
+    r = c.rpc("tcp_write", {"request": 1, "data": "not base64!"})
+    check(r.get("error", {}).get("code") == -32602
+          and r["error"].get("data", {}).get("field") == "data", "bytes that are not base64: %s" % r)
+    r = c.rpc("tcp_close", {"request": 1, "now": True})
+    check(r.get("error", {}).get("data", {}).get("field") == "now", "tcp_close's params: %s" % r)
+    # As a notification it is not performed (nobody could address it); a
+    # batch holding one is still answered.
+    c.send_line(json.dumps([
+        {"jsonrpc": "2.0", "method": "dns_connect_to",
+         "params": {"host": SERVER_NAME, "port": server.getsockname()[1]}},
+        {"jsonrpc": "2.0", "method": "tcp_close", "params": {"request": "n"}, "id": "b"}]))
+    r = c.line()
+    check(isinstance(r, list) and len(r) == 1 and r[0].get("id") == "b"
+          and error_name(r[0]) == "ENOENT", "a batch with a dns_connect_to notification: %s" % r)
+    c.close()
+
+
+def test_dns_connect_cancel(port, server):
+    c = Client(port)
+    id, _, peer = relay_connect(c, server)
+    cid = c.call("cancel", {"request": id})
+    (ev,) = events_until(c, id, "error")
+    check(ev["data"]["name"] == "ECANCELED", "cancelled relay's last event: %s" % ev)
+    r = c.line()
+    check(r == {"jsonrpc": "2.0", "id": cid, "result": None}, "cancel: %s" % r)
+    check(recv_until_eof(peer) == b"", "the peer saw the cancelled connection close")
+    peer.close()
+    r = c.rpc("tcp_write", {"request": id, "data": b64(b"late")})
+    check(error_name(r) == "ENOENT", "a write after cancel: %s" % r)
+    c.close()
+
+
+def test_dns_connect_peer_closes(port, server):
+    c = Client(port)
+    id, report, peer = relay_connect(c, server)
+    peer.sendall(b"last words")
+    peer.close()
+    evs = events_until(c, id, "tcp_connection_closed")
+    types = [e["type"] for e in evs if e["type"] != "tcp_received"]
+    check(received(evs) == b"last words", "the bytes before the peer's FIN: %s" % evs)
+    check(types == ["tcp_read_closed", "tcp_connection_closed"],
+          "the peer's FIN, then the end: %s" % types)
+    r = c.rpc("tcp_write", {"request": id, "data": b64(b"late")})
+    check(error_name(r) == "ENOENT", "a write after the peer closed: %s" % r)
+    c.close()
+
+
+def test_dns_connect_half_close(port, server):
+    """tcp_shutdown sends the FIN; the peer's answer still arrives, and its
+    own FIN ends the connection."""
+    c = Client(port)
+    id, _, peer = relay_connect(c, server)
+    r = c.rpc("tcp_shutdown", {"request": id})
+    check(r.get("result", "missing") is None, "tcp_shutdown: %s" % r)
+    check(recv_until_eof(peer) == b"", "the peer saw the FIN")
+    peer.sendall(b"an answer after your FIN")
+    peer.close()
+    evs = events_until(c, id, "tcp_connection_closed")
+    check(received(evs) == b"an answer after your FIN", "the answer after the FIN: %s" % evs)
+    c.close()
+
+
+def test_dns_connect_client_vanishes(port, server):
+    c = Client(port)
+    _, _, peer = relay_connect(c, server)
+    c.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\0\0\0\0\0\0\0")
+    c.close()
+    check(recv_until_eof(peer) == b"", "the client's disconnect closed its relay")
+    peer.close()
+    wait_stats(port, lambda s: s["relays_open"] == 0, "no relay open")
+
+
+def test_dns_connect_slow_client(port, server):
+    """A peer that sends more than the gateway may buffer to a client that
+    does not read: the relay pauses (TCP holds the peer back) instead of the
+    client being cut off, and every byte arrives, in order, once it reads."""
+    c = Client(port)
+    id, _, peer = relay_connect(c, server)
+    base = stats(port)
+    peer.setblocking(False)
+    pattern = bytes(range(256)) * 256       # 64 KiB
+    limit = 64 << 20
+    sent = 0
+    while sent < limit:
+        _, w, _ = select.select([], [peer], [], 1.0)
+        if not w:
+            break                           # held back: the relay paused
+        try:
+            sent += peer.send(pattern[sent % len(pattern):])
+        except BlockingIOError:
+            pass
+    check(sent < limit, "the peer was held back (sent %d bytes)" % sent)
+    s = stats(port)
+    check(s["errors"].get("ENOBUFS", 0) == base["errors"].get("ENOBUFS", 0)
+          and s["relays_open"] >= 1, "nobody was cut off: %s" % s)
+    data = b""
+    while len(data) < sent:
+        (ev,) = events_until(c, id, "tcp_received")
+        data += unb64(ev["data"]["data"])
+    expected = (pattern * (sent // len(pattern) + 1))[:sent]
+    check(data == expected, "all %d bytes, in order (got %d)" % (sent, len(data)))
+    r = c.rpc("tcp_close", {"request": id})
+    check(r.get("result", "missing") is None, "tcp_close after the flood: %s" % r)
+    events_until(c, id, "tcp_connection_closed")
+    peer.close()
+    c.close()
+    print("a relay to a client that did not read held its peer back after %d bytes" % sent)
+
+
+def test_dns_connect_write_budget(port, server):
+    """Writes to a peer that does not read fill the relay's bounded queue:
+    the one over its budget is refused (ENOBUFS) and the connection lives;
+    once the peer reads, every accepted write completes."""
+    c = Client(port)
+    id, _, peer = relay_connect(c, server)
+    chunk = b"w" * (512 << 10)
+    writes = [c.call("tcp_write", {"request": id, "data": b64(chunk)}) for _ in range(60)]
+    answers = {}
+    pressure = []        # the relay's tcp_backpressure events
+
+    def take(m):
+        if m.get("method") == "event":
+            check(m["params"]["request"] == id and m["params"]["type"] == "tcp_backpressure",
+                  "only backpressure events meanwhile: %s" % m)
+            pressure.append(m["params"]["data"]["above_high_water"])
+        else:
+            answers[m.get("id")] = m
+
+    while not any(error_name(a) == "ENOBUFS" for a in answers.values()):
+        if not check(len(answers) < len(writes), "a write over the relay's budget refused"):
+            break
+        take(c.line())
+    got = 0
+    want = None
+    while want is None or got < want:
+        if want is None and len(answers) == len(writes):
+            check(all(error_name(a) in (None, "ENOBUFS") for a in answers.values()),
+                  "writes: only results and ENOBUFS: %s" % [error_name(a) for a in answers.values()])
+            want = sum(a["result"]["data"]["bytes"] for a in answers.values() if "result" in a)
+            continue
+        if want is None:
+            r, _, _ = select.select([c.sock, peer], [], [], HANG_GUARD_S)
+            if not check(r, "writes complete as the peer reads"):
+                break
+            if peer in r:
+                got += len(peer.recv(1 << 20))
+            if c.sock in r:
+                take(c.line())
+                while b"\n" in c.buf:
+                    take(c.line())
+        else:
+            got += len(peer.recv(1 << 20))
+    check(pressure[:1] == [True], "the client was told of the relay's full queue: %s" % pressure)
+    check(got == want, "the peer got every accepted byte: %s of %s" % (got, want))
+    r = c.rpc("tcp_write", {"request": id, "data": b64(b"still here")})
+    check(r.get("result", {}).get("type") == "tcp_write_done", "the relay lives on: %s" % r)
+    check(peer.recv(100) == b"still here", "the write after the refusals arrived")
+    c.rpc("tcp_close", {"request": id})
+    events_until(c, id, "tcp_connection_closed")
+    peer.close()
+    c.close()
+    print("relay writes to a peer that read late: %d of %d accepted (%d bytes), the rest ENOBUFS"
+          % (len([a for a in answers.values() if "result" in a]), len(writes), want or 0))
+
+
+def test_dns_connect_stats(port):
+    c = Client(port)
+    s = c.rpc("stats")["result"]["data"]
+    g = s["gateway"]
+    check(g["relays_opened"] >= 5 and g["relayed_bytes_out"] >= 12
+          and g["relayed_bytes_in"] >= 24, "relay counters: %s" % g)
+    loops = s.get("loops", [])
+    check(len(loops) == 1 and loops[0]["actors_alive"] >= 3 and loops[0]["messages"] > 0
+          and loops[0]["tasks_run"] > 0 and loops[0]["handles_open"] >= 2,
+          "per-loop counters: %s" % loops)
+    c.close()
+
+
+def test_dns_connect_sigterm(proc, port, server):
+    """SIGTERM ends a relayed connection like any request in flight."""
+    c = Client(port)
+    id, _, peer = relay_connect(c, server)
+    proc.send_signal(signal.SIGTERM)
+    (ev,) = events_until(c, id, "error")
+    check(ev["data"]["name"] == "ECANCELED", "SIGTERM: the relay's last event: %s" % ev)
+    check(recv_until_eof(peer) == b"", "SIGTERM: the peer saw the close")
+    peer.close()
+    c.close()
+    check(wait_exit(proc) == 0, "SIGTERM with a relay open: exit 0")
+
+
+def test_dns_connect_to():
+    proc, port = start_with_hosts_file()
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(16)
+    server.settimeout(HANG_GUARD_S)
+    try:
+        for t in [test_dns_connect_relay, test_dns_connect_errors, test_dns_connect_cancel,
+                  test_dns_connect_peer_closes, test_dns_connect_half_close,
+                  test_dns_connect_client_vanishes,
+                  test_dns_connect_slow_client, test_dns_connect_write_budget]:
+            print("--", t.__name__)
+            t(port, server)
+        test_dns_connect_stats(port)
+        test_dns_connect_sigterm(proc, port, server)
+    finally:
+        server.close()
 
 
 def main():
@@ -689,6 +1020,7 @@ def main():
         check(wait_exit(p) == 0, "SIGTERM: exit 0")
         test_echo_and_verbose()
         test_sigterm_in_flight()
+        test_dns_connect_to()
         test_unix_gateway()
         test_unix_stale_and_foreign_files()
     finally:
