@@ -32,7 +32,7 @@ struct coordinator_state {
   std::string host;
   uint16_t port = 0;
   caf::actor report_to;  // gets (exit code, summary JSON, error text)
-  caf::actor resolver;
+  resolver_actor resolver;
   std::chrono::steady_clock::time_point started;
   nlohmann::ordered_json summary;
   static inline const char* name = "coordinator";
@@ -63,10 +63,10 @@ void connect(coordinator_actor* self) {
   req.host = st.host;
   req.port = st.port;
   req.timeout_ms = service_timeout_ms;
-  auto connector = spawn_dns_connect(*st.rt, st.resolver, {}, {}, handle_of(self));
+  auto connector = spawn_dns_connect(*st.rt, handle_of(self), st.resolver);
   self->request(connector, step_timeout, req)
       .then(
-          [self](caf::actor& conn, dns_connect_report& report) {
+          [self](tcp_connection_actor& conn, dns_connect_report& report) {
             self->state.summary["connected"] = report.connected;
             self->send(conn, tcp_close{});
             finish(self, {});

@@ -160,11 +160,14 @@ void start_relay(gateway_actor* self, uint64_t serial, caf::message request) {
   auto connector = ctx.spawn(
       dns_connect, std::make_shared<uv_connect_io>(ctx), st.cfg.resolver,
       caf::actor{}, relay_options(), caf::actor_cast<caf::actor>(self));
-  st.requests[serial].connector = connector;
-  self->request(connector, caf::infinite, std::move(request))
+  // The request is a caf::message decoded from JSON: an untyped send.
+  st.requests[serial].connector = caf::actor_cast<caf::actor>(connector);
+  self->request(st.requests[serial].connector, caf::infinite, std::move(request))
       .then(
-          [self, serial](caf::actor& conn, dns_connect_report& report) {
+          [self, serial](tcp_connection_actor& typed_conn,
+                         dns_connect_report& report) {
             auto& st = self->state;
+            auto conn = caf::actor_cast<caf::actor>(typed_conn);
             auto addr = conn.address();
             auto early = st.closed_early.find(addr);
             std::optional<net_error> ended;

@@ -98,7 +98,7 @@ class accept_bridge final : public Listener::observer {
 // actor's loop; its bound address, or why not.
 template <class Listener>
 net::result<net::endpoint> listen_on(
-    tcp_listener_actor* self, runtime* rt, loop_context* home,
+    tcp_listener_self self, runtime* rt, loop_context* home,
     const std::shared_ptr<const tcp_connection_handler>& handler,
     const tcp_listen& req) {
   auto& st = self->state;

@@ -63,7 +63,7 @@ class unix_connection : public ::testing::Test {
   }
 
   // A listener at `path` handing each connection to a new echo_handler.
-  caf::actor listen(caf::scoped_actor& self, const std::string& path,
+  tcp_listener_actor listen(caf::scoped_actor& self, const std::string& path,
                     std::string* bound) {
     tcp_connection_handler handler;
     handler.factory = [](loop_context& ctx) {
