@@ -33,8 +33,8 @@ struct node_link {
   std::optional<node_tls> tls;
   /// BASP heartbeats: how soon a silent peer (a machine that vanished
   /// without closing its connections) is noticed.
-  std::chrono::milliseconds heartbeat{1000};
-  std::chrono::milliseconds connection_timeout{4000};
+  std::chrono::milliseconds heartbeat{500};
+  std::chrono::milliseconds connection_timeout{3000};
 };
 
 /// "" when every file is named and readable, else why not ("--tls-key

@@ -33,9 +33,10 @@ caf::expected<uint16_t> publish_node(caf::actor_system& sys,
                                      const net::endpoint& where, bool tls) {
   auto host = where.address();
   auto port = where.port();
-  auto res = tls ? caf::openssl::publish(directory, port, host.c_str(), false)
-                 : sys.middleman().publish(directory, port, host.c_str(), false);
-  return res;
+  // SO_REUSEADDR: a node that restarts can publish on its port again while
+  // the connections of its previous run are in TIME_WAIT.
+  return tls ? caf::openssl::publish(directory, port, host.c_str(), true)
+             : sys.middleman().publish(directory, port, host.c_str(), true);
 }
 
 }  // namespace netactors

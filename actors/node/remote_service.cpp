@@ -122,13 +122,20 @@ void connect_failed(remote_service_actor* self, const caf::error& err,
   auto& st = self->state;
   st.connecting = false;
   // The node's own answer (no such service) says it best.
+  std::string hint;
+  if (err == caf::sec::disconnect_during_handshake)
+    hint = st.cfg.tls ? "; the TLS handshake failed: each side's certificate "
+                        "must be signed by the CA the other side trusts "
+                        "(--tls-ca)"
+                      : "; the BASP handshake failed: is the node published "
+                        "with TLS?";
   auto out = err.category() == uv_atom::value
                  ? err
                  : make_caf_error(net_error::of(
                        UV_EHOSTUNREACH,
                        node_text(st.cfg) + ", " + doing +
                            (st.cfg.tls ? " over TLS: " : ": ") +
-                           self->system().render(err)));
+                           self->system().render(err) + hint));
   auto ids = std::move(st.waiting);
   st.waiting.clear();
   for (auto id : ids) fail(self, id, out);
