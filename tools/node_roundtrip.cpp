@@ -10,6 +10,7 @@
 // p99 in microseconds. A benchmark, not a test: it fails only on errors.
 #include <caf/all.hpp>
 #include <caf/io/all.hpp>
+#include <caf/openssl/manager.hpp>
 
 #include <nlohmann/json.hpp>
 
