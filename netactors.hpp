@@ -40,6 +40,12 @@
 // Network interfaces and their changes.
 #include "actors/interfaces/interfaces.hpp"
 
+// Other processes and machines: a published node's directory, the asking
+// side's stand-in for a remote service, middleman and mutual-TLS settings.
+#include "actors/node/node_config.hpp"
+#include "actors/node/node_directory.hpp"
+#include "actors/node/remote_service.hpp"
+
 // Supervision: restarts, stable handles, ordered shutdown.
 #include "actors/supervisor/supervisor.hpp"
 

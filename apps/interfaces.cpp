@@ -20,7 +20,9 @@
 #include "actors/messages/messages.hpp"
 #include "actors/messages/untrusted_text.hpp"
 #include "actors/core/runtime.hpp"
+#include "actors/node/remote_service.hpp"
 #include "apps/cli.hpp"
+#include "apps/node_cli.hpp"
 #include "apps/signals.hpp"
 
 using namespace netactors;
@@ -182,7 +184,18 @@ int main(int argc, char** argv) {
   cli.value("poll", "MS",
             "with --watch: poll every MS ms instead of listening to netlink",
             apps::parse_uint(&poll_ms, 1, 3600000));
+  apps::node_flags node;
+  apps::add_node_flags(cli, &node, false);
   if (auto rc = cli.parse(argc, argv)) return *rc;
+  if (auto why = apps::check_node_flags(node); !why.empty()) {
+    std::cerr << "interfaces: " << why << "\n(try --help)\n";
+    return 2;
+  }
+  if (node.given && poll_ms != 0) {
+    std::cerr << "interfaces: --poll sets how this host watches; with --node "
+                 "the node watches its own interfaces\n(try --help)\n";
+    return 2;
+  }
   if (poll_ms != 0 && !watch) {
     std::cerr << "interfaces: --poll needs --watch\n" << cli.usage();
     return 2;
@@ -195,17 +208,29 @@ int main(int argc, char** argv) {
   caf::actor_system_config cfg;
   add_message_types(cfg);
   cfg.set("logger.verbosity", caf::atom("quiet"));
+  if (node.given)
+    if (auto why = prepare_node_config(cfg, apps::node_link_of(node));
+        !why.empty()) {
+      std::cerr << "interfaces: " << why << "\n";
+      return 2;
+    }
   std::atomic<int> exit_code{0};
   std::shared_ptr<line_sink> sink;
   {
-    runtime rt{cfg, 1};
+    runtime rt{cfg, runtime_options{1, false}};
     auto& sys = rt.system();
     net::interface_watch_options options;
     if (poll_ms != 0) {
       options.use = net::interface_watch_options::method::polling;
       options.poll_interval_ms = poll_ms;
     }
-    auto actor = spawn_interfaces(rt, options);
+    // With --node the node's interface actor answers, through a local
+    // stand-in that fails the request (or ends the watch) if the node goes.
+    auto actor = node.given
+                     ? spawn_remote_service(
+                           sys, for_interfaces(apps::remote_config(
+                                    node, "interfaces")))
+                     : spawn_interfaces(rt, options);
     caf::scoped_actor self{sys};
     if (watch) {
       sink = std::make_shared<line_sink>(STDOUT_FILENO);

@@ -23,7 +23,10 @@
 #include "actors/core/runtime.hpp"
 #include "actors/supervisor/supervisor.hpp"
 #include "actors/tcp/tcp_listener.hpp"
+#include "actors/node/node_config.hpp"
+#include "actors/node/node_directory.hpp"
 #include "apps/cli.hpp"
+#include "apps/node_cli.hpp"
 #include "apps/signals.hpp"
 #include "actors/gateway/gateway.hpp"
 
@@ -79,7 +82,9 @@ int main(int argc, char** argv) {
                 "and serves them as JSON-RPC 2.0, one message per line, on "
                 "each gateway.\nFirst stdout line: {\"event\":\"ready\","
                 "\"gateways\":[{\"address\":...,\"port\":...},"
-                "{\"path\":...}],\"echo\":null}. "
+                "{\"path\":...}],\"echo\":null,"
+                "\"publish\":null} (with --publish: {\"address\":...,"
+                "\"port\":...}). "
                 "SIGINT/SIGTERM end every request in flight with ECANCELED and "
                 "exit 0 within 2 s."};
   cli.value("gateway", "HOST:PORT|unix:PATH",
@@ -99,7 +104,13 @@ int main(int argc, char** argv) {
            "log supervisor and gateway events as JSON lines (bounded: when "
            "stdout is not read, lines are dropped and counted)",
            &verbose);
+  apps::node_flags publish;
+  apps::add_node_flags(cli, &publish, true);
   if (auto rc = cli.parse(argc, argv)) return *rc;
+  if (auto why = apps::check_node_flags(publish); !why.empty()) {
+    std::cerr << "netnode: " << why << "\n(try --help)\n";
+    return 2;
+  }
   std::vector<net::endpoint> gateways;
   for (auto& text : gateway_args(argc, argv)) {
     net::endpoint ep;
@@ -128,9 +139,15 @@ int main(int argc, char** argv) {
   caf::actor_system_config cfg;
   add_message_types(cfg);
   cfg.set("logger.verbosity", caf::atom("quiet"));
+  if (publish.given)
+    if (auto why = prepare_node_config(cfg, apps::node_link_of(publish));
+        !why.empty()) {
+      std::cerr << "netnode: " << why << "\n";
+      return 2;
+    }
   int exit_code = 0;
   {
-    runtime rt{cfg, loops};
+    runtime rt{cfg, runtime_options{loops, false}};
     auto& sys = rt.system();
     caf::scoped_actor self{sys};
     caf::actor printer;
@@ -234,6 +251,27 @@ int main(int argc, char** argv) {
       listen(spawn_tcp_listener(rt, handler), where, &bound);
       if (exit_code == 0) ready_gateways.push_back(bound);
     }
+    // --publish: the directory hands out the services' stable handles to
+    // other processes (actors/node/node_directory.hpp).
+    caf::actor directory;
+    nlohmann::json published = nullptr;
+    if (publish.given && exit_code == 0) {
+      directory = spawn_node_directory(
+          sys, {{"resolver", sup->children.at("resolver")},
+                {"interfaces", sup->children.at("interfaces")}});
+      auto port = publish_node(sys, directory, publish.address,
+                               !publish.insecure);
+      if (port) {
+        auto bound = publish.address;
+        bound.set_port(*port);
+        published = endpoint_json(bound);
+      } else {
+        std::cerr << "netnode: cannot publish on "
+                  << publish.address.to_string() << ": "
+                  << sys.render(port.error()) << "\n";
+        exit_code = 1;
+      }
+    }
     nlohmann::json echo = nullptr;
     if (with_echo && exit_code == 0) {
       tcp_connection_handler eh;
@@ -251,7 +289,10 @@ int main(int argc, char** argv) {
     }
     if (exit_code == 0) {
       emit(nlohmann::ordered_json{
-          {"event", "ready"}, {"gateways", ready_gateways}, {"echo", echo}}
+          {"event", "ready"},
+          {"gateways", ready_gateways},
+          {"echo", echo},
+          {"publish", published}}
                .dump());
       if (observer) self->send(observer, true);
       int sig = apps::wait_for_stop_signal();
@@ -267,6 +308,7 @@ int main(int argc, char** argv) {
     // Stop accepting; the gateways answer what is in flight and close;
     // then the services stop (reverse start order); the printer goes last.
     for (auto& l : listeners) stop_now(l);
+    stop_now(directory);
     stop_now(stopper);
     stop_now(sup->supervisor);
     self->wait_for(sup->supervisor);

@@ -6,7 +6,8 @@ set -euo pipefail
 packages=(
   bazel-bootstrap bazel-rules-java
   g++ clang lld libclang-rt-14-dev python3
-  libuv1-dev libcaf-dev nlohmann-json3-dev libgtest-dev libcli11-dev
+  libuv1-dev libcaf-dev libcaf-openssl0.17 libssl-dev openssl
+  nlohmann-json3-dev libgtest-dev libcli11-dev
   iproute2 dnsmasq-base util-linux iptables
 )
 

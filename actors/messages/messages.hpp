@@ -18,6 +18,7 @@
 #include "actors/messages/dns_messages.hpp"
 #include "actors/messages/echo_messages.hpp"
 #include "actors/messages/interface_messages.hpp"
+#include "actors/messages/node_messages.hpp"
 #include "actors/messages/supervisor_messages.hpp"
 #include "actors/messages/tcp_messages.hpp"
 #include "actors/messages/udp_messages.hpp"
@@ -28,7 +29,7 @@ namespace netactors {
 using all_message_types = caf::detail::tl_concat_t<
     tcp_message_types, echo_message_types, udp_message_types,
     dhcp_message_types, dns_message_types, interface_message_types,
-    supervisor_message_types>;
+    supervisor_message_types, node_message_types>;
 
 /// Registers every message type and the "uv" and "supervisor" error
 /// categories with `cfg`.

@@ -31,6 +31,7 @@ using nlohmann::json;
 #include "tests/actors/samples/dhcp.hpp"
 #include "tests/actors/samples/dns.hpp"
 #include "tests/actors/samples/interfaces.hpp"
+#include "tests/actors/samples/node.hpp"
 #include "tests/actors/samples/supervisor.hpp"
 #include "tests/actors/samples/tcp.hpp"
 #include "tests/actors/samples/udp.hpp"

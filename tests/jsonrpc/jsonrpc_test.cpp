@@ -161,7 +161,9 @@ using not_callable_types = caf::detail::type_list<
     // supervisor: requests answered with actor handles or meant for the
     // gateway's own "stats", and its replies and events
     supervisor_which, supervisor_stable_handle, supervisor_get_stats,
-    supervisor_stats, supervisor_event>;
+    supervisor_stats, supervisor_event,
+    // node: answered with an actor handle, over the middleman only
+    node_service_request>;
 
 template <class T>
 class every_message_type : public ::testing::Test {};
