@@ -226,10 +226,12 @@ int main(int argc, char** argv) {
     }
     // With --node the node's interface actor answers, through a local
     // stand-in that fails the request (or ends the watch) if the node goes.
+    // The stand-in speaks the interface actor's protocol (it passes every
+    // message on unchanged), so it is used through the same typed handle.
     auto actor = node.given
-                     ? spawn_remote_service(
+                     ? caf::actor_cast<interfaces_actor>(spawn_remote_service(
                            sys, for_interfaces(apps::remote_config(
-                                    node, "interfaces")))
+                                    node, "interfaces"))))
                      : spawn_interfaces(rt, options);
     caf::scoped_actor self{sys};
     if (watch) {
