@@ -20,6 +20,8 @@ import stat as stat_mod
 import subprocess
 import sys
 import time
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+import child_output  # noqa: E402  (tests/support, in the runfiles)
 
 HANG_GUARD_S = 20
 MAX_IN_FLIGHT = 64          # gateway_config::max_in_flight's default
@@ -56,10 +58,7 @@ def start(args, verbose=False):
 
 
 def read_line(f):
-    r, _, _ = select.select([f], [], [], HANG_GUARD_S)
-    if not r:
-        raise RuntimeError("no line within the hang guard")
-    return f.readline().decode()
+    return child_output.read_line(f, HANG_GUARD_S)
 
 
 def ready(proc):

@@ -22,6 +22,8 @@ import subprocess
 import sys
 import tempfile
 import time
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+import child_output  # noqa: E402  (tests/support, in the runfiles)
 
 HANG_GUARD_S = 20
 NODE_GONE_BOUND_S = 5   # the asker ends with the named error within this
@@ -54,10 +56,7 @@ def start(cmd):
 
 
 def read_line(f):
-    r, _, _ = select.select([f], [], [], HANG_GUARD_S)
-    if not r:
-        raise RuntimeError("no line within the hang guard")
-    return f.readline().decode()
+    return child_output.read_line(f, HANG_GUARD_S)
 
 
 def start_node(args, prefix=()):
