@@ -80,7 +80,12 @@ uv_tcp_io::uv_tcp_io(net::loop& l)
       window_(std::make_shared<read_window>(default_read_window)) {}
 
 net::stream* uv_tcp_io::stream() const {
-  return id_ == 0 ? nullptr : loop_.find_as<net::stream>(id_);
+  // The registry says whether the handle still lives (ids are never reused);
+  // the cast to the base class is a dynamic_cast walk, paid once, not per
+  // message.
+  if (id_ == 0 || loop_.find(id_) == nullptr) return nullptr;
+  if (stream_ == nullptr) stream_ = loop_.find_as<net::stream>(id_);
+  return stream_;
 }
 
 void uv_tcp_io::attach(const caf::actor& self, caf::actor owner) {
@@ -125,6 +130,7 @@ net_error uv_tcp_io::connect(const net::endpoint& peer) {
   auto s = new_stream(loop_, peer);
   if (!s) return net_error::from(s.error());
   id_ = (*s)->id();
+  stream_ = *s;
   observe(**s);
   return net_error::from((*s)->connect(peer));
 }

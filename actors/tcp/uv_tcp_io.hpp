@@ -54,6 +54,7 @@ class uv_tcp_io final : public tcp_io {
 
   net::loop& loop_;
   net::handle_id id_;
+  mutable net::stream* stream_ = nullptr;  // valid while id_ is registered
   // Kept from attach() for a stream made by connect(). Weak: the io lives in
   // its actor's state, and a seam must never keep its own actor alive.
   caf::weak_actor_ptr self_;
