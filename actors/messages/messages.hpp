@@ -25,7 +25,8 @@
 
 namespace netactors {
 
-/// All message types, in registration order. Areas append their lists here.
+/// All message types, in registration order. Areas append their lists here
+/// and their catalogue (message_catalogue.hpp) to messages.cpp.
 using all_message_types = caf::detail::tl_concat_t<
     tcp_message_types, echo_message_types, udp_message_types,
     dhcp_message_types, dns_message_types, interface_message_types,

@@ -1,0 +1,8 @@
+#include "actors/messages/dhcp_messages.hpp"
+#include "actors/messages/message_catalogue.hpp"
+
+namespace netactors::detail {
+
+const message_catalogue dhcp_catalogue = catalogue_of(dhcp_message_types{});
+
+}  // namespace netactors::detail

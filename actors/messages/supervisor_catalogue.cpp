@@ -1,0 +1,8 @@
+#include "actors/messages/supervisor_messages.hpp"
+#include "actors/messages/message_catalogue.hpp"
+
+namespace netactors::detail {
+
+const message_catalogue supervisor_catalogue = catalogue_of(supervisor_message_types{});
+
+}  // namespace netactors::detail

@@ -1,0 +1,8 @@
+#include "actors/messages/tcp_messages.hpp"
+#include "actors/messages/message_catalogue.hpp"
+
+namespace netactors::detail {
+
+const message_catalogue tcp_catalogue = catalogue_of(tcp_message_types{});
+
+}  // namespace netactors::detail
