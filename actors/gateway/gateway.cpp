@@ -5,6 +5,7 @@
 #include <uv.h>
 
 #include <chrono>
+#include <optional>
 #include <utility>
 
 #include "actors/dhcp/uv_dhcp_io.hpp"
@@ -93,6 +94,57 @@ bool subscribed(gateway_actor* self) {
   return false;
 }
 
+// Puts call `c` in flight and returns its serial; at the bound on requests
+// in flight it answers EAGAIN instead.
+std::optional<uint64_t> put_in_flight(gateway_actor* self, jsonrpc::call& c,
+                                      const std::shared_ptr<batch>& b) {
+  auto& st = self->state;
+  if (st.requests.size() >= st.cfg.max_in_flight) {
+    deliver(self, b,
+            c.notification() ? std::string{}
+                             : failure(self, c.id ? *c.id : json{}, UV_EAGAIN,
+                                       "too many requests in flight"));
+    return std::nullopt;
+  }
+  auto serial = st.next_serial++;
+  auto& p = st.requests[serial];
+  p.id = c.id ? *c.id : json{};
+  p.notification = c.notification();
+  p.in_batch = b;
+  ++st.cfg.counters->in_flight;
+  return serial;
+}
+
+// Takes request `serial` out of flight; nullopt if it ended already
+// (cancelled, or answered by another path).
+std::optional<gateway_state::pending> take_request(gateway_actor* self,
+                                                   uint64_t serial) {
+  auto& st = self->state;
+  auto it = st.requests.find(serial);
+  if (it == st.requests.end()) return std::nullopt;
+  auto p = std::move(it->second);
+  st.requests.erase(it);
+  --st.cfg.counters->in_flight;
+  return p;
+}
+
+// A client that half-closed is half-closed back once nothing is in flight.
+void shutdown_if_drained(gateway_actor* self) {
+  auto& st = self->state;
+  if (st.read_closed && st.requests.empty() && !st.closing)
+    self->send(st.connection, tcp_shutdown{});
+}
+
+// Answers request `serial` (nothing for a notification) and takes it out
+// of flight; `line` makes the answer from the request's id.
+template <class F>
+void complete(gateway_actor* self, uint64_t serial, F line) {
+  auto p = take_request(self, serial);
+  if (!p) return;  // cancelled
+  deliver(self, p->in_batch, p->notification ? std::string{} : line(p->id));
+  shutdown_if_drained(self);
+}
+
 // -- relayed connections (dns_connect_to) ---------------------------------------
 
 void release_held(gateway_state::pending& p) {
@@ -125,18 +177,14 @@ bool from_client(gateway_actor* self) {
 // its tcp_connection_closed.
 void relay_closed(gateway_actor* self, uint64_t serial,
                   tcp_connection_closed ev) {
-  auto& st = self->state;
-  auto it = st.requests.find(serial);
-  if (it == st.requests.end()) return;
-  auto p = std::move(it->second);
-  st.requests.erase(it);
-  --st.cfg.counters->in_flight;
-  --st.cfg.counters->relays_open;
-  release_held(p);
-  if (ev.reason.code != 0) st.cfg.counters->count_error(ev.reason.name);
-  write_event(self, p.id, caf::make_message(std::move(ev)));
-  if (st.read_closed && st.requests.empty() && !st.closing)
-    self->send(st.connection, tcp_shutdown{});
+  auto p = take_request(self, serial);
+  if (!p) return;
+  auto& counters = *self->state.cfg.counters;
+  --counters.relays_open;
+  release_held(*p);
+  if (ev.reason.code != 0) counters.count_error(ev.reason.name);
+  write_event(self, p->id, caf::make_message(std::move(ev)));
+  shutdown_if_drained(self);
 }
 
 // The client's queue rose above its high water (pause every relay) or
@@ -200,15 +248,8 @@ void start_relay(gateway_actor* self, uint64_t serial, caf::message request) {
               self->send(conn, tcp_set_reading{true});
           },
           [self, serial](caf::error& err) {
-            auto& st = self->state;
-            auto it = st.requests.find(serial);
-            if (it == st.requests.end()) return;
-            auto p = std::move(it->second);
-            st.requests.erase(it);
-            --st.cfg.counters->in_flight;
-            deliver(self, p.in_batch, failure(self, p.id, err));
-            if (st.read_closed && st.requests.empty() && !st.closing)
-              self->send(st.connection, tcp_shutdown{});
+            complete(self, serial,
+                     [&](const json& id) { return failure(self, id, err); });
           });
 }
 
@@ -223,11 +264,9 @@ uint64_t relay_request_of(gateway_actor* self, const std::string& key) {
 // owes one (a notification owes none; a subscription owes a last event).
 void end_request(gateway_actor* self, uint64_t serial, const caf::error& why) {
   auto& st = self->state;
-  auto it = st.requests.find(serial);
-  if (it == st.requests.end()) return;
-  auto p = std::move(it->second);
-  st.requests.erase(it);
-  --st.cfg.counters->in_flight;
+  auto taken = take_request(self, serial);
+  if (!taken) return;
+  auto& p = *taken;
   if (p.discovery)
     self->send_exit(p.discovery.address(), caf::exit_reason::user_shutdown);
   if (p.connector)
@@ -273,28 +312,18 @@ void ask(gateway_actor* self, const caf::actor& target, caf::message msg,
               p.subscription = true;
               p.in_batch.reset();
             } else {
-              st.requests.erase(it);
-              --st.cfg.counters->in_flight;
+              take_request(self, serial);
             }
             deliver(self, b,
                     notification
                         ? std::string{}
                         : jsonrpc::result_response(
                               id, caf::make_message(std::move(reply))));
-            if (!subscription && st.read_closed && st.requests.empty())
-              self->send(st.connection, tcp_shutdown{});
+            if (!subscription) shutdown_if_drained(self);
           },
           [self, serial](caf::error& err) {
-            auto& st = self->state;
-            auto it = st.requests.find(serial);
-            if (it == st.requests.end()) return;
-            auto p = std::move(it->second);
-            st.requests.erase(it);
-            --st.cfg.counters->in_flight;
-            deliver(self, p.in_batch,
-                    p.notification ? std::string{} : failure(self, p.id, err));
-            if (st.read_closed && st.requests.empty())
-              self->send(st.connection, tcp_shutdown{});
+            complete(self, serial,
+                     [&](const json& id) { return failure(self, id, err); });
           });
 }
 
@@ -337,21 +366,12 @@ void gather_stats(gateway_actor* self, uint64_t serial, json counters) {
   if (auto* rt = self->state.cfg.rt) g->data["loops"] = loops_json(*rt);
   auto finish = [self, serial, g] {
     if (--g->outstanding > 0) return;
-    auto& st = self->state;
-    auto it = st.requests.find(serial);
-    if (it == st.requests.end()) return;  // cancelled
-    auto p = std::move(it->second);
-    st.requests.erase(it);
-    --st.cfg.counters->in_flight;
-    deliver(self, p.in_batch,
-            p.notification
-                ? std::string{}
-                : dump(json{{"jsonrpc", "2.0"},
-                            {"id", p.id},
-                            {"result",
-                             {{"type", "netnode_stats"}, {"data", g->data}}}}));
-    if (st.read_closed && st.requests.empty())
-      self->send(st.connection, tcp_shutdown{});
+    complete(self, serial, [&](const json& id) {
+      return dump(json{{"jsonrpc", "2.0"},
+                       {"id", id},
+                       {"result",
+                        {{"type", "netnode_stats"}, {"data", g->data}}}});
+    });
   };
   auto ask_one = [&](const auto& whom, const char* key, auto request,
                      auto reply_type) {
@@ -374,21 +394,6 @@ void gather_stats(gateway_actor* self, uint64_t serial, json counters) {
   ask_one(self->state.cfg.supervisor, "supervisor", supervisor_get_stats{},
           tag<supervisor_stats>{});
   finish();
-}
-
-// Answers request `serial` (nothing for a notification) and takes it out
-// of flight; `line` makes the answer from the request's id.
-template <class F>
-void complete(gateway_actor* self, uint64_t serial, F line) {
-  auto& st = self->state;
-  auto it = st.requests.find(serial);
-  if (it == st.requests.end()) return;  // cancelled
-  auto p = std::move(it->second);
-  st.requests.erase(it);
-  --st.cfg.counters->in_flight;
-  deliver(self, p.in_batch, p.notification ? std::string{} : line(p.id));
-  if (st.read_closed && st.requests.empty() && !st.closing)
-    self->send(st.connection, tcp_shutdown{});
 }
 
 // tcp_write, tcp_shutdown, tcp_close {"request":ID,...}: to the connection
@@ -420,17 +425,9 @@ void perform_relayed(gateway_actor* self, jsonrpc::call& c,
     answer(R"({"jsonrpc":"2.0","id":)" + dump(id) + R"(,"result":null})");
     return;
   }
-  if (st.requests.size() >= st.cfg.max_in_flight) {
-    answer(failure(self, id, UV_EAGAIN, "too many requests in flight"));
-    return;
-  }
-  auto serial = st.next_serial++;
-  gateway_state::pending p;
-  p.id = id;
-  p.notification = c.notification();
-  p.in_batch = b;
-  st.requests.emplace(serial, std::move(p));
-  ++st.cfg.counters->in_flight;
+  auto admitted = put_in_flight(self, c, b);
+  if (!admitted) return;
+  auto serial = *admitted;
   auto failed = [self, serial](caf::error& err) {
     complete(self, serial,
              [&](const json& id) { return failure(self, id, err); });
@@ -468,21 +465,11 @@ void perform(gateway_actor* self, jsonrpc::call& c,
     deliver(self, b, c.notification() ? std::string{} : std::move(line));
   };
   if (c.method == "stats") {
-    if (st.requests.size() >= st.cfg.max_in_flight) {
-      answer(failure(self, id, UV_EAGAIN, "too many requests in flight"));
-      return;
-    }
     // The counters as they were before this request (it is not counted
     // among the requests in flight it reports).
     auto counters = st.cfg.counters->to_json();
-    auto serial = st.next_serial++;
-    gateway_state::pending p;
-    p.id = id;
-    p.notification = c.notification();
-    p.in_batch = b;
-    st.requests.emplace(serial, std::move(p));
-    ++st.cfg.counters->in_flight;
-    gather_stats(self, serial, std::move(counters));
+    if (auto serial = put_in_flight(self, c, b))
+      gather_stats(self, *serial, std::move(counters));
     return;
   }
   if (c.method == "cancel") {
@@ -536,17 +523,9 @@ void perform(gateway_actor* self, jsonrpc::call& c,
         json{{"method", c.method}, {"reason", "no netnode service takes it"}}));
     return;
   }
-  if (st.requests.size() >= st.cfg.max_in_flight) {
-    answer(failure(self, id, UV_EAGAIN, "too many requests in flight"));
-    return;
-  }
-  auto serial = st.next_serial++;
-  gateway_state::pending p;
-  p.id = id;
-  p.notification = c.notification();
-  p.in_batch = b;
-  st.requests.emplace(serial, std::move(p));
-  ++st.cfg.counters->in_flight;
+  auto admitted = put_in_flight(self, c, b);
+  if (!admitted) return;
+  auto serial = *admitted;
   if (c.method == "dhcp_discover") {
     dhcp_discovery_config dc;
     dc.interface = c.message.get_as<std::string>(0);
@@ -805,10 +784,7 @@ caf::behavior gateway(gateway_actor* self, gateway_config cfg) {
             write_event(self, p.id, msg);
             if (ev.ended) ended.push_back(serial);
           }
-        for (auto serial : ended) {
-          st.requests.erase(serial);
-          --st.cfg.counters->in_flight;
-        }
+        for (auto serial : ended) take_request(self, serial);
       },
       [self](tcp_write_done&) {},
       [self](tcp_write_refused& ev) {
@@ -832,20 +808,12 @@ caf::behavior gateway(gateway_actor* self, gateway_config cfg) {
         for (auto it = st.requests.begin(); it != st.requests.end(); ++it) {
           auto& p = it->second;
           if (!p.discovery || p.discovery.address() != sender) continue;
-          auto entry = std::move(p);
-          st.requests.erase(it);
-          --st.cfg.counters->in_flight;
-          std::string line;
-          if (entry.notification)
-            ;  // performed, never answered
-          else if (done.error.code != 0)
-            line = failure(self, entry.id, make_caf_error(done.error));
-          else
-            line = jsonrpc::result_response(entry.id,
-                                            caf::make_message(std::move(done)));
-          deliver(self, entry.in_batch, std::move(line));
-          if (st.read_closed && st.requests.empty())
-            self->send(st.connection, tcp_shutdown{});
+          complete(self, it->first, [&](const json& id) {
+            return done.error.code != 0
+                       ? failure(self, id, make_caf_error(done.error))
+                       : jsonrpc::result_response(
+                             id, caf::make_message(std::move(done)));
+          });
           return;
         }
       },
