@@ -18,12 +18,15 @@ by a hang guard (not a timing claim); every process started is killed on
 exit.
 """
 import json
+import os
 import select
 import signal
 import socket
 import subprocess
 import sys
 import time
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from harness import check, failures, finish, spawn  # noqa: E402  (tests/support)
 
 HANG_GUARD_S = 20
 MAX_LINE = 4096
@@ -32,26 +35,12 @@ MAX_QUEUE = 256 * 1024
 MAX_ROUNDS = 5000
 
 chat_server = sys.argv[1]
-failures = []
-started = []
 
 
-def fail(what):
-    print("FAIL: " + what, file=sys.stderr)
-    failures.append(what)
-
-
-def check(cond, what):
-    if not cond:
-        fail(what)
-    return cond
 
 
 def start(args):
-    proc = subprocess.Popen([chat_server] + args, stdin=subprocess.DEVNULL,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    started.append(proc)
-    return proc
+    return spawn([chat_server] + args)
 
 
 def first_line(proc):
@@ -238,14 +227,7 @@ def main():
             check(m.eof, "%s: no EOF after the server stopped" % m.name)
             m.close()
     finally:
-        for proc in started:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
-    if failures:
-        print("%d failure(s)" % len(failures), file=sys.stderr)
-        sys.exit(1)
-    print("PASS")
+        finish()
 
 
 main()

@@ -24,26 +24,15 @@ import socket
 import subprocess
 import sys
 import tempfile
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from harness import check, fail, finish, sh  # noqa: E402  (tests/support)
 
 HANG_GUARD_S = 30
 
 coordinator = os.path.abspath(sys.argv[1])
-failures = []
 
 
-def fail(what):
-    print("FAIL: " + what, file=sys.stderr)
-    failures.append(what)
 
-
-def check(cond, what):
-    if not cond:
-        fail(what)
-    return cond
-
-
-def sh(cmd):
-    subprocess.run(cmd, shell=True, check=True)
 
 
 def run(*args):
@@ -157,10 +146,7 @@ def main():
               "dual.test: addresses %s" % (s and s.get("addresses")))
         test_refused()
         test_no_such_name()
-    if failures:
-        print("%d failure(s)" % len(failures), file=sys.stderr)
-        sys.exit(1)
-    print("PASS")
+    finish()
 
 
 main()

@@ -20,18 +20,14 @@ import socket
 import subprocess
 import sys
 import time
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from harness import fail, finish, spawn  # noqa: E402  (tests/support)
 
 F_SETPIPE_SZ = 1031
 HANG_GUARD_S = 10
 
 server_path = sys.argv[1]
-failures = []
-started = []
 
-
-def fail(what):
-    print("FAIL: " + what, file=sys.stderr)
-    failures.append(what)
 
 
 def rss_kib(pid):
@@ -43,11 +39,8 @@ def rss_kib(pid):
 
 
 def start(args, stdout):
-    proc = subprocess.Popen([server_path, "--listen", "127.0.0.1:0"] + args,
-                            stdin=subprocess.DEVNULL, stdout=stdout,
-                            stderr=subprocess.PIPE)
-    started.append(proc)
-    return proc
+    return spawn([server_path, "--listen", "127.0.0.1:0"] + args,
+                 stdout=stdout)
 
 
 def read_listening(fd):
@@ -224,12 +217,4 @@ try:
     verbose_with_unread_stdout()
     bulk_load()
 finally:
-    for p in started:
-        if p.poll() is None:
-            p.kill()
-            p.wait()
-
-if failures:
-    print("%d failure(s)" % len(failures), file=sys.stderr)
-    sys.exit(1)
-print("PASS")
+    finish()

@@ -22,39 +22,22 @@ import sys
 import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 import child_output  # noqa: E402  (tests/support, in the runfiles)
+from harness import adopt, check, fail, finish, sh, spawn  # noqa: E402
 
 HANG_GUARD_S = 20
 MAX_IN_FLIGHT = 64          # gateway_config::max_in_flight's default
 CLIENTS = 500               # concurrent clients
 
 netnode = os.path.abspath(sys.argv[1])
-failures = []
-started = []
 
 
-def fail(what):
-    print("FAIL: " + what, file=sys.stderr)
-    failures.append(what)
 
-
-def check(cond, what):
-    if not cond:
-        fail(what)
-    return cond
-
-
-def sh(cmd):
-    subprocess.run(cmd, shell=True, check=True)
 
 
 # -- processes -------------------------------------------------------------
 
 def start(args, verbose=False):
-    proc = subprocess.Popen([netnode] + args + (["--verbose"] if verbose else []),
-                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE)
-    started.append(proc)
-    return proc
+    return spawn([netnode] + args + (["--verbose"] if verbose else []))
 
 
 def read_line(f):
@@ -404,7 +387,7 @@ def dhcp_server():
     """A DHCP server (dnsmasq) in a namespace of its own, reached over the
     veth pair vc0 (here) -- vs0 (there). Returns its processes."""
     ns = subprocess.Popen(["unshare", "--net", "sleep", "120"])
-    started.append(ns)
+    adopt(ns)
     me = os.readlink("/proc/self/ns/net")
     deadline = time.monotonic() + HANG_GUARD_S
     while os.readlink("/proc/%d/ns/net" % ns.pid) == me:
@@ -424,7 +407,7 @@ def dhcp_server():
          "--dhcp-option=option:router,192.0.2.1 --dhcp-authoritative --no-ping "
          "--dhcp-leasefile=%s/netnode_test.leases --pid-file=%s/netnode_test.dnsmasq.pid"
          % (tmp, tmp)).split(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    started.append(d)
+    adopt(d)
     deadline = time.monotonic() + HANG_GUARD_S
     while b":67 " not in subprocess.run((inns + "ss -uln").split(),
                                         capture_output=True).stdout:
@@ -688,7 +671,7 @@ def start_with_hosts_file():
         ["unshare", "--mount", "--propagation", "private", "sh", "-c", script, "sh",
          hosts, nsswitch, netnode, "--gateway", "127.0.0.1:0"],
         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    started.append(proc)
+    adopt(proc)
     return proc, ready(proc)["gateways"][0]["port"]
 
 
@@ -1023,14 +1006,7 @@ def main():
         test_unix_gateway()
         test_unix_stale_and_foreign_files()
     finally:
-        for proc in started:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
-    if failures:
-        print("%d failure(s)" % len(failures), file=sys.stderr)
-        sys.exit(1)
-    print("PASS")
+        finish()
 
 
 main()
