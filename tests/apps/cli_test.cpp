@@ -22,7 +22,7 @@ namespace {
 // HOST (required) and PORT (optional); returns the exit code (-1: go on)
 // and what went to stderr.
 struct outcome {
-  int code;
+  int code = -1;
   std::string err;
   uint64_t loops = 1;
   std::string name, host, port;
@@ -30,7 +30,7 @@ struct outcome {
 };
 
 outcome parse(std::vector<std::string> args) {
-  outcome o{-1, ""};
+  outcome o;
   apps::cli cli{"prog", "summary"};
   cli.positional("HOST", "host", &o.host);
   cli.positional("PORT", "port", &o.port, false);
