@@ -17,6 +17,7 @@ namespace netactors {
 namespace {
 
 tcp_connection_opened opened_event(tcp_connection_state& st) {
+  if (!st.options.opened_endpoints) return {st.io->id(), {}, {}};
   return {st.io->id(), st.io->local(), st.io->peer()};
 }
 
@@ -119,6 +120,10 @@ void after_owner_saw_eof(tcp_connection_self self) {
     return;
   }
   if (st.options.allow_half_open) return;
+  // Nothing left to send: closing sends the FIN a shutdown would, without
+  // the shutdown call and its completion message.
+  if (st.pending_writes.empty() && st.io->write_queue_size() == 0)
+    return finish(self, {});
   if (auto err = st.io->shutdown()) return finish(self, err);
   st.shutting_down = true;
   st.finish_after_shutdown = true;

@@ -96,11 +96,13 @@ struct tcp_connection_options {
   uint64_t write_queue_limit = 16 * 1024 * 1024;
   /// After the peer's FIN, keep the write side open until the owner sends
   /// tcp_shutdown or tcp_close (Node's allowHalfOpen). Otherwise the
-  /// connection shuts down after the owner acknowledged tcp_read_closed.
+  /// connection shuts down after the owner acknowledged tcp_read_closed
+  /// and ends when its FIN went out (closing at once if nothing is queued).
   bool allow_half_open = false;
   /// Start reading as soon as the connection is open.
   bool start_reading = true;
-  /// TCP_NODELAY on open: echo-style traffic wants it.
+  /// TCP_NODELAY on open: echo-style traffic wants it. (A listener sets
+  /// this and keepalive on its own socket; accepted sockets inherit them.)
   bool nodelay = true;
   /// Stop reading as soon as the write queue passes high_water and start
   /// again below low_water, without waiting for the owner to react to
@@ -119,6 +121,11 @@ struct tcp_connection_options {
   /// every 10 s, 6 times (net::tcp_stream::set_keepalive); a peer that
   /// vanished without FIN or RST is detected after delay + 60 s. 0: off.
   uint32_t keepalive_seconds = 60;
+  /// tcp_connection_opened carries the local and peer addresses, at a
+  /// getsockname and a getpeername per connection. false leaves both
+  /// 0.0.0.0:0 there, for owners that never look at them (tcp_get_info
+  /// still has them).
+  bool opened_endpoints = true;
   /// End the connection with ETIMEDOUT after this long without a byte read
   /// or written (checked every idle_timeout_ms / 4, so it ends within 1.25
   /// times this). 0: off.
