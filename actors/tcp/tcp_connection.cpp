@@ -2,6 +2,7 @@
 
 #include "actors/core/io_actor_lifecycle.hpp"
 #include "actors/core/io_event.hpp"
+#include "actors/core/shared_behavior.hpp"
 #include "actors/core/tell.hpp"
 
 #include <caf/all.hpp>
@@ -174,20 +175,14 @@ tcp_connection_state::~tcp_connection_state() {
   if (io) io->close();
 }
 
-tcp_connection_impl::behavior_type tcp_connection(
-    tcp_connection_self self, std::shared_ptr<tcp_io> io, caf::actor owner,
-    tcp_connection_options options, bool connected) {
-  auto& st = self->state;
-  st.io = std::move(io);
-  st.owner = std::move(owner);
-  st.options = options;
-  st.owner_wants_reading = options.start_reading;
-  st.io->set_read_window(options.read_window);
-  st.io->attach(caf::actor_cast<caf::actor>(self), st.owner);
-  end_with_owner_or_exit<finish>(self, "connection actor");
-  if (connected) on_open(self);
+namespace {
+
+// The connection actor's handlers, shared by every connection
+// (actors/core/shared_behavior.hpp: 656 bytes less per connection).
+tcp_connection_impl::behavior_type connection_behavior() {
   return {
-    [self](tcp_connect& req) -> caf::result<tcp_connection_opened> {
+    [](tcp_connect& req) -> caf::result<tcp_connection_opened> {
+      auto self = bound_self<tcp_connection_self>();
       auto& st = self->state;
       if (st.open || !st.connect_promises.empty())
         return make_caf_error(net_error::of(UV_EISCONN, "connect"));
@@ -204,7 +199,8 @@ tcp_connection_impl::behavior_type tcp_connection(
                            tcp_connect_timeout_atom::value);
       return rp;  // answered by tcp_io_connected or finish
     },
-    [self](tcp_io_connected& ev) {
+    [](tcp_io_connected& ev) {
+      auto self = bound_self<tcp_connection_self>();
       if (!from_own_io(self)) return;
       auto& st = self->state;
       if (ev.status) return finish(self, ev.status);
@@ -212,20 +208,24 @@ tcp_connection_impl::behavior_type tcp_connection(
       st.connect_promises.clear();
       on_open(self);
     },
-    [self](tcp_connect_timeout_atom) {
+    [](tcp_connect_timeout_atom) {
+      auto self = bound_self<tcp_connection_self>();
       if (!self->state.open)
         finish(self, net_error::of(UV_ETIMEDOUT, "connect timed out"));
     },
     // write() answers a request itself (now or when the write is done).
-    [self](tcp_write& w) -> caf::result<tcp_write_done> {
+    [](tcp_write& w) -> caf::result<tcp_write_done> {
+      auto self = bound_self<tcp_connection_self>();
       write(self, std::move(w.data), false);
       return caf::delegated<tcp_write_done>{};
     },
-    [self](tcp_try_write& w) -> caf::result<tcp_write_done> {
+    [](tcp_try_write& w) -> caf::result<tcp_write_done> {
+      auto self = bound_self<tcp_connection_self>();
       write(self, std::move(w.data), true);
       return caf::delegated<tcp_write_done>{};
     },
-    [self](tcp_io_write_done& ev) {
+    [](tcp_io_write_done& ev) {
+      auto self = bound_self<tcp_connection_self>();
       if (!from_own_io(self)) return;
       auto& st = self->state;
       auto it = st.pending_writes.find(ev.token);
@@ -241,19 +241,22 @@ tcp_connection_impl::behavior_type tcp_connection(
         done.promise.deliver(tcp_write_done{st.io->id(), done.size});
       update_backpressure(self);
     },
-    [self](tcp_set_reading& r) {
+    [](tcp_set_reading& r) {
+      auto self = bound_self<tcp_connection_self>();
       // The owner's own pause; the automatic ones stay as they are.
       self->state.owner_wants_reading = r.enable;
       update_reading(self);
     },
-    [self](tcp_set_read_window& r) -> caf::result<void> {
+    [](tcp_set_read_window& r) -> caf::result<void> {
+      auto self = bound_self<tcp_connection_self>();
       if (r.bytes == 0)
         return make_caf_error(net_error::of(UV_EINVAL, "read window of 0 bytes"));
       self->state.io->set_read_window(r.bytes);
       update_reading(self);
       return caf::unit;
     },
-    [self](tcp_io_read_marker& ev) {
+    [](tcp_io_read_marker& ev) {
+      auto self = bound_self<tcp_connection_self>();
       if (!from_own_io(self)) return;
       auto& st = self->state;
       st.reading = false;  // the seam stopped reading at the marker
@@ -271,7 +274,8 @@ tcp_connection_impl::behavior_type tcp_connection(
       // Queued behind every fast-path read: reading may go on.
       update_reading(self);
     },
-    [self](tcp_idle_check_atom) {
+    [](tcp_idle_check_atom) {
+      auto self = bound_self<tcp_connection_self>();
       auto& st = self->state;
       if (!st.open) return;
       auto traffic = st.io->bytes_received() + st.bytes_sent;
@@ -288,7 +292,8 @@ tcp_connection_impl::behavior_type tcp_connection(
       }
       schedule_idle_check(self);
     },
-    [self](tcp_shutdown&) {
+    [](tcp_shutdown&) {
+      auto self = bound_self<tcp_connection_self>();
       auto& st = self->state;
       // Reply only to a request; a plain send gets no empty message back.
       caf::response_promise rp;
@@ -312,7 +317,8 @@ tcp_connection_impl::behavior_type tcp_connection(
       // Both directions done: nothing left for this connection to do.
       st.finish_after_shutdown = st.read_closed;
     },
-    [self](tcp_io_shutdown_done& ev) {
+    [](tcp_io_shutdown_done& ev) {
+      auto self = bound_self<tcp_connection_self>();
       if (!from_own_io(self)) return;
       auto& st = self->state;
       if (ev.status) return finish(self, ev.status);
@@ -321,18 +327,21 @@ tcp_connection_impl::behavior_type tcp_connection(
       st.shutdown_promises.clear();
       if (st.finish_after_shutdown) finish(self, {});
     },
-    [self](tcp_close&) { finish(self, {}); },
-    [self](tcp_set_nodelay& o) -> caf::result<void> {
+    [](tcp_close&) { finish(bound_self<tcp_connection_self>(), {}); },
+    [](tcp_set_nodelay& o) -> caf::result<void> {
+      auto self = bound_self<tcp_connection_self>();
       if (auto err = self->state.io->set_nodelay(o.enable))
         return make_caf_error(err);
       return caf::unit;
     },
-    [self](tcp_set_keepalive& o) -> caf::result<void> {
+    [](tcp_set_keepalive& o) -> caf::result<void> {
+      auto self = bound_self<tcp_connection_self>();
       if (auto err = self->state.io->set_keepalive(o.enable, o.delay_seconds))
         return make_caf_error(err);
       return caf::unit;
     },
-    [self](tcp_get_info&) {
+    [](tcp_get_info&) {
+      auto self = bound_self<tcp_connection_self>();
       auto& st = self->state;
       return tcp_connection_info{st.io->id(),
                                  st.io->local(),
@@ -348,7 +357,8 @@ tcp_connection_impl::behavior_type tcp_connection(
                                  st.io->window().window(),
                                  st.io->window().unconsumed()};
     },
-    [self](tcp_io_read_end& ev) {
+    [](tcp_io_read_end& ev) {
+      auto self = bound_self<tcp_connection_self>();
       if (!from_own_io(self)) return;
       auto& st = self->state;
       st.read_closed = true;
@@ -362,6 +372,25 @@ tcp_connection_impl::behavior_type tcp_connection(
                 [self](caf::error&) { after_owner_saw_eof(self); });
     },
   };
+}
+
+}  // namespace
+
+tcp_connection_impl::behavior_type tcp_connection(
+    tcp_connection_self self, std::shared_ptr<tcp_io> io, caf::actor owner,
+    tcp_connection_options options, bool connected) {
+  auto& st = self->state;
+  st.io = std::move(io);
+  st.owner = std::move(owner);
+  st.options = options;
+  st.owner_wants_reading = options.start_reading;
+  st.io->set_read_window(options.read_window);
+  st.io->attach(caf::actor_cast<caf::actor>(self), st.owner);
+  end_with_owner_or_exit<finish>(self, "connection actor");
+  if (connected) on_open(self);
+  // Built once: its handlers find their actor with bound_self.
+  static auto shared = connection_behavior();
+  return bind_shared_behavior(self, shared);
 }
 
 }  // namespace netactors
