@@ -30,10 +30,12 @@ void finish(tcp_connection_self self, net_error reason) {
   for (auto& entry : st.pending_writes)
     if (entry.second.promise.pending()) entry.second.promise.deliver(err);
   st.pending_writes.clear();
-  for (auto& rp : st.connect_promises) rp.deliver(err);
-  st.connect_promises.clear();
-  for (auto& rp : st.shutdown_promises) rp.deliver(err);
-  st.shutdown_promises.clear();
+  if (st.rare_ptr) {
+    for (auto& rp : st.rare_ptr->connect_promises) rp.deliver(err);
+    st.rare_ptr->connect_promises.clear();
+    for (auto& rp : st.rare_ptr->shutdown_promises) rp.deliver(err);
+    st.rare_ptr->shutdown_promises.clear();
+  }
   end_socket_actor(self, reason, tcp_connection_closed{st.io->id(), reason});
 }
 
@@ -106,7 +108,7 @@ void on_open(tcp_connection_self self) {
   tell(self, st.owner, opened_event(st));
   update_reading(self);
   if (st.options.idle_timeout_ms > 0) {
-    st.last_traffic = self->clock().now();
+    st.rare().last_traffic = self->clock().now();
     schedule_idle_check(self);
   }
 }
@@ -184,10 +186,10 @@ tcp_connection_impl::behavior_type connection_behavior() {
     [](tcp_connect& req) -> caf::result<tcp_connection_opened> {
       auto self = bound_self<tcp_connection_self>();
       auto& st = self->state;
-      if (st.open || !st.connect_promises.empty())
+      if (st.open || st.connecting())
         return make_caf_error(net_error::of(UV_EISCONN, "connect"));
       auto rp = self->make_response_promise();
-      st.connect_promises.push_back(rp);
+      st.rare().connect_promises.push_back(rp);
       // Someone waits for the outcome: stay alive for it.
       st.keep_alive = caf::actor_cast<caf::actor>(self);
       if (auto err = st.io->connect(req.peer)) {
@@ -204,8 +206,8 @@ tcp_connection_impl::behavior_type connection_behavior() {
       if (!from_own_io(self)) return;
       auto& st = self->state;
       if (ev.status) return finish(self, ev.status);
-      for (auto& rp : st.connect_promises) rp.deliver(opened_event(st));
-      st.connect_promises.clear();
+      for (auto& rp : st.rare().connect_promises) rp.deliver(opened_event(st));
+      st.rare().connect_promises.clear();
       on_open(self);
     },
     [](tcp_connect_timeout_atom) {
@@ -280,10 +282,11 @@ tcp_connection_impl::behavior_type connection_behavior() {
       if (!st.open) return;
       auto traffic = st.io->bytes_received() + st.bytes_sent;
       auto now = self->clock().now();
-      if (traffic != st.idle_seen_traffic) {
-        st.idle_seen_traffic = traffic;
-        st.last_traffic = now;
-      } else if (now - st.last_traffic >=
+      auto& idle = st.rare();
+      if (traffic != idle.idle_seen_traffic) {
+        idle.idle_seen_traffic = traffic;
+        idle.last_traffic = now;
+      } else if (now - idle.last_traffic >=
                  std::chrono::milliseconds(st.options.idle_timeout_ms)) {
         return finish(self, net_error::of(
                                 UV_ETIMEDOUT, "no traffic for " +
@@ -305,7 +308,7 @@ tcp_connection_impl::behavior_type connection_behavior() {
       }
       if (st.shutting_down) {
         if (st.shutdown_done) rp.deliver(caf::unit);
-        else if (rp.pending()) st.shutdown_promises.push_back(std::move(rp));
+        else if (rp.pending()) st.rare().shutdown_promises.push_back(std::move(rp));
         return;
       }
       if (auto err = st.io->shutdown()) {
@@ -313,7 +316,7 @@ tcp_connection_impl::behavior_type connection_behavior() {
         return finish(self, err);
       }
       st.shutting_down = true;
-      if (rp.pending()) st.shutdown_promises.push_back(std::move(rp));
+      if (rp.pending()) st.rare().shutdown_promises.push_back(std::move(rp));
       // Both directions done: nothing left for this connection to do.
       st.finish_after_shutdown = st.read_closed;
     },
@@ -323,8 +326,10 @@ tcp_connection_impl::behavior_type connection_behavior() {
       auto& st = self->state;
       if (ev.status) return finish(self, ev.status);
       st.shutdown_done = true;
-      for (auto& rp : st.shutdown_promises) rp.deliver(caf::unit);
-      st.shutdown_promises.clear();
+      if (st.rare_ptr) {
+        for (auto& rp : st.rare_ptr->shutdown_promises) rp.deliver(caf::unit);
+        st.rare_ptr->shutdown_promises.clear();
+      }
       if (st.finish_after_shutdown) finish(self, {});
     },
     [](tcp_close&) { finish(bound_self<tcp_connection_self>(), {}); },

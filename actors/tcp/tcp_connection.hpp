@@ -159,14 +159,27 @@ struct tcp_connection_state {
   uint64_t next_token = 1;
   uint64_t bytes_sent = 0;
   uint64_t max_write_queue_bytes = 0;
-  // Idle timeout: the traffic counters at the last check, and when they
-  // last changed.
-  uint64_t idle_seen_traffic = 0;
-  caf::actor_clock::time_point last_traffic;
   std::unordered_map<uint64_t, pending_write> pending_writes;  // by token
-  // Requests answered later; empty (no allocation) on an idle connection.
-  std::vector<caf::response_promise> connect_promises;
-  std::vector<caf::response_promise> shutdown_promises;
+
+  /// What few connections need: requests answered later and the idle
+  /// timeout's bookkeeping. Made on first use (rare()): an accepted
+  /// connection without idle timeout never has them.
+  struct rare_fields {
+    std::vector<caf::response_promise> connect_promises;
+    std::vector<caf::response_promise> shutdown_promises;
+    // Idle timeout: the traffic counters at the last check, and when they
+    // last changed.
+    uint64_t idle_seen_traffic = 0;
+    caf::actor_clock::time_point last_traffic;
+  };
+  std::unique_ptr<rare_fields> rare_ptr;
+  rare_fields& rare() {
+    if (!rare_ptr) rare_ptr = std::make_unique<rare_fields>();
+    return *rare_ptr;
+  }
+  bool connecting() const {
+    return rare_ptr && !rare_ptr->connect_promises.empty();
+  }
 
   ~tcp_connection_state();
 
