@@ -96,11 +96,13 @@ struct tcp_connection_options {
   uint64_t write_queue_limit = 16 * 1024 * 1024;
   /// After the peer's FIN, keep the write side open until the owner sends
   /// tcp_shutdown or tcp_close (Node's allowHalfOpen). Otherwise the
-  /// connection shuts down after the owner acknowledged tcp_read_closed.
+  /// connection shuts down after the owner acknowledged tcp_read_closed
+  /// and ends when its FIN went out (closing at once if nothing is queued).
   bool allow_half_open = false;
   /// Start reading as soon as the connection is open.
   bool start_reading = true;
-  /// TCP_NODELAY on open: echo-style traffic wants it.
+  /// TCP_NODELAY on open: echo-style traffic wants it. (A listener sets
+  /// this and keepalive on its own socket; accepted sockets inherit them.)
   bool nodelay = true;
   /// Stop reading as soon as the write queue passes high_water and start
   /// again below low_water, without waiting for the owner to react to
@@ -119,6 +121,11 @@ struct tcp_connection_options {
   /// every 10 s, 6 times (net::tcp_stream::set_keepalive); a peer that
   /// vanished without FIN or RST is detected after delay + 60 s. 0: off.
   uint32_t keepalive_seconds = 60;
+  /// tcp_connection_opened carries the local and peer addresses, at a
+  /// getsockname and a getpeername per connection. false leaves both
+  /// 0.0.0.0:0 there, for owners that never look at them (tcp_get_info
+  /// still has them).
+  bool opened_endpoints = true;
   /// End the connection with ETIMEDOUT after this long without a byte read
   /// or written (checked every idle_timeout_ms / 4, so it ends within 1.25
   /// times this). 0: off.
@@ -152,14 +159,27 @@ struct tcp_connection_state {
   uint64_t next_token = 1;
   uint64_t bytes_sent = 0;
   uint64_t max_write_queue_bytes = 0;
-  // Idle timeout: the traffic counters at the last check, and when they
-  // last changed.
-  uint64_t idle_seen_traffic = 0;
-  caf::actor_clock::time_point last_traffic;
   std::unordered_map<uint64_t, pending_write> pending_writes;  // by token
-  // Requests answered later; empty (no allocation) on an idle connection.
-  std::vector<caf::response_promise> connect_promises;
-  std::vector<caf::response_promise> shutdown_promises;
+
+  /// What few connections need: requests answered later and the idle
+  /// timeout's bookkeeping. Made on first use (rare()): an accepted
+  /// connection without idle timeout never has them.
+  struct rare_fields {
+    std::vector<caf::response_promise> connect_promises;
+    std::vector<caf::response_promise> shutdown_promises;
+    // Idle timeout: the traffic counters at the last check, and when they
+    // last changed.
+    uint64_t idle_seen_traffic = 0;
+    caf::actor_clock::time_point last_traffic;
+  };
+  std::unique_ptr<rare_fields> rare_ptr;
+  rare_fields& rare() {
+    if (!rare_ptr) rare_ptr = std::make_unique<rare_fields>();
+    return *rare_ptr;
+  }
+  bool connecting() const {
+    return rare_ptr && !rare_ptr->connect_promises.empty();
+  }
 
   ~tcp_connection_state();
 

@@ -15,8 +15,11 @@ namespace netactors {
 
 namespace {
 
+// `options`: the handler's, less what the listening socket already gave
+// every accepted socket (see inherit_socket_options).
 void spawn_connection(loop_context& ctx, net::handle_id stream,
-                      const tcp_connection_handler& handler) {
+                      const tcp_connection_handler& handler,
+                      const tcp_connection_options& options) {
   auto owner = handler.actor ? handler.actor
                              : (handler.factory ? handler.factory(ctx)
                                                 : caf::actor{});
@@ -26,7 +29,21 @@ void spawn_connection(loop_context& ctx, net::handle_id stream,
     return;
   }
   ctx.spawn(tcp_connection, std::make_shared<uv_tcp_io>(ctx.loop(), stream),
-            std::move(owner), handler.options, true);
+            std::move(owner), options, true);
+}
+
+// Sets the handler's TCP_NODELAY and keepalive on the listening socket,
+// which every accepted socket inherits (net::tcp_listener), and returns the
+// options left for each connection to apply: five system calls fewer per
+// accepted connection. An option the listener could not take stays per
+// connection, where a failure is as harmless as before (best effort).
+tcp_connection_options inherit_socket_options(net::tcp_listener& lis,
+                                              tcp_connection_options options) {
+  if (options.nodelay && lis.set_accepted_nodelay(true)) options.nodelay = false;
+  if (options.keepalive_seconds > 0 &&
+      lis.set_accepted_keepalive(true, options.keepalive_seconds))
+    options.keepalive_seconds = 0;
+  return options;
 }
 
 void report_accept_failure(const tcp_connection_handler& handler,
@@ -59,9 +76,18 @@ class accept_bridge final : public Listener::observer {
 
   accept_bridge(runtime* rt, loop_context* home,
                 std::shared_ptr<const tcp_connection_handler> handler)
-      : rt_(rt), home_(home), handler_(std::move(handler)) {}
+      : rt_(rt),
+        home_(home),
+        handler_(std::move(handler)),
+        options_(std::make_shared<const tcp_connection_options>(
+            handler_->options)) {}
 
   uint64_t listener_id = 0;
+
+  /// What each connection applies itself (inherit_socket_options).
+  void set_connection_options(const tcp_connection_options& options) {
+    options_ = std::make_shared<const tcp_connection_options>(options);
+  }
 
   void on_accept(net::result<stream_type*> accepted) override {
     if (!accepted)
@@ -69,19 +95,21 @@ class accept_bridge final : public Listener::observer {
                                    net_error::from(accepted.error()));
     auto* stream = *accepted;
     auto& target = rt_->next_loop();
-    if (&target == home_) return spawn_connection(target, stream->id(), *handler_);
+    if (&target == home_)
+      return spawn_connection(target, stream->id(), *handler_, *options_);
     auto fd = net::detach_socket(*stream);
     if (!fd)
       return report_accept_failure(*handler_, listener_id,
                                    net_error::from(fd.error()));
     auto id = listener_id;
     bool posted = target.loop().post(
-        [&target, fd = *fd, handler = handler_, id](net::loop& l) {
+        [&target, fd = *fd, handler = handler_, options = options_,
+         id](net::loop& l) {
           auto adopted = adopt(static_cast<Listener*>(nullptr), l, fd);
           if (!adopted)
             return report_accept_failure(*handler, id,
                                          net_error::from(adopted.error()));
-          spawn_connection(target, (*adopted)->id(), *handler);
+          spawn_connection(target, (*adopted)->id(), *handler, *options);
         });
     if (!posted) ::close(*fd);  // the target loop is stopping
   }
@@ -92,6 +120,7 @@ class accept_bridge final : public Listener::observer {
   runtime* rt_;
   loop_context* home_;
   std::shared_ptr<const tcp_connection_handler> handler_;
+  std::shared_ptr<const tcp_connection_options> options_;
 };
 
 // Creates the listening socket of `req` (a TCP or a Unix one) on the
@@ -112,6 +141,9 @@ net::result<net::endpoint> listen_on(
   if (!lis) return lis.error();
   st.listener_id = (*lis)->id();
   raw_bridge->listener_id = st.listener_id;
+  if constexpr (std::is_same_v<Listener, net::tcp_listener>)
+    raw_bridge->set_connection_options(
+        inherit_socket_options(**lis, handler->options));
   return (*lis)->local_endpoint();
 }
 

@@ -61,6 +61,15 @@ result<endpoint> tcp_listener::local_endpoint() const {
   return endpoint_of(&tcp_, uv_tcp_getsockname, "getsockname");
 }
 
+result<void> tcp_listener::set_accepted_nodelay(bool enable) {
+  return tcp_stream::set_nodelay(&tcp_, enable);
+}
+
+result<void> tcp_listener::set_accepted_keepalive(bool enable,
+                                                  unsigned delay_seconds) {
+  return tcp_stream::set_keepalive(&tcp_, enable, delay_seconds);
+}
+
 void tcp_listener::on_close() {
   if (observer_) observer_->on_closing();
 }

@@ -43,6 +43,13 @@ class tcp_listener : public handle_base {
   /// The bound address; port 0 resolved to the real port.
   result<endpoint> local_endpoint() const;
 
+  /// TCP_NODELAY and keepalive (as tcp_stream::set_nodelay/set_keepalive)
+  /// on the listening socket. Linux copies a listener's socket options to
+  /// every socket it accepts afterwards, so this is one system call per
+  /// listener instead of one (keepalive: four) per connection.
+  result<void> set_accepted_nodelay(bool enable);
+  result<void> set_accepted_keepalive(bool enable, unsigned delay_seconds);
+
  protected:
   uv_handle_t* raw_handle() noexcept override {
     return reinterpret_cast<uv_handle_t*>(&tcp_);

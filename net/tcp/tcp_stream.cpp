@@ -41,19 +41,29 @@ result<void> tcp_stream::connect(const endpoint& peer) {
 }
 
 result<void> tcp_stream::set_nodelay(bool enable) {
-  return result<void>::from_code(uv_tcp_nodelay(&tcp_, enable ? 1 : 0),
-                                 "nodelay");
+  return set_nodelay(&tcp_, enable);
 }
 
 result<void> tcp_stream::set_keepalive(bool enable, unsigned delay_seconds) {
+  return set_keepalive(&tcp_, enable, delay_seconds);
+}
+
+result<void> tcp_stream::set_nodelay(uv_tcp_t* tcp, bool enable) {
+  return result<void>::from_code(uv_tcp_nodelay(tcp, enable ? 1 : 0),
+                                 "nodelay");
+}
+
+result<void> tcp_stream::set_keepalive(uv_tcp_t* tcp, bool enable,
+                                       unsigned delay_seconds) {
   auto what = "keepalive " + std::to_string(delay_seconds) + " s";
-  if (int rc = uv_tcp_keepalive(&tcp_, enable ? 1 : 0, delay_seconds); rc < 0)
+  if (int rc = uv_tcp_keepalive(tcp, enable ? 1 : 0, delay_seconds); rc < 0)
     return uv_error{rc, what};
   if (!enable) return {};
   // libuv sets only the idle time; the kernel's default interval (75 s) and
   // count (9) would leave a vanished peer ESTABLISHED for 11 more minutes.
   uv_os_fd_t fd;
-  if (int rc = uv_fileno(raw_handle(), &fd); rc < 0) return uv_error{rc, what};
+  if (int rc = uv_fileno(reinterpret_cast<uv_handle_t*>(tcp), &fd); rc < 0)
+    return uv_error{rc, what};
   int interval = keepalive_interval_seconds;
   int probes = keepalive_probes;
   if (::setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &interval, sizeof interval) != 0 ||

@@ -31,6 +31,12 @@ class tcp_stream final : public stream {
   static constexpr int keepalive_interval_seconds = 10;
   static constexpr int keepalive_probes = 6;
 
+  /// The same two options on any uv_tcp_t that has a socket: a stream, or
+  /// a listener (net::tcp_listener), whose accepted sockets inherit them.
+  static result<void> set_nodelay(uv_tcp_t* tcp, bool enable);
+  static result<void> set_keepalive(uv_tcp_t* tcp, bool enable,
+                                    unsigned delay_seconds);
+
   result<endpoint> local_endpoint() const override;
   result<endpoint> peer_endpoint() const override;
 

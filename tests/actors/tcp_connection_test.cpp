@@ -350,7 +350,7 @@ TEST_F(tcp_connection_test, stops_and_restarts_reading_on_tcp_set_reading) {
 }
 
 TEST_F(tcp_connection_test,
-       asks_its_owner_about_the_peers_half_close_then_shuts_down_and_ends) {
+       asks_its_owner_about_the_peers_half_close_then_closes_when_nothing_is_queued) {
   start();
   owner_saw();
   caf::send_as(conn, conn, tcp_io_read_end{net_error::of(UV_EOF)});
@@ -361,12 +361,32 @@ TEST_F(tcp_connection_test,
   EXPECT_EQ(eof->sender, conn.address());
   EXPECT_EQ(eof->as<tcp_read_closed>().id, 7u);
   EXPECT_EQ(eof->as<tcp_read_closed>().reason.name, "EOF");
-  owner_saw();
-  // The owner answered (the probe does so at once): FIN after queued writes.
+  // The owner answered (the probe does so at once) and no write waits:
+  // closing sends the FIN, no shutdown needed.
+  EXPECT_EQ(io->count("shutdown"), 0u);
+  auto closed = owner_log->all<tcp_connection_closed>();
+  ASSERT_EQ(closed.size(), 1u);
+  EXPECT_TRUE(closed[0].reason.ok());
+  EXPECT_TRUE(io->closed());
+  EXPECT_TRUE(conn_ended->ended);
+  EXPECT_FALSE(conn_ended->reason);
+}
+
+TEST_F(tcp_connection_test,
+       after_the_peers_half_close_shuts_down_behind_queued_writes_then_ends) {
+  start();
+  io->next_write_pends();
+  caf::anon_send(conn, tcp_write{net::byte_buffer::copy_of("tail")});
+  run();
+  caf::send_as(conn, conn, tcp_io_read_end{net_error::of(UV_EOF)});
+  run();
+  ASSERT_NE(owner_log->first<tcp_read_closed>(), nullptr);
+  // FIN after the queued write: a shutdown, and the actor waits for it.
   EXPECT_EQ(io->count("shutdown"), 1u);
   EXPECT_FALSE(io->closed());
   EXPECT_FALSE(conn_ended->ended);
 
+  caf::send_as(conn, conn, io->drain(io->writes.back().token));
   caf::send_as(conn, conn, tcp_io_shutdown_done{});
   run();
   auto closed = owner_log->all<tcp_connection_closed>();
@@ -377,16 +397,18 @@ TEST_F(tcp_connection_test,
   EXPECT_FALSE(conn_ended->reason);
 }
 
-TEST_F(tcp_connection_test, does_not_shut_down_before_its_owner_answered_the_half_close) {
+TEST_F(tcp_connection_test, does_not_close_before_its_owner_answered_the_half_close) {
   owner_log->hold_read_closed_replies = true;
   start();
   caf::send_as(conn, conn, tcp_io_read_end{net_error::of(UV_EOF)});
   run();
   ASSERT_NE(owner_log->first<tcp_read_closed>(), nullptr);
   EXPECT_EQ(io->count("shutdown"), 0u);
+  EXPECT_FALSE(io->closed());
   caf::anon_send(owner, release_atom::value);
   run();
-  EXPECT_EQ(io->count("shutdown"), 1u);
+  EXPECT_TRUE(io->closed());
+  EXPECT_TRUE(conn_ended->ended);
 }
 
 TEST_F(tcp_connection_test,

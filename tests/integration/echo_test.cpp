@@ -1016,7 +1016,8 @@ TEST_F(echo_service, an_idle_connection_ends_with_etimedout_after_its_idle_timeo
   EXPECT_TRUE(end.eof || end.error != 0) << describe(end);
 }
 
-TEST_F(echo_service, accepted_connections_have_keepalive_on) {
+// The listener sets both on its own socket, and accepted sockets inherit them.
+TEST_F(echo_service, accepted_connections_have_keepalive_and_nodelay_on) {
   start_runtime(1);
   auto ep = listen_ok("127.0.0.1:0");
   std::string err;
@@ -1026,7 +1027,7 @@ TEST_F(echo_service, accepted_connections_have_keepalive_on) {
   ASSERT_EQ(r.received, "ping") << describe(r);
   // The server's socket is in this process: find it by its peer's port.
   auto client_port = local_port(fd.get());
-  int keepalive = -1, idle = -1, interval = -1, count = -1;
+  int keepalive = -1, idle = -1, interval = -1, count = -1, nodelay = -1;
   DIR* dir = ::opendir("/proc/self/fd");
   ASSERT_NE(dir, nullptr);
   while (auto* entry = ::readdir(dir)) {
@@ -1043,12 +1044,14 @@ TEST_F(echo_service, accepted_connections_have_keepalive_on) {
     ::getsockopt(s, IPPROTO_TCP, TCP_KEEPIDLE, &idle, &il);
     ::getsockopt(s, IPPROTO_TCP, TCP_KEEPINTVL, &interval, &il);
     ::getsockopt(s, IPPROTO_TCP, TCP_KEEPCNT, &count, &il);
+    ::getsockopt(s, IPPROTO_TCP, TCP_NODELAY, &nodelay, &il);
   }
   ::closedir(dir);
   EXPECT_EQ(keepalive, 1);
   EXPECT_EQ(idle, 60);
   EXPECT_EQ(interval, 10);
   EXPECT_EQ(count, 6);
+  EXPECT_EQ(nodelay, 1);
 }
 
 TEST_F(echo_service, an_unconnected_connection_whose_handle_is_dropped_ends) {
