@@ -10,6 +10,7 @@
 // The runtime (loops + actor system) and loop-affine actors.
 #include "actors/core/loop_context.hpp"
 #include "actors/core/runtime.hpp"
+#include "actors/core/stop_signals.hpp"
 
 // Messages, their registration (add_message_types) and JSON envelope, errors.
 #include "actors/messages/messages.hpp"

@@ -16,26 +16,16 @@
 #include "actors/messages/messages.hpp"
 #include "actors/core/runtime.hpp"
 #include "actors/tcp/tcp_listener.hpp"
+#include "actors/core/stop_signals.hpp"
 #include "apps/cli.hpp"
-#include "apps/signals.hpp"
 
 using namespace netactors;
 
 namespace {
 
 // SIGINT/SIGTERM stop the server within this long whatever the load; past
-// it the process exits anyway (apps::stop_deadline), with its line said.
+// it the process exits anyway (stop_deadline), with its line said.
 constexpr std::chrono::milliseconds stop_limit{1500};
-
-// High priority: an exit jumps the queue of an actor whose mailbox holds a
-// backlog of connection events.
-// Any handle, typed ones too: an exit message is for every actor.
-template <class Handle>
-void stop_now(const Handle& handle) {
-  if (auto whom = caf::actor_cast<caf::actor>(handle))
-    caf::anon_send<caf::message_priority::high>(
-        whom, caf::exit_msg{caf::actor_addr{}, caf::exit_reason::user_shutdown});
-}
 
 }  // namespace
 
@@ -75,7 +65,7 @@ int main(int argc, char** argv) {
            "counted ({\"event\":\"log_dropped\",\"lines\":N})",
            &verbose);
   if (auto rc = cli.parse(argc, argv)) return *rc;
-  apps::block_stop_signals();  // before any thread starts
+  block_stop_signals();  // before any thread starts
   // With --verbose every stdout line goes through one bounded sink, so a
   // reader that stops reading costs dropped lines, never memory or a hang.
   std::shared_ptr<line_sink> sink;
@@ -86,7 +76,7 @@ int main(int argc, char** argv) {
     else
       std::cout << line << std::endl;
   };
-  std::unique_ptr<apps::stop_deadline> deadline;
+  std::unique_ptr<stop_deadline> deadline;
   caf::actor_system_config cfg;
   add_message_types(cfg);
   cfg.set("logger.verbosity", caf::atom("quiet"));
@@ -130,8 +120,8 @@ int main(int argc, char** argv) {
               exit_code = 1;
             });
     if (exit_code == 0) {
-      int sig = apps::wait_for_stop_signal();
-      deadline = std::make_unique<apps::stop_deadline>(
+      int sig = wait_for_stop_signal();
+      deadline = std::make_unique<stop_deadline>(
           "echo_server", stop_limit, exit_code, [sink] {
             if (sink) sink->close();
           });
@@ -141,8 +131,8 @@ int main(int argc, char** argv) {
     // Stop accepting, then end the handlers: their connections end with
     // them (closing their sockets). The printer goes last, after the
     // handlers' last lines.
-    stop_now(listener);
-    for (auto& h : handlers) stop_now(h);
+    stop_actor_now(listener);
+    for (auto& h : handlers) stop_actor_now(h);
     if (printer) self->send_exit(printer, caf::exit_reason::user_shutdown);
   }  // the runtime waits for every actor here
   if (sink) sink->close();

@@ -21,9 +21,9 @@
 #include "actors/messages/untrusted_text.hpp"
 #include "actors/core/runtime.hpp"
 #include "actors/node/remote_service.hpp"
+#include "actors/core/stop_signals.hpp"
 #include "apps/cli.hpp"
 #include "apps/node_cli.hpp"
-#include "apps/signals.hpp"
 
 using namespace netactors;
 
@@ -204,7 +204,7 @@ int main(int argc, char** argv) {
     std::cerr << "interfaces: --json and --watch exclude each other\n" << cli.usage();
     return 2;
   }
-  apps::block_stop_signals();  // before any thread starts
+  block_stop_signals();  // before any thread starts
   caf::actor_system_config cfg;
   add_message_types(cfg);
   cfg.set("logger.verbosity", caf::atom("quiet"));
@@ -237,7 +237,7 @@ int main(int argc, char** argv) {
     if (watch) {
       sink = std::make_shared<line_sink>(STDOUT_FILENO);
       auto printer = sys.spawn(watch_printer, actor, &exit_code, sink);
-      apps::wait_for_stop_signal();
+      wait_for_stop_signal();
       self->send_exit(printer, caf::exit_reason::user_shutdown);
     } else {
       self->request(actor, caf::infinite, interfaces_query{})

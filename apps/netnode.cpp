@@ -25,9 +25,9 @@
 #include "actors/tcp/tcp_listener.hpp"
 #include "actors/node/node_config.hpp"
 #include "actors/node/node_directory.hpp"
+#include "actors/core/stop_signals.hpp"
 #include "apps/cli.hpp"
 #include "apps/node_cli.hpp"
-#include "apps/signals.hpp"
 #include "actors/gateway/gateway.hpp"
 
 using namespace netactors;
@@ -35,17 +35,8 @@ using namespace netactors;
 namespace {
 
 // SIGINT/SIGTERM end netnode within 2 s whatever the load (the issue's
-// promise); past this the process exits anyway (apps::stop_deadline).
+// promise); past this the process exits anyway (stop_deadline).
 constexpr std::chrono::milliseconds stop_limit{1800};
-
-// Any handle, typed ones too: an exit message is for every actor.
-template <class Handle>
-void stop_now(const Handle& handle) {
-  if (auto whom = caf::actor_cast<caf::actor>(handle))
-    caf::anon_send<caf::message_priority::high>(
-        whom,
-        caf::exit_msg{caf::actor_addr{}, caf::exit_reason::user_shutdown});
-}
 
 // Every --gateway given (CLI11 keeps only the last value of a repeated
 // option for the shared parser, so netnode collects them itself).
@@ -126,7 +117,7 @@ int main(int argc, char** argv) {
   }
   if (gateways.empty())
     gateways.push_back(*net::endpoint::parse("127.0.0.1:7100"));
-  apps::block_stop_signals();  // before any thread starts
+  block_stop_signals();  // before any thread starts
   std::shared_ptr<line_sink> sink;
   if (verbose) sink = std::make_shared<line_sink>(STDOUT_FILENO);
   auto emit = [&sink](const std::string& line) {
@@ -135,7 +126,7 @@ int main(int argc, char** argv) {
     else
       std::cout << line << std::endl;
   };
-  std::unique_ptr<apps::stop_deadline> deadline;
+  std::unique_ptr<stop_deadline> deadline;
   caf::actor_system_config cfg;
   add_message_types(cfg);
   cfg.set("logger.verbosity", caf::atom("quiet"));
@@ -295,8 +286,8 @@ int main(int argc, char** argv) {
           {"publish", published}}
                .dump());
       if (observer) self->send(observer, true);
-      int sig = apps::wait_for_stop_signal();
-      deadline = std::make_unique<apps::stop_deadline>("netnode", stop_limit,
+      int sig = wait_for_stop_signal();
+      deadline = std::make_unique<stop_deadline>("netnode", stop_limit,
                                                        exit_code, [sink] {
                                                          if (sink)
                                                            sink->close();
@@ -307,10 +298,10 @@ int main(int argc, char** argv) {
     }
     // Stop accepting; the gateways answer what is in flight and close;
     // then the services stop (reverse start order); the printer goes last.
-    for (auto& l : listeners) stop_now(l);
-    stop_now(directory);
-    stop_now(stopper);
-    stop_now(sup->supervisor);
+    for (auto& l : listeners) stop_actor_now(l);
+    stop_actor_now(directory);
+    stop_actor_now(stopper);
+    stop_actor_now(sup->supervisor);
     self->wait_for(sup->supervisor);
     if (observer) self->send_exit(observer, caf::exit_reason::user_shutdown);
     if (printer) self->send_exit(printer, caf::exit_reason::user_shutdown);

@@ -12,7 +12,6 @@
 
 #include <caf/all.hpp>
 
-#include <signal.h>
 
 #include <charconv>
 #include <chrono>
@@ -151,13 +150,8 @@ int main(int argc, char** argv) {
   }
   auto address = net::endpoint::parse(listen);
   if (!address) return usage(address.error().to_string());
-  // sigwait takes SIGINT/SIGTERM below; block them before any thread
-  // starts, so that no loop or CAF thread is interrupted by them.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  // Before any thread starts, so that no loop or CAF thread takes them.
+  block_stop_signals();
 
   caf::actor_system_config cfg;
   cfg.set("logger.verbosity", caf::atom("quiet"));
@@ -183,10 +177,7 @@ int main(int argc, char** argv) {
             std::cerr << "chat_server: " << to_net_error(err).to_string() << "\n";
             exit_code = 1;
           });
-  if (exit_code == 0) {
-    int sig = 0;
-    sigwait(&stop_signals, &sig);
-  }
+  if (exit_code == 0) wait_for_stop_signal();
   // Ends the listener, the room and every connection; ~runtime then waits.
   rt.shutdown(std::chrono::steady_clock::now() + std::chrono::seconds(2));
   return exit_code;

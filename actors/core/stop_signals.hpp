@@ -1,7 +1,14 @@
-// Clean shutdown on SIGINT/SIGTERM for the apps: block the signals before
-// any thread starts (so no loop or CAF thread takes them), then wait for one
-// with sigwait on the main thread.
+// Clean shutdown on SIGINT/SIGTERM for a program's main(): block the
+// signals before any thread starts (so no loop or CAF thread takes them),
+// wait for one with sigwait on the main thread, stop the actors with
+// stop_actor_now, and let a stop_deadline bound the teardown.
 #pragma once
+
+#include <caf/actor.hpp>
+#include <caf/actor_cast.hpp>
+#include <caf/exit_reason.hpp>
+#include <caf/send.hpp>
+#include <caf/system_messages.hpp>
 
 #include <chrono>
 #include <condition_variable>
@@ -10,7 +17,7 @@
 #include <string>
 #include <thread>
 
-namespace apps {
+namespace netactors {
 
 /// Blocks SIGINT and SIGTERM in the calling thread and every thread it
 /// starts afterwards. Call first thing in main().
@@ -41,4 +48,15 @@ class stop_deadline {
   std::thread watchdog_;
 };
 
-}  // namespace apps
+/// Ends the actor behind `handle` (any handle, typed ones too) with
+/// user_shutdown: an anonymous exit message at high priority, so it jumps
+/// the queue of a mailbox holding a backlog of connection events.
+template <class Handle>
+void stop_actor_now(const Handle& handle) {
+  if (auto whom = caf::actor_cast<caf::actor>(handle))
+    caf::anon_send<caf::message_priority::high>(
+        whom,
+        caf::exit_msg{caf::actor_addr{}, caf::exit_reason::user_shutdown});
+}
+
+}  // namespace netactors

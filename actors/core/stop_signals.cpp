@@ -1,4 +1,4 @@
-#include "apps/signals.hpp"
+#include "actors/core/stop_signals.hpp"
 
 #include <pthread.h>
 #include <signal.h>
@@ -7,7 +7,7 @@
 
 #include "actors/log/line_sink.hpp"
 
-namespace apps {
+namespace netactors {
 
 namespace {
 sigset_t stop_signals() {
@@ -41,7 +41,7 @@ stop_deadline::stop_deadline(std::string program,
       std::unique_lock<std::mutex> lock(mutex_);
       if (done_.wait_until(lock, until, [this] { return disarmed_; })) return;
     }
-    netactors::line_sink::write_without_waiting(
+    line_sink::write_without_waiting(
         2, program + ": shutdown did not finish within " +
                std::to_string(limit.count()) + " ms; exiting now with code " +
                std::to_string(exit_code) + "\n");
@@ -59,4 +59,4 @@ stop_deadline::~stop_deadline() {
   watchdog_.join();
 }
 
-}  // namespace apps
+}  // namespace netactors
