@@ -188,7 +188,7 @@ int main(int argc, char** argv) {
       rcfg.request_timeout = reply_timeout;
       jobs = spawn_remote_service(sys, std::move(rcfg));
       self->request(jobs, reply_timeout + std::chrono::seconds(5),
-                    node_dns_connect{req, caf::actor_cast<caf::actor>(self)})
+                    node_dns_connect{req}, caf::actor_cast<caf::actor>(self))
           .receive(on_reply, on_error);
     } else {
       resolver = spawn_resolver(rt);

@@ -5,11 +5,7 @@
 // None is callable through the gateway: they travel between nodes only.
 #pragma once
 
-#include <caf/actor.hpp>
 #include <caf/detail/type_list.hpp>
-#include <caf/meta/type_name.hpp>
-
-#include <nlohmann/json.hpp>
 
 #include <cstdint>
 #include <string>
@@ -30,38 +26,26 @@ struct node_service_request {
 NETACTORS_MESSAGE(node_service_request, name)
 
 /// To a node's jobs (node_jobs_actor): resolve and connect from the node,
-/// as dns_connect_to does locally. The connection made on the node reports
-/// to `owner` (tcp_connection_opened, tcp_received, ...), which commands it
-/// directly (tcp_write, tcp_set_reading, tcp_close); `owner` also gets the
-/// dns_connect_report, before the reply. Reply: (tcp_connection_actor,
-/// dns_connect_report) or the dns_connect actor's error.
-/// An actor handle has no JSON form: `owner` is written as null and read as
-/// no handle (the message is not callable through the gateway anyway).
+/// as dns_connect_to does locally. It travels as the message
+/// (node_dns_connect, caf::actor owner): an actor handle has no JSON form,
+/// so it goes beside the struct, not in it. The connection made on the node
+/// reports to `owner` (tcp_connection_opened, tcp_received, ...), which
+/// commands it directly (tcp_write, tcp_set_reading, tcp_close); `owner`
+/// also gets the dns_connect_report, before the reply. Reply:
+/// (tcp_connection_actor, dns_connect_report) or the dns_connect actor's
+/// error.
 struct node_dns_connect {
   dns_connect_to request;
-  caf::actor owner;
 };
-constexpr const char* message_type_name(const node_dns_connect*) {
-  return "node_dns_connect";
-}
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, node_dns_connect& x) {
-  return f(caf::meta::type_name("node_dns_connect"), x.request, x.owner);
-}
-inline void to_json(nlohmann::json& j, const node_dns_connect& x) {
-  j["request"] = x.request;
-  j["owner"] = nullptr;
-}
-inline void from_json(const nlohmann::json& j, node_dns_connect& x) {
-  j.at("request").get_to(x.request);
-  x.owner = nullptr;
-}
+NETACTORS_MESSAGE(node_dns_connect, request)
 
 /// To a node's jobs: one echo client session run from the node (ping-pong
 /// of `messages` with the echo server at `server`, every byte verified), as
 /// actors/echo/echo.hpp's echo_client_job. The node ends the session after
 /// `deadline_ms` (its result then names ETIMEDOUT). Reply:
-/// echo_client_result, or EMSGSIZE/EBUSY when the node refuses the job.
+/// echo_client_result, or EMSGSIZE/EBUSY/EINVAL when the node refuses the
+/// job. `messages` are bytes (the binary form carries any); the JSON form is
+/// for text only, and nothing sends this message as JSON.
 struct node_echo_client {
   net::endpoint server;
   std::vector<std::string> messages;

@@ -227,14 +227,13 @@ node_jobs_actor::behavior_type node_jobs(node_jobs_self self, runtime* rt,
     if (self->state.running > 0) --self->state.running;
   });
   return {
-    [self](node_dns_connect& r)
+    [self](node_dns_connect& r, caf::actor& owner)
         -> caf::result<tcp_connection_actor, dns_connect_report> {
       if (auto err = admit(self)) return err;
-      if (!r.owner)
+      if (!owner)
         return job_error(UV_EINVAL, "node_dns_connect needs an owner");
       if (auto err = check_ms(self, r.request.timeout_ms, "timeout_ms"))
         return err;
-      auto owner = r.owner;
       auto relay = start_relay(
           self,
           [](caf::event_based_actor* a, runtime* rt, resolver_actor res,

@@ -4,7 +4,7 @@
 // node's actors: one request, one job, one reply.
 //
 // Protocol (node_jobs_actor; messages in actors/messages/node_messages.hpp):
-//   node_dns_connect -> (tcp_connection_actor, dns_connect_report): a
+//   (node_dns_connect, owner) -> (tcp_connection_actor, dns_connect_report): a
 //     dns_connect actor on this node (with the node's resolver) resolves and
 //     connects from here; the connection's events go to the request's
 //     `owner`, who commands the connection directly; `owner` gets the
@@ -28,6 +28,7 @@
 // Thread safety: an actor (not loop-affine: its jobs' actors are).
 #pragma once
 
+#include <caf/actor.hpp>
 #include <caf/typed_actor.hpp>
 
 #include <chrono>
@@ -45,8 +46,8 @@ namespace netactors {
 
 /// The handle of a node's jobs: what other nodes may send it.
 using node_jobs_actor = caf::typed_actor<
-    caf::replies_to<node_dns_connect>::with<tcp_connection_actor,
-                                            dns_connect_report>,
+    caf::replies_to<node_dns_connect, caf::actor>::with<tcp_connection_actor,
+                                                        dns_connect_report>,
     caf::replies_to<node_echo_client>::with<echo_client_result>,
     caf::replies_to<node_dhcp_discover>::with<dhcp_discovery_done>>;
 

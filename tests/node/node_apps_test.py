@@ -331,6 +331,9 @@ def node_namespace():
     """The node's namespace, joined to this one by a veth: va here
     (198.51.100.1), vb there (198.51.100.2, 2001:db8::2)."""
     other, there = new_namespace()
+    # A previous test's veth may outlive its namespace for a moment (the
+    # kernel dismantles namespaces lazily): it goes now.
+    subprocess.run(["ip", "link", "del", "va"], stderr=subprocess.DEVNULL)
     # No automatic link-local addresses: one appearing between the two
     # readings of test_two_namespaces would make the comparison race.
     sh("ip link add va type veth peer name vb")
