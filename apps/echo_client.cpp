@@ -137,6 +137,12 @@ int run(int argc, char** argv) {
                  "once)\n(try --help)\n";
     return 2;
   }
+  if (node.given && deadline_s * 1000 > node_jobs_limits{}.max_job_ms) {
+    std::cerr << "echo_client: with --node --deadline is at most "
+              << node_jobs_limits{}.max_job_ms / 1000
+              << " s (the longest job a node runs)\n(try --help)\n";
+    return 2;
+  }
   std::vector<echo_client_job> jobs;
   bool stdin_mode = count == 0;
   if (stdin_mode) {

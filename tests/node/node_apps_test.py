@@ -485,6 +485,8 @@ def test_jobs_usage():
           "--insecure"] + tls("client"), "exclude each other"),
         ([echo_client, "--node", "127.0.0.1:1", "--insecure", "--count", "100",
           "--concurrency", "65"], "at most 64 connections"),
+        ([echo_client, "--node", "127.0.0.1:1", "--insecure", "--deadline",
+          "3601"], "--deadline is at most 3600 s"),
     ]
     for cmd, expected in cases:
         rc, out, err = run(cmd)
