@@ -19,7 +19,9 @@
 #include "actors/messages/messages.hpp"
 #include "actors/messages/untrusted_text.hpp"
 #include "actors/core/runtime.hpp"
+#include "actors/node/remote_service.hpp"
 #include "apps/cli.hpp"
+#include "apps/node_cli.hpp"
 
 using namespace netactors;
 
@@ -111,14 +113,22 @@ int main(int argc, char** argv) {
       "A server's message and the interface name show bytes that are not "
       "printable UTF-8 (and \\) as \\xNN.\n"
       "Exit code 0 when an offer came, 1 when none came, 2 on an error "
-      "(named on stderr)."};
+      "(named on stderr).\nWith --node the node discovers on its own "
+      "interface IF, with the same output; exit 1 when the node goes away "
+      "or cannot be reached (the error names it)."};
   cli.value("interface", "IF", "the interface to discover on (required)",
             apps::parse_string(&interface));
   cli.value("timeout", "S", "seconds to wait in all (default 10)",
             apps::parse_uint(&timeout_s, 1, 3600));
   cli.flag("request", "request the first offer (DHCPREQUEST)", &request);
   cli.flag("json", "print one JSON object", &json);
+  apps::node_flags node;
+  apps::add_node_flags(cli, &node, false);
   if (auto rc = cli.parse(argc, argv)) return *rc;
+  if (auto why = apps::check_node_flags(node); !why.empty()) {
+    std::cerr << "dhcp_discover: " << why << "\n(try --help)\n";
+    return 2;
+  }
   if (interface.empty()) {
     std::cerr << "dhcp_discover: --interface is required\n" << cli.usage();
     return 2;
@@ -134,9 +144,44 @@ int main(int argc, char** argv) {
   caf::actor_system_config cfg;
   add_message_types(cfg);
   cfg.set("logger.verbosity", caf::atom("quiet"));
+  if (node.given)
+    if (auto why = prepare_node_config(cfg, apps::node_link_of(node));
+        !why.empty()) {
+      std::cerr << "dhcp_discover: " << why << "\n";
+      return 2;
+    }
   dhcp_discovery_done done;
   bool finished = false;
-  {
+  if (node.given) {
+    // The node runs the discovery on its interface and answers with its
+    // dhcp_discovery_done; a node that goes away or cannot be reached, or
+    // refuses the job, is exit 1 with the error naming it.
+    runtime rt{cfg, runtime_options{1, false}};
+    auto& sys = rt.system();
+    caf::scoped_actor self{sys};
+    auto rcfg = apps::remote_config(node, "jobs");
+    auto bound = config.timeout + std::chrono::seconds(15);
+    rcfg.request_timeout = bound;
+    auto jobs = spawn_remote_service(sys, std::move(rcfg));
+    int rc = -1;
+    self->request(jobs, bound + std::chrono::seconds(5),
+                  node_dhcp_discover{
+                      interface, request,
+                      static_cast<uint32_t>(config.timeout.count()),
+                      static_cast<uint32_t>(config.offer_window.count())})
+        .receive(
+            [&](dhcp_discovery_done& d) {
+              done = std::move(d);
+              finished = true;
+            },
+            [&](caf::error& err) {
+              std::cerr << "dhcp_discover: " << to_net_error(err).to_string()
+                        << "\n";
+              rc = 1;
+            });
+    self->send_exit(jobs, caf::exit_reason::user_shutdown);
+    if (rc >= 0) return rc;
+  } else {
     runtime rt{cfg, 1};
     caf::scoped_actor self{rt.system()};
     auto discovery = spawn_dhcp_discovery(rt.loop_at(0), self, config);

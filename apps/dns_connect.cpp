@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include <poll.h>
+#include <uv.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -19,9 +20,12 @@
 
 #include "actors/dns/dns_connect.hpp"
 #include "actors/messages/messages.hpp"
+#include "actors/messages/net_error.hpp"
 #include "actors/dns/resolver.hpp"
 #include "actors/core/runtime.hpp"
+#include "actors/node/remote_service.hpp"
 #include "apps/cli.hpp"
+#include "apps/node_cli.hpp"
 
 using namespace netactors;
 
@@ -107,7 +111,10 @@ int main(int argc, char** argv) {
       "\"received\" holds the first 64 KiB: past that, \"received_truncated\""
       ":true and \"received_bytes\" with the total follow it).\n"
       "Exit code 0 when connected, 1 when no address could be "
-      "connected, 2 when HOST did not resolve (or bad arguments)."};
+      "connected, 2 when HOST did not resolve (or bad arguments).\n"
+      "With --node the node resolves and connects (its resolver, its "
+      "network), with the same output; exit 1 when the node goes away or "
+      "cannot be reached (the error names it)."};
   cli.positional("HOST", "name or address to connect to", &host);
   cli.positional("PORT", "TCP port, 1..65535", &port_text);
   cli.value("send", "TEXT", "bytes to send once connected",
@@ -126,7 +133,13 @@ int main(int argc, char** argv) {
             "stop reading after this long without bytes (default 500)",
             apps::parse_uint(&idle_ms, 1, 3600000));
   cli.flag("json", "print the report as one JSON object", &json);
+  apps::node_flags node;
+  apps::add_node_flags(cli, &node, false);
   if (auto rc = cli.parse(argc, argv)) return *rc;
+  if (auto why = apps::check_node_flags(node); !why.empty()) {
+    std::cerr << "dns_connect: " << why << "\n(try --help)\n";
+    return 2;
+  }
   auto port = net::parse_port(port_text);
   if (!port || *port == 0) {
     std::cerr << "dns_connect: PORT must be 1..65535, not \"" << port_text
@@ -136,32 +149,63 @@ int main(int argc, char** argv) {
   caf::actor_system_config cfg;
   add_message_types(cfg);
   cfg.set("logger.verbosity", caf::atom("quiet"));
+  if (node.given)
+    if (auto why = prepare_node_config(cfg, apps::node_link_of(node));
+        !why.empty()) {
+      std::cerr << "dns_connect: " << why << "\n";
+      return 2;
+    }
   std::optional<dns_connect_report> report;
   received_bytes received;
+  // With --node: why the node could not do the work (it went away, it
+  // cannot be reached, it refused the job); exit 1.
+  std::optional<net_error> node_failure;
   {
-    runtime rt{cfg, 1};
-    caf::scoped_actor self{rt.system()};
-    auto resolver = spawn_resolver(rt);
-    // The report comes to `self` whatever the outcome, before the reply.
-    auto connector = spawn_dns_connect(rt, {}, resolver, self);
+    runtime rt{cfg, runtime_options{1, false}};
+    auto& sys = rt.system();
+    caf::scoped_actor self{sys};
+    resolver_actor resolver;
+    caf::actor jobs;  // with --node: the stand-in for the node's jobs
     dns_connect_to req{host,
                        *port,
                        static_cast<uint32_t>(attempt_delay_ms),
                        50,
                        static_cast<uint32_t>(timeout_ms),
                        true};
+    auto reply_timeout =
+        std::chrono::milliseconds(timeout_ms) + std::chrono::seconds(5);
     tcp_connection_actor conn;
-    self->request(
-            connector,
-            std::chrono::milliseconds(timeout_ms) + std::chrono::seconds(5),
-            req)
-        .receive(
-            [&](tcp_connection_actor& c, dns_connect_report&) {
-              conn = std::move(c);
-            },
-            [&](caf::error&) {});
+    caf::error failed;
+    auto on_reply = [&](tcp_connection_actor& c, dns_connect_report&) {
+      conn = std::move(c);
+    };
+    auto on_error = [&](caf::error& err) { failed = std::move(err); };
+    if (node.given) {
+      // The node resolves and connects; `self` owns the connection there
+      // (its events come here, our commands go to it) and gets the report
+      // before the reply, as locally (actors/node/node_jobs.hpp).
+      auto rcfg = apps::remote_config(node, "jobs");
+      rcfg.request_timeout = reply_timeout;
+      jobs = spawn_remote_service(sys, std::move(rcfg));
+      self->request(jobs, reply_timeout + std::chrono::seconds(5),
+                    node_dns_connect{req}, caf::actor_cast<caf::actor>(self))
+          .receive(on_reply, on_error);
+    } else {
+      resolver = spawn_resolver(rt);
+      // The report comes to `self` whatever the outcome, before the reply.
+      auto connector = spawn_dns_connect(rt, {}, resolver, self);
+      self->request(connector, reply_timeout, req).receive(on_reply, on_error);
+    }
+    // From a node, the report was sent before the reply over the same link
+    // and the reply took one more hop (the stand-in): it is here already,
+    // unless the node could not do the work at all.
     self->receive([&](dns_connect_report& rep) { report = std::move(rep); },
-                  caf::after(std::chrono::seconds(5)) >> [] {});
+                  caf::after(node.given ? std::chrono::seconds(1)
+                                        : std::chrono::seconds(5)) >> [] {});
+    if (node.given && !report && failed) node_failure = to_net_error(failed);
+    // A connection on a node ends with remote_link_unreachable when the
+    // node goes away: that is a failure, not the end of the bytes.
+    if (node.given && conn) self->monitor(conn);
     if (conn) {
       if (send)
         self->send(conn, tcp_write{net::byte_buffer::copy_of(send_text)});
@@ -193,13 +237,26 @@ int main(int argc, char** argv) {
             // Answering lets the connection finish its half of the close.
             [&](tcp_read_closed&) { done = true; },
             [&](tcp_connection_closed&) { done = true; },
+            [&](caf::down_msg& dm) {
+              if (dm.reason != caf::exit_reason::remote_link_unreachable)
+                return;  // tcp_connection_closed comes through the node
+              node_failure = net_error::of(
+                  UV_EHOSTDOWN, "node " + node.address.to_string() +
+                                    ", connection: " + sys.render(dm.reason));
+              done = true;
+            },
             caf::after(std::chrono::milliseconds(idle_ms)) >>
                 [&] { done = true; });
         if (!done && self->mailbox().empty()) set_reading(true);  // caught up
       }
       self->send(conn, tcp_close{});
     }
-    caf::anon_send_exit(resolver, caf::exit_reason::user_shutdown);
+    if (resolver) caf::anon_send_exit(resolver, caf::exit_reason::user_shutdown);
+    if (jobs) caf::anon_send_exit(jobs, caf::exit_reason::user_shutdown);
+  }
+  if (node_failure && !report) {
+    std::cerr << "dns_connect: " << node_failure->to_string() << "\n";
+    return 1;
   }
   if (!report) {
     std::cerr << "dns_connect: no report from the dns_connect actor\n";
@@ -212,6 +269,10 @@ int main(int argc, char** argv) {
               << std::endl;
   else
     print_report(std::cerr, *report);
+  if (node_failure) {
+    std::cerr << "dns_connect: " << node_failure->to_string() << "\n";
+    return 1;
+  }
   if (!report->connected.empty()) return 0;
   std::cerr << "dns_connect: " << report->error.name << "\n";
   // No address at all: the name did not resolve (or not in time).

@@ -13,9 +13,12 @@
 
 #include "actors/echo/echo.hpp"
 #include "actors/messages/messages.hpp"
+#include "actors/node/node_jobs.hpp"
 #include "actors/core/runtime.hpp"
+#include "actors/node/remote_service.hpp"
 #include "actors/tcp/tcp_connection.hpp"
 #include "apps/cli.hpp"
+#include "apps/node_cli.hpp"
 
 using namespace netactors;
 
@@ -31,6 +34,30 @@ uint32_t percentile(std::vector<uint32_t>& v, double p) {
 // A message goes out as one write, and one write may queue at most the
 // connection's write queue limit: larger sizes are refused up front.
 const uint64_t max_size = tcp_connection_options{}.write_queue_limit;
+
+// With --node each session is one job of the node (node_jobs.hpp), which
+// runs at most node_jobs_limits{}.max_jobs at once.
+const uint64_t max_node_sessions = node_jobs_limits{}.max_jobs;
+
+// With --node: asks the node's jobs (through the stand-in) to run `job`
+// there and passes the result to `reply_to` as a local session would; an
+// error (the node went away, cannot be reached, refused the job) becomes
+// the result's error, named on stderr.
+caf::behavior node_session(caf::event_based_actor* self, caf::actor jobs,
+                           caf::actor reply_to, node_echo_client job) {
+  self->request(jobs, caf::infinite, std::move(job))
+      .then(
+          [self, reply_to](echo_client_result& r) {
+            self->send(reply_to, std::move(r));
+          },
+          [self, reply_to](caf::error& err) {
+            echo_client_result r;
+            r.error = to_net_error(err).to_string();
+            std::cerr << "echo_client: " << r.error << std::endl;
+            self->send(reply_to, std::move(r));
+          });
+  return {};
+}
 
 int run(int argc, char** argv);
 
@@ -65,7 +92,10 @@ int run(int argc, char** argv) {
                 "messages of --size bytes over --concurrency connections "
                 "(ping-pong), then a JSON summary:\n"
                 "{\"messages\",\"bytes\",\"mismatches\",\"errors\",\"p50_us\","
-                "\"p99_us\"}. Exit code 1 on any mismatch or error."};
+                "\"p99_us\"}. Exit code 1 on any mismatch or error.\n"
+                "With --node the node connects and runs the sessions, with "
+                "the same output; a node that goes away or cannot be reached "
+                "is an error (named on stderr and in error_names)."};
   auto server = *net::endpoint::parse(connect);
   cli.value("connect", "HOST:PORT", "echo server (default 127.0.0.1:7000)",
             apps::parse_endpoint(&server));
@@ -93,7 +123,26 @@ int run(int argc, char** argv) {
             "give up on sessions that have not finished after S seconds "
             "(default 300)",
             apps::parse_uint(&deadline_s, 1, 86400));
+  apps::node_flags node;
+  apps::add_node_flags(cli, &node, false);
   if (auto rc = cli.parse(argc, argv)) return *rc;
+  if (auto why = apps::check_node_flags(node); !why.empty()) {
+    std::cerr << "echo_client: " << why << "\n(try --help)\n";
+    return 2;
+  }
+  if (node.given && std::min(concurrency, count == 0 ? 1 : count) >
+                        max_node_sessions) {
+    std::cerr << "echo_client: with --node at most " << max_node_sessions
+              << " connections (a node runs at most that many jobs at "
+                 "once)\n(try --help)\n";
+    return 2;
+  }
+  if (node.given && deadline_s * 1000 > node_jobs_limits{}.max_job_ms) {
+    std::cerr << "echo_client: with --node --deadline is at most "
+              << node_jobs_limits{}.max_job_ms / 1000
+              << " s (the longest job a node runs)\n(try --help)\n";
+    return 2;
+  }
   std::vector<echo_client_job> jobs;
   bool stdin_mode = count == 0;
   if (stdin_mode) {
@@ -118,22 +167,49 @@ int run(int argc, char** argv) {
   caf::actor_system_config cfg;
   add_message_types(cfg);
   cfg.set("logger.verbosity", caf::atom("quiet"));
+  if (node.given)
+    if (auto why = prepare_node_config(cfg, apps::node_link_of(node));
+        !why.empty()) {
+      std::cerr << "echo_client: " << why << "\n";
+      return 2;
+    }
   echo_client_result total;
   uint64_t errors = 0;
   std::vector<std::string> error_names;
   uint64_t expected = 0;
   for (auto& j : jobs) expected += j.messages.size();
   {
-    runtime rt{cfg, loops};
-    caf::scoped_actor self{rt.system()};
+    runtime rt{cfg, runtime_options{loops, false}};
+    auto& sys = rt.system();
+    caf::scoped_actor self{sys};
     std::vector<caf::actor> sessions;
+    caf::actor node_jobs;  // with --node: the stand-in for the node's jobs
+    if (node.given) {
+      auto rcfg = apps::remote_config(node, "jobs");
+      // The node ends a session at the deadline itself; this only reclaims
+      // a request the node neither answers nor is seen to leave.
+      rcfg.request_timeout =
+          std::chrono::seconds(deadline_s) + std::chrono::seconds(10);
+      node_jobs = spawn_remote_service(sys, std::move(rcfg));
+    }
     for (auto& job : jobs) {
       job.server = server;
       job.connect_timeout_ms = static_cast<uint32_t>(timeout_ms);
       // Generated messages move to their session (no second copy); stdin
       // lines are printed back at the end.
-      sessions.push_back(
-          spawn_echo_client(rt, self, stdin_mode ? job : std::move(job)));
+      if (node.given) {
+        node_echo_client remote{job.server,
+                                stdin_mode ? job.messages
+                                           : std::move(job.messages),
+                                job.connect_timeout_ms,
+                                static_cast<uint32_t>(deadline_s * 1000)};
+        sessions.push_back(sys.spawn(node_session, node_jobs,
+                                     caf::actor_cast<caf::actor>(self),
+                                     std::move(remote)));
+      } else {
+        sessions.push_back(
+            spawn_echo_client(rt, self, stdin_mode ? job : std::move(job)));
+      }
     }
     auto deadline = std::chrono::steady_clock::now() +
                     std::chrono::seconds(deadline_s);
@@ -168,6 +244,7 @@ int run(int argc, char** argv) {
         break;
       }
     }
+    if (node_jobs) self->send_exit(node_jobs, caf::exit_reason::user_shutdown);
   }
   if (stdin_mode && total.mismatches == 0)
     for (size_t i = 0; i < total.messages; ++i) std::cout << jobs[0].messages[i];

@@ -26,6 +26,7 @@
 #include "actors/node/node_config.hpp"
 #include "actors/node/node_directory.hpp"
 #include "actors/core/stop_signals.hpp"
+#include "actors/node/node_jobs.hpp"
 #include "apps/cli.hpp"
 #include "apps/node_cli.hpp"
 #include "actors/gateway/gateway.hpp"
@@ -245,11 +246,17 @@ int main(int argc, char** argv) {
     // --publish: the directory hands out the services' stable handles to
     // other processes (actors/node/node_directory.hpp).
     caf::actor directory;
+    caf::actor jobs;
     nlohmann::json published = nullptr;
     if (publish.given && exit_code == 0) {
+      // "jobs" runs dns_connect, echo client and DHCP discovery jobs for
+      // remote askers (actors/node/node_jobs.hpp), with the node's resolver.
+      jobs = caf::actor_cast<caf::actor>(spawn_node_jobs(
+          rt, caf::actor_cast<resolver_actor>(sup->children.at("resolver"))));
       directory = spawn_node_directory(
           sys, {{"resolver", sup->children.at("resolver")},
-                {"interfaces", sup->children.at("interfaces")}});
+                {"interfaces", sup->children.at("interfaces")},
+                {"jobs", jobs}});
       auto port = publish_node(sys, directory, publish.address,
                                !publish.insecure);
       if (port) {
@@ -300,6 +307,7 @@ int main(int argc, char** argv) {
     // then the services stop (reverse start order); the printer goes last.
     for (auto& l : listeners) stop_actor_now(l);
     stop_actor_now(directory);
+    stop_actor_now(jobs);
     stop_actor_now(stopper);
     stop_actor_now(sup->supervisor);
     self->wait_for(sup->supervisor);

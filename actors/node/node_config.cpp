@@ -7,6 +7,8 @@
 #include <cstring>
 #include <fstream>
 
+#include "actors/tcp/tcp_connection.hpp"
+
 namespace netactors {
 
 namespace {
@@ -36,6 +38,9 @@ std::string prepare_node_config(caf::actor_system_config& cfg,
   cfg.set("middleman.heartbeat-interval", caf::timespan{link.heartbeat});
   cfg.set("middleman.connection-timeout",
           caf::timespan{link.connection_timeout});
+  // Typed handles in replies between nodes (node_jobs.hpp's
+  // node_dns_connect answers with the connection's handle) need a name.
+  cfg.add_message_type<tcp_connection_actor>("tcp_connection_actor");
   cfg.load<caf::io::middleman>();
   if (link.tls) {
     cfg.set("openssl.certificate", link.tls->certificate);

@@ -46,7 +46,8 @@ std::string check_tls(const node_tls& tls,
 /// Loads CAF's middleman and, with TLS, CAF's OpenSSL manager (in that
 /// order: the manager needs the middleman) into `cfg`, with the certificate
 /// settings (openssl.certificate, openssl.key, openssl.cafile) and the
-/// heartbeat. Returns "" or why not (TLS settings that fail check_tls).
+/// heartbeat, and the typed handles that travel between nodes
+/// (tcp_connection_actor). Returns "" or why not (TLS settings that fail check_tls).
 /// Build the runtime afterwards with runtime_options::middleman false: the
 /// middleman is loaded here already.
 std::string prepare_node_config(caf::actor_system_config& cfg,

@@ -162,8 +162,10 @@ using not_callable_types = caf::detail::type_list<
     // gateway's own "stats", and its replies and events
     supervisor_which, supervisor_stable_handle, supervisor_get_stats,
     supervisor_stats, supervisor_event,
-    // node: answered with an actor handle, over the middleman only
-    node_service_request>;
+    // node: answered with an actor handle, over the middleman only; the
+    // jobs a node runs for other nodes
+    node_service_request, node_dns_connect, node_echo_client,
+    node_dhcp_discover>;
 
 template <class T>
 class every_message_type : public ::testing::Test {};

@@ -1,21 +1,34 @@
 #!/usr/bin/env python3
-"""netnode --publish and interfaces --node as processes: plain BASP on
+"""netnode --publish and the apps' --node as processes: plain BASP on
 loopback, mutual TLS (a good certificate works; one from another CA, and
 none at all, are refused and the refused side says why), a node that goes
 away (killed or frozen) while an asker waits on it, and two network
 namespaces joined by a veth where `interfaces --node` prints exactly the
 other namespace's interfaces (compared with `ip -j addr` run there).
+dns_connect, echo_client and dhcp_discover --node give the same output and
+exit code as the same app run locally (a peer that greets, a closed port, a
+name the private hosts file does not know); dns_connect --node connects from
+the node's namespace (to a listener reachable only there); dhcp_discover
+--node finds dnsmasq behind the node's interface (a third namespace, reached
+only over a veth from the node's); a node killed mid-job ends each asker
+with the named error within 5 s; an asker killed mid-job leaves nothing
+running on the node (the peer sees its connection close).
 
-The test runs in a private network namespace of its own (it re-executes
-itself under `unshare --net`, as root) and makes its certificates with the
-openssl CLI (make_certs.sh) in a scratch directory; nothing is committed.
+The test runs in private network and mount namespaces of its own (it
+re-executes itself under `unshare --net --mount`, as root): /etc/hosts and
+/etc/nsswitch.conf are bind-mounted from scratch files ("hosts: files"), so
+names resolve from that file only and no resolver is ever asked. It makes
+its certificates with the openssl CLI (make_certs.sh) in a scratch
+directory; nothing is committed.
 
-Usage: node_apps_test.py NETNODE INTERFACES MAKE_CERTS. Every wait is for an
-event, bounded by a hang guard; the 5 s bound on a vanished node is the
-issue's promise. Every process started is killed on exit.
+Usage: node_apps_test.py NETNODE INTERFACES MAKE_CERTS DNS_CONNECT
+ECHO_CLIENT DHCP_DISCOVER TCP_PEER. Every wait is for an event, bounded by a
+hang guard; the 5 s bound on a vanished node is the issue's promise. Every
+process started is killed on exit, every namespace ends with its process.
 """
 import json
 import os
+import re
 import select
 import signal
 import subprocess
@@ -28,7 +41,9 @@ import child_output  # noqa: E402  (tests/support, in the runfiles)
 HANG_GUARD_S = 20
 NODE_GONE_BOUND_S = 5   # the asker ends with the named error within this
 
-netnode, interfaces, make_certs = (os.path.abspath(a) for a in sys.argv[1:4])
+(netnode, interfaces, make_certs, dns_connect, echo_client, dhcp_discover,
+ tcp_peer) = (os.path.abspath(a) for a in sys.argv[1:8])
+SERVER_NAME = "server.node.test"  # 127.0.0.1, in the private hosts file
 failures = []
 started = []
 
@@ -299,7 +314,9 @@ def addresses_from_app(report):
     return out
 
 
-def test_two_namespaces():
+def new_namespace():
+    """A network namespace of its own (it ends with the returned process)
+    and the command prefix that runs a program in it."""
     other = start(["unshare", "--net", "sleep", str(10 * HANG_GUARD_S)])
     me = os.readlink("/proc/self/ns/net")
     deadline = time.monotonic() + HANG_GUARD_S
@@ -307,9 +324,18 @@ def test_two_namespaces():
         if time.monotonic() > deadline:
             raise RuntimeError("the other namespace never appeared")
         select.select([], [], [], 0.01)
-    there = ["nsenter", "--net=/proc/%d/ns/net" % other.pid]
+    return other, ["nsenter", "--net=/proc/%d/ns/net" % other.pid]
+
+
+def node_namespace():
+    """The node's namespace, joined to this one by a veth: va here
+    (198.51.100.1), vb there (198.51.100.2, 2001:db8::2)."""
+    other, there = new_namespace()
+    # A previous test's veth may outlive its namespace for a moment (the
+    # kernel dismantles namespaces lazily): it goes now.
+    subprocess.run(["ip", "link", "del", "va"], stderr=subprocess.DEVNULL)
     # No automatic link-local addresses: one appearing between the two
-    # readings below would make the comparison race.
+    # readings of test_two_namespaces would make the comparison race.
     sh("ip link add va type veth peer name vb")
     sh("ip link set va addrgenmode none && ip link set vb addrgenmode none")
     sh("ip link set vb netns %d" % other.pid)
@@ -317,6 +343,11 @@ def test_two_namespaces():
     sh(" ".join(there) + " sh -c 'ip link set lo up && "
        "ip addr add 198.51.100.2/24 dev vb && "
        "ip addr add 2001:db8::2/64 dev vb nodad && ip link set vb up'")
+    return other, there
+
+
+def test_two_namespaces():
+    other, there = node_namespace()
     node, pub = start_node(["--publish", "198.51.100.2:0"] + tls("node"),
                            prefix=there)
     try:
@@ -336,17 +367,343 @@ def test_two_namespaces():
         stop(other)
 
 
+# -- dns_connect, echo_client, dhcp_discover --node -------------------------
+
+def start_peer(mode, label, host="127.0.0.1", prefix=()):
+    """tcp_peer.py in MODE (greet, echo, silent): (process, port)."""
+    p = subprocess.Popen(list(prefix) + [sys.executable, tcp_peer, host, mode,
+                                         label],
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE)
+    started.append(p)
+    return p, json.loads(read_line(p.stdout))["port"]
+
+
+def run_input(cmd, text):
+    r = subprocess.run(cmd, input=text.encode(), capture_output=True,
+                       timeout=HANG_GUARD_S)
+    return r.returncode, r.stdout.decode(), r.stderr.decode()
+
+
+def without_times(text):
+    """Attempt and total times differ from run to run; nothing else may."""
+    return re.sub(r"\b\d+ ms\b", "N ms", text)
+
+
+def dns_report(out):
+    try:
+        j = json.loads(out)
+    except ValueError:
+        return out
+    for a in j.get("attempts", []):
+        a["ms"] = 0
+    return j
+
+
+def echo_summary(out):
+    """The last line's summary without the latencies."""
+    try:
+        j = json.loads(out.strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        return out
+    j.pop("p50_us", None)
+    j.pop("p99_us", None)
+    return j
+
+
+def same_as_local(app, args, flags, pub, rc, what, shape=lambda o: o,
+                  stdin=None, local_prefix=(), compare_err=True):
+    """APP ARGS locally and through the node: the same exit code `rc`, the
+    same stdout (after `shape`) and the same stderr (times aside)."""
+    node_cmd = [app, "--node", node_arg(pub)] + flags + args
+    local_cmd = list(local_prefix) + [app] + args
+    if stdin is None:
+        rc_l, out_l, err_l = run(local_cmd)
+        rc_r, out_r, err_r = run(node_cmd)
+    else:
+        rc_l, out_l, err_l = run_input(local_cmd, stdin)
+        rc_r, out_r, err_r = run_input(node_cmd, stdin)
+    ok = check(rc_l == rc and rc_r == rc,
+               "%s: exit %d locally and through the node (got %s and %s: "
+               "%r / %r)" % (what, rc, rc_l, rc_r, err_l, err_r))
+    ok = check(shape(out_l) == shape(out_r) and out_l + err_l != "",
+               "%s: the same output (%r vs %r)" % (what, out_l, out_r)) and ok
+    if compare_err:
+        ok = check(without_times(err_l) == without_times(err_r),
+                   "%s: the same stderr (%r vs %r)" % (what, err_l,
+                                                       err_r)) and ok
+    return ok, out_r
+
+
+def jobs_cases(pub, flags, what, full):
+    greet, greet_port = start_peer("greet", "here")
+    echo, echo_port = start_peer("echo", "here")
+    same_as_local(dns_connect, ["--json", "--send", "ping", SERVER_NAME,
+                                str(greet_port)], flags, pub, 0,
+                  what + " dns_connect --json to a greeting peer",
+                  shape=dns_report)
+    same_as_local(echo_client, ["--connect", "127.0.0.1:%d" % echo_port,
+                                "--count", "40", "--size", "300",
+                                "--concurrency", "3"], flags, pub, 0,
+                  what + " echo_client --count", shape=echo_summary)
+    same_as_local(dhcp_discover, ["--interface", "nosuch0", "--timeout", "1",
+                                  "--json"], flags, pub, 2,
+                  what + " dhcp_discover on an interface the node lacks")
+    if not full:
+        return
+    same_as_local(dns_connect, ["--send", "ping", SERVER_NAME,
+                                str(greet_port)], flags, pub, 0,
+                  what + " dns_connect (text) to a greeting peer")
+    for form in (["--json"], []):
+        same_as_local(dns_connect, form + ["127.0.0.1", "1"], flags, pub, 1,
+                      what + " dns_connect %s to a closed port" % form,
+                      shape=dns_report)
+        ok, out = same_as_local(dns_connect, form + ["nowhere.node.test", "1"],
+                                flags, pub, 2,
+                                what + " dns_connect %s to an unknown name" %
+                                form, shape=dns_report)
+        if form:
+            check("EAI_NONAME" in out, "an unknown name is EAI_NONAME: %r" % out)
+    same_as_local(echo_client, ["--connect", "127.0.0.1:%d" % echo_port],
+                  flags, pub, 0, what + " echo_client with stdin lines",
+                  shape=echo_summary, stdin="one\ntwo\nthree\n")
+    same_as_local(echo_client, ["--connect", "127.0.0.1:1", "--count", "1"],
+                  flags, pub, 1, what + " echo_client to a closed port",
+                  shape=echo_summary)
+    same_as_local(dhcp_discover, ["--interface", "lo", "--timeout", "1"],
+                  flags, pub, 2,
+                  what + " dhcp_discover on an interface without Ethernet")
+
+
+def test_jobs_usage():
+    cases = [
+        ([dns_connect, "--node", "127.0.0.1:1", "127.0.0.1", "1"],
+         "needs --tls-cert"),
+        ([echo_client, "--node", "198.51.100.2:1", "--insecure"],
+         "--insecure only on a loopback address"),
+        ([dhcp_discover, "--interface", "x", "--node", "127.0.0.1:1",
+          "--insecure"] + tls("client"), "exclude each other"),
+        ([echo_client, "--node", "127.0.0.1:1", "--insecure", "--count", "100",
+          "--concurrency", "65"], "at most 64 connections"),
+        ([echo_client, "--node", "127.0.0.1:1", "--insecure", "--deadline",
+          "3601"], "--deadline is at most 3600 s"),
+    ]
+    for cmd, expected in cases:
+        rc, out, err = run(cmd)
+        check(rc == 2 and expected in err and out == "",
+              "%s: exit 2 saying %r (got %s, %r)" % (cmd, expected, rc, err))
+
+
+def test_jobs_plain():
+    node, pub = start_node(["--publish", "127.0.0.1:0", "--insecure"])
+    try:
+        jobs_cases(pub, ["--insecure"], "plain", True)
+        check(node.poll() is None, "the node lives on after the jobs")
+    finally:
+        stop(node)
+
+
+def test_jobs_tls():
+    node, pub = start_node(["--publish", "127.0.0.1:0"] + tls("node"))
+    try:
+        jobs_cases(pub, tls("client"), "TLS", False)
+    finally:
+        stop(node)
+
+
+def ends_naming(asker, pub, what):
+    rc, took = wait_exit_within(asker, NODE_GONE_BOUND_S)
+    err = asker.stderr.read().decode()
+    check(rc == 1 and took < NODE_GONE_BOUND_S and "EHOSTDOWN" in err and
+          node_arg(pub) in err,
+          "%s: exit 1 within %d s naming the node (rc %s, %.1f s, %r)" %
+          (what, NODE_GONE_BOUND_S, rc, took, err))
+
+
+def wait_for_socket(prefix, ss_args, port_text):
+    """Until `ss ss_args` (run with prefix) lists port_text."""
+    deadline = time.monotonic() + HANG_GUARD_S
+    while port_text not in subprocess.run(
+            list(prefix) + ["ss", "-H"] + ss_args, capture_output=True,
+            text=True).stdout + " ":
+        if time.monotonic() > deadline:
+            return False
+        select.select([], [], [], 0.02)
+    return True
+
+
+def test_jobs_node_killed():
+    silent, port = start_peer("silent", "here")
+    askers = [
+        ("echo_client", [echo_client, "--connect", "127.0.0.1:%d" % port,
+                         "--count", "1"]),
+        ("dns_connect mid-stream", [dns_connect, "--idle", "60000",
+                                    SERVER_NAME, str(port)]),
+    ]
+    for what, cmd in askers:
+        node, pub = start_node(["--publish", "127.0.0.1:0", "--insecure"])
+        asker = start(cmd + ["--node", node_arg(pub), "--insecure"])
+        check(read_line(silent.stdout) == "accepted\n",
+              "%s: the node connected" % what)
+        node.kill()
+        ends_naming(asker, pub, "a node killed during " + what)
+        check(read_line(silent.stdout) == "closed\n",
+              "%s: the dead node's connection closed" % what)
+        stop(node)
+    # DHCP: a veth with nobody behind it; the node's discovery listens on
+    # port 68 until its timeout.
+    sh("ip link add dk0 type veth peer name dk1 && ip link set dk0 up && "
+       "ip link set dk1 up")
+    node, pub = start_node(["--publish", "127.0.0.1:0", "--insecure"])
+    try:
+        asker = start([dhcp_discover, "--interface", "dk0", "--timeout", "60",
+                       "--node", node_arg(pub), "--insecure"])
+        check(wait_for_socket((), ["-uln"], ":68 "),
+              "dhcp_discover: the node's discovery listens")
+        node.kill()
+        ends_naming(asker, pub, "a node killed during dhcp_discover")
+    finally:
+        stop(node)
+        sh("ip link del dk0")
+
+
+def test_jobs_asker_killed():
+    node, pub = start_node(["--publish", "127.0.0.1:0", "--insecure"])
+    silent, port = start_peer("silent", "here")
+    try:
+        for what, cmd in (
+                ("dns_connect", [dns_connect, "--idle", "60000", SERVER_NAME,
+                                 str(port)]),
+                ("echo_client", [echo_client, "--connect",
+                                 "127.0.0.1:%d" % port, "--count", "1"])):
+            asker = start(cmd + ["--node", node_arg(pub), "--insecure"])
+            check(read_line(silent.stdout) == "accepted\n",
+                  "%s: the node connected" % what)
+            t0 = time.monotonic()
+            asker.kill()
+            asker.wait()
+            check(read_line(silent.stdout) == "closed\n" and
+                  time.monotonic() - t0 < NODE_GONE_BOUND_S,
+                  "%s: the asker gone, the node closes its connection" % what)
+        check(node.poll() is None, "the node lives on")
+        greet, greet_port = start_peer("greet", "here")
+        rc, out, err = run([dns_connect, "--node", node_arg(pub), "--insecure",
+                            SERVER_NAME, str(greet_port)])
+        check(rc == 0 and out == "hello from here\n",
+              "the node works after its askers went (rc %s, %r)" % (rc, err))
+    finally:
+        stop(node)
+
+
+def test_jobs_two_namespaces():
+    other, there = node_namespace()
+    greet, port = start_peer("greet", "there", prefix=there)
+    node, pub = start_node(["--publish", "198.51.100.2:0"] + tls("node"),
+                           prefix=there)
+    try:
+        rc, out, err = run([dns_connect, "--node", node_arg(pub), "--json",
+                            SERVER_NAME, str(port)] + tls("client"))
+        rep = dns_report(out)
+        check(rc == 0 and isinstance(rep, dict) and
+              rep.get("received") == "hello from there\n" and
+              rep.get("connected") == "127.0.0.1:%d" % port,
+              "dns_connect --node connects from the node's namespace "
+              "(rc %s, %r, %r)" % (rc, out, err))
+        rc, out, _ = run([dns_connect, "--json", SERVER_NAME, str(port)])
+        check(rc == 1 and dns_report(out).get("error") == "ECONNREFUSED",
+              "the listener is not reachable from here (rc %s, %r)" % (rc, out))
+    finally:
+        stop(node)
+        stop(greet)
+        stop(other)
+
+
+def test_dhcp_behind_the_node():
+    """dnsmasq in a third namespace whose only link is a veth to the node's
+    namespace (dc0 there, ds0 at the server)."""
+    other, there = node_namespace()
+    server, at_server = new_namespace()
+    sh("ip link add dc0 type veth peer name ds0")
+    sh("ip link set dc0 netns %d && ip link set ds0 netns %d" %
+       (other.pid, server.pid))
+    sh(" ".join(there) + " ip link set dc0 up")
+    sh(" ".join(at_server) + " sh -c 'ip link set lo up && "
+       "ip addr add 192.0.2.1/24 dev ds0 && ip link set ds0 up'")
+    dnsmasq = start(at_server + [
+        "dnsmasq", "-d", "--keep-in-foreground", "--conf-file=/dev/null",
+        "--port=0", "--interface=ds0", "--bind-interfaces",
+        "--except-interface=lo",
+        "--dhcp-range=192.0.2.100,192.0.2.150,255.255.255.0,1h",
+        "--dhcp-option=option:router,192.0.2.1",
+        "--dhcp-option=option:dns-server,192.0.2.53", "--dhcp-authoritative",
+        "--no-ping", "--dhcp-leasefile=" + os.path.join(certs, "leases"),
+        "--pid-file=" + os.path.join(certs, "dnsmasq.pid"),
+        "--log-facility=" + os.path.join(certs, "dnsmasq.log")])
+    node = None
+    try:
+        if not check(wait_for_socket(at_server, ["-uln"], ":67 "),
+                     "dnsmasq listens"):
+            return
+        node, pub = start_node(["--publish", "198.51.100.2:0"] + tls("node"),
+                               prefix=there)
+        args = ["--interface", "dc0", "--timeout", "5", "--json"]
+
+        def offers(out):
+            try:
+                j = json.loads(out)
+            except ValueError:
+                return out
+            return (list(j), j["interface"], j["mac"],
+                    [(o["server_id"], o["subnet_mask"], o["routers"], o["dns"])
+                     for o in j["offers"]])
+
+        ok, out = same_as_local(dhcp_discover, args, tls("client"), pub, 0,
+                                "dhcp_discover --node behind the node's "
+                                "interface", shape=offers, local_prefix=there)
+        if ok:
+            o = json.loads(out)["offers"]
+            check(o and o[0]["server_id"] == "192.0.2.1" and
+                  o[0]["your_ip"].startswith("192.0.2."),
+                  "dnsmasq's offer through the node: %s" % o)
+        rc, _, err = run([dhcp_discover] + args)
+        check(rc == 2 and "ENODEV" in err,
+              "dc0 is not here (rc %s, %r)" % (rc, err))
+    finally:
+        if node:
+            stop(node)
+        stop(dnsmasq)
+        stop(server)
+        stop(other)
+
+
+
+def private_name_files():
+    """SERVER_NAME for this mount namespace only: /etc/hosts and
+    /etc/nsswitch.conf bind-mounted from scratch files."""
+    for name, text in (("hosts", "127.0.0.1 localhost\n127.0.0.1 %s\n" %
+                        SERVER_NAME), ("nsswitch.conf", "hosts: files\n")):
+        path = os.path.join(certs, "etc_" + name)
+        with open(path, "w") as f:
+            f.write(text)
+        sh("mount --bind %s /etc/%s" % (path, name))
+
+
 def main():
     if os.environ.get("NODE_TEST_NS") != "1":
         env = dict(os.environ, NODE_TEST_NS="1")
-        os.execvpe("unshare", ["unshare", "--net", sys.executable,
+        os.execvpe("unshare", ["unshare", "--net", "--mount",
+                               "--propagation", "private", sys.executable,
                                os.path.abspath(__file__)] + sys.argv[1:], env)
     sh("ip link set lo up")
     subprocess.run([make_certs, certs], check=True)
+    private_name_files()
     try:
         for test in (test_usage, test_plain, test_tls, test_killed_during_watch,
                      test_frozen_during_watch, test_killed_while_connecting,
-                     test_two_namespaces):
+                     test_two_namespaces, test_jobs_usage, test_jobs_plain,
+                     test_jobs_tls, test_jobs_node_killed,
+                     test_jobs_asker_killed, test_jobs_two_namespaces,
+                     test_dhcp_behind_the_node):
             print("--", test.__name__, file=sys.stderr, flush=True)
             test()
     finally:
@@ -355,6 +712,8 @@ def main():
                 p.send_signal(signal.SIGCONT)
                 p.kill()
                 p.wait()
+        for name in ("hosts", "nsswitch.conf"):
+            subprocess.run(["umount", "/etc/" + name])
         subprocess.run(["rm", "-rf", certs])
     if failures:
         print("%d failure(s)" % len(failures), file=sys.stderr)

@@ -98,14 +98,19 @@ class test_node {
   uint16_t port() const { return port_; }
   caf::actor_system& system() { return *sys_; }
 
+  // Ends the node's services (exit_reason::kill); the node lives on.
+  void end_services() {
+    for (auto& kv : services_)
+      caf::anon_send_exit(kv.second, caf::exit_reason::kill);
+    services_.clear();
+  }
+
   // Ends every actor of the node and the node with them.
   void end() {
     if (!sys_) return;
     caf::anon_send_exit(directory_, caf::exit_reason::kill);
-    for (auto& kv : services_)
-      caf::anon_send_exit(kv.second, caf::exit_reason::kill);
+    end_services();
     directory_ = nullptr;
-    services_.clear();
     sys_.reset();
   }
 
@@ -368,7 +373,9 @@ TEST(remote_service, a_service_that_ends_fails_what_it_had_pending) {
   caf::scoped_actor self{a.system()};
   auto pending = self->request(stand_in, caf::infinite, interfaces_query{});
   ASSERT_TRUE(arrived->wait_for(1));
-  node.end();  // its services end first (exit_reason::kill)
+  // Only the service ends: its down_msg (kill) is what the stand-in sees,
+  // not the link's end (ending the node at once raced the two).
+  node.end_services();
   request_outcome r;
   pending.receive([&](interface_report&) { r.answered = true; },
                   [&](caf::error& err) { r.error = err; });

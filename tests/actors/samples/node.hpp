@@ -7,6 +7,16 @@ namespace netactors {
 namespace test_samples {
 
 NETACTORS_SAMPLE(node_service_request, node_service_request{"interfaces \"\u00e9\""})
+NETACTORS_SAMPLE(node_dns_connect,
+                 node_dns_connect{dns_connect_to{"dual.test", 65535, 0,
+                                                 4294967295u, 1, false}})
+NETACTORS_SAMPLE(node_echo_client,
+                 node_echo_client{v6("[2001:db8::1]:7000"),
+                                  {"ping\n", "pong \u00e9"},
+                                  1,
+                                  4294967295u})
+NETACTORS_SAMPLE(node_dhcp_discover,
+                 node_dhcp_discover{"eth1 \u00e9", true, 1, 4294967295u})
 
 }  // namespace test_samples
 }  // namespace netactors
