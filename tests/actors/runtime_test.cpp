@@ -324,7 +324,9 @@ TEST(runtime, shutdown_ends_every_kind_of_actor_busy_and_tears_down) {
     auto udp_owner_actor = rt->loop_at(0).spawn(udp_owner, got);
     auto udp = spawn_udp_socket(rt->loop_at(1), udp_owner_actor);
     net::endpoint udp_address;
-    self->request(udp, 10s, udp_bind{*net::endpoint::parse("127.0.0.1:0")})
+    udp_bind bind;
+    bind.address = *net::endpoint::parse("127.0.0.1:0");
+    self->request(udp, 10s, bind)
         .receive([&](udp_bound& b) { udp_address = b.address; },
                  [&](caf::error& err) { FAIL() << rt->system().render(err); });
     self->send(udp, udp_send{udp_address, net::byte_buffer::copy_of("ping")});

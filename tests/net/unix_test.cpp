@@ -73,7 +73,9 @@ int posix_socket_at(const std::string& path, bool listen) {
   std::strncpy(addr.sun_path, path.c_str(), sizeof(addr.sun_path) - 1);
   EXPECT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0)
       << std::strerror(errno);
-  if (listen) EXPECT_EQ(::listen(fd, 4), 0);
+  if (listen) {
+    EXPECT_EQ(::listen(fd, 4), 0);
+  }
   return fd;
 }
 
