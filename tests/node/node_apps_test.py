@@ -37,6 +37,7 @@ import tempfile
 import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 import child_output  # noqa: E402  (tests/support, in the runfiles)
+from harness import adopt, check, fail, finish, sh, spawn  # noqa: E402
 
 HANG_GUARD_S = 20
 NODE_GONE_BOUND_S = 5   # the asker ends with the named error within this
@@ -44,30 +45,6 @@ NODE_GONE_BOUND_S = 5   # the asker ends with the named error within this
 (netnode, interfaces, make_certs, dns_connect, echo_client, dhcp_discover,
  tcp_peer) = (os.path.abspath(a) for a in sys.argv[1:8])
 SERVER_NAME = "server.node.test"  # 127.0.0.1, in the private hosts file
-failures = []
-started = []
-
-
-def fail(what):
-    print("FAIL: " + what, file=sys.stderr)
-    failures.append(what)
-
-
-def check(cond, what):
-    if not cond:
-        fail(what)
-    return cond
-
-
-def sh(cmd):
-    subprocess.run(cmd, shell=True, check=True)
-
-
-def start(cmd):
-    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    started.append(proc)
-    return proc
 
 
 def read_line(f):
@@ -75,7 +52,7 @@ def read_line(f):
 
 
 def start_node(args, prefix=()):
-    p = start(list(prefix) + [netnode, "--gateway", "127.0.0.1:0"] + args)
+    p = spawn(list(prefix) + [netnode, "--gateway", "127.0.0.1:0"] + args)
     line = read_line(p.stdout)
     if not line:
         raise RuntimeError("netnode ended: " + p.stderr.read().decode())
@@ -196,7 +173,7 @@ def test_tls():
             ["openssl", "s_client", "-connect", node_arg(pub), "-CAfile",
              os.path.join(certs, "ca.pem")], stdin=subprocess.PIPE,
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-        started.append(r)
+        adopt(r)
         try:
             r.wait(timeout=HANG_GUARD_S)
         except subprocess.TimeoutExpired:
@@ -228,7 +205,7 @@ def wait_exit_within(proc, bound):
 
 def test_killed_during_watch():
     node, pub = start_node(["--publish", "127.0.0.1:0", "--insecure"])
-    watcher = start([interfaces, "--node", node_arg(pub), "--insecure",
+    watcher = spawn([interfaces, "--node", node_arg(pub), "--insecure",
                      "--watch"])
     check("watching for changes" in read_line(watcher.stderr),
           "the watch starts through the node")
@@ -253,7 +230,7 @@ def test_frozen_during_watch():
     # No connection closes: only BASP's heartbeat can tell.
     node, pub = start_node(["--publish", "127.0.0.1:0", "--insecure"])
     try:
-        watcher = start([interfaces, "--node", node_arg(pub), "--insecure",
+        watcher = spawn([interfaces, "--node", node_arg(pub), "--insecure",
                          "--watch"])
         check("watching for changes" in read_line(watcher.stderr),
               "the watch starts through the node")
@@ -272,7 +249,7 @@ def test_frozen_during_watch():
 def test_killed_while_connecting():
     node, pub = start_node(["--publish", "127.0.0.1:0", "--insecure"])
     node.send_signal(signal.SIGSTOP)  # the kernel accepts; BASP waits
-    asker = start([interfaces, "--node", node_arg(pub), "--insecure",
+    asker = spawn([interfaces, "--node", node_arg(pub), "--insecure",
                    "--json"])
     # The asker has connected once the node's socket shows an established
     # connection (the kernel completed it; nobody answers).
@@ -317,7 +294,7 @@ def addresses_from_app(report):
 def new_namespace():
     """A network namespace of its own (it ends with the returned process)
     and the command prefix that runs a program in it."""
-    other = start(["unshare", "--net", "sleep", str(10 * HANG_GUARD_S)])
+    other = spawn(["unshare", "--net", "sleep", str(10 * HANG_GUARD_S)])
     me = os.readlink("/proc/self/ns/net")
     deadline = time.monotonic() + HANG_GUARD_S
     while os.readlink("/proc/%d/ns/net" % other.pid) == me:
@@ -375,7 +352,7 @@ def start_peer(mode, label, host="127.0.0.1", prefix=()):
                                          label],
                          stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                          stderr=subprocess.PIPE)
-    started.append(p)
+    adopt(p)
     return p, json.loads(read_line(p.stdout))["port"]
 
 
@@ -542,7 +519,7 @@ def test_jobs_node_killed():
     ]
     for what, cmd in askers:
         node, pub = start_node(["--publish", "127.0.0.1:0", "--insecure"])
-        asker = start(cmd + ["--node", node_arg(pub), "--insecure"])
+        asker = spawn(cmd + ["--node", node_arg(pub), "--insecure"])
         check(read_line(silent.stdout) == "accepted\n",
               "%s: the node connected" % what)
         node.kill()
@@ -556,7 +533,7 @@ def test_jobs_node_killed():
        "ip link set dk1 up")
     node, pub = start_node(["--publish", "127.0.0.1:0", "--insecure"])
     try:
-        asker = start([dhcp_discover, "--interface", "dk0", "--timeout", "60",
+        asker = spawn([dhcp_discover, "--interface", "dk0", "--timeout", "60",
                        "--node", node_arg(pub), "--insecure"])
         check(wait_for_socket((), ["-uln"], ":68 "),
               "dhcp_discover: the node's discovery listens")
@@ -576,7 +553,7 @@ def test_jobs_asker_killed():
                                  str(port)]),
                 ("echo_client", [echo_client, "--connect",
                                  "127.0.0.1:%d" % port, "--count", "1"])):
-            asker = start(cmd + ["--node", node_arg(pub), "--insecure"])
+            asker = spawn(cmd + ["--node", node_arg(pub), "--insecure"])
             check(read_line(silent.stdout) == "accepted\n",
                   "%s: the node connected" % what)
             t0 = time.monotonic()
@@ -629,7 +606,7 @@ def test_dhcp_behind_the_node():
     sh(" ".join(there) + " ip link set dc0 up")
     sh(" ".join(at_server) + " sh -c 'ip link set lo up && "
        "ip addr add 192.0.2.1/24 dev ds0 && ip link set ds0 up'")
-    dnsmasq = start(at_server + [
+    dnsmasq = spawn(at_server + [
         "dnsmasq", "-d", "--keep-in-foreground", "--conf-file=/dev/null",
         "--port=0", "--interface=ds0", "--bind-interfaces",
         "--except-interface=lo",
@@ -707,18 +684,11 @@ def main():
             print("--", test.__name__, file=sys.stderr, flush=True)
             test()
     finally:
-        for p in started:
-            if p.poll() is None:
-                p.send_signal(signal.SIGCONT)
-                p.kill()
-                p.wait()
-        for name in ("hosts", "nsswitch.conf"):
-            subprocess.run(["umount", "/etc/" + name])
-        subprocess.run(["rm", "-rf", certs])
-    if failures:
-        print("%d failure(s)" % len(failures), file=sys.stderr)
-        sys.exit(1)
-    print("all passed", file=sys.stderr)
+        def unmount_and_remove():
+            for name in ("hosts", "nsswitch.conf"):
+                subprocess.run(["umount", "/etc/" + name])
+            subprocess.run(["rm", "-rf", certs])
+        finish(unmount_and_remove)
 
 
 main()

@@ -48,12 +48,15 @@ def adopt(proc):
     return proc
 
 
-def finish():
-    """Kills what is still running, then exits: 1 after any failure."""
+def finish(cleanup=None):
+    """Kills what is still running (stopped ones too), runs `cleanup` (what
+    the test set up besides processes), then exits: 1 after any failure."""
     for proc in _started:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+    if cleanup:
+        cleanup()
     if failures:
         print("%d failure(s)" % len(failures), file=sys.stderr)
         sys.exit(1)
