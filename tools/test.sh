@@ -41,6 +41,19 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# Bazel's convenience symlinks (bazel-*) made under another user or output
+# base (say a run with sudo after one without) point into a tree with BUILD
+# files of its own, which //... would then load and fail on. Drop those;
+# Bazel makes its own again.
+output_base="$(bazel info output_base 2>/dev/null)"
+for link in bazel-*; do
+  [ -L "$link" ] || continue
+  case "$(readlink "$link")" in
+    "$output_base"/*) ;;
+    *) rm -f "$link" ;;
+  esac
+done
+
 ci_flags=()
 if [ "${CI:-}" = "true" ]; then ci_flags=(--config=ci); fi
 
