@@ -26,14 +26,22 @@ tcp_connection_opened opened_event(tcp_connection_state& st) {
 // tcp_connection_closed, the socket closes, the actor quits.
 void finish(tcp_connection_self self, net_error reason) {
   auto& st = self->state;
-  auto err = waiting_request_error(reason, "connection closed");
-  for (auto& entry : st.pending_writes)
-    if (entry.second.promise.pending()) entry.second.promise.deliver(err);
-  st.pending_writes.clear();
+  // Made only for a request that waits: usually none does, and making it
+  // cost ~2k instructions per closed connection.
+  caf::error err;
+  auto waiting_error = [&]() -> const caf::error& {
+    if (!err) err = waiting_request_error(reason, "connection closed");
+    return err;
+  };
+  if (st.pending_writes) {
+    for (auto& w : *st.pending_writes)
+      if (w.promise.pending()) w.promise.deliver(waiting_error());
+    st.pending_writes->clear();
+  }
   if (st.rare_ptr) {
-    for (auto& rp : st.rare_ptr->connect_promises) rp.deliver(err);
+    for (auto& rp : st.rare_ptr->connect_promises) rp.deliver(waiting_error());
     st.rare_ptr->connect_promises.clear();
-    for (auto& rp : st.rare_ptr->shutdown_promises) rp.deliver(err);
+    for (auto& rp : st.rare_ptr->shutdown_promises) rp.deliver(waiting_error());
     st.rare_ptr->shutdown_promises.clear();
   }
   end_socket_actor(self, reason, tcp_connection_closed{st.io->id(), reason});
@@ -125,7 +133,7 @@ void after_owner_saw_eof(tcp_connection_self self) {
   if (st.options.allow_half_open) return;
   // Nothing left to send: closing sends the FIN a shutdown would, without
   // the shutdown call and its completion message.
-  if (st.pending_writes.empty() && st.io->write_queue_size() == 0)
+  if (!st.writes_pending() && st.io->write_queue_size() == 0)
     return finish(self, {});
   if (auto err = st.io->shutdown()) return finish(self, err);
   st.shutting_down = true;
@@ -164,8 +172,10 @@ void write(tcp_connection_self self, net::byte_buffer data,
     if (wants_ack) rp.deliver(tcp_write_done{st.io->id(), size});
     return;
   }
-  st.pending_writes.emplace(token, tcp_connection_state::pending_write{
-                                       size, std::move(rp)});
+  if (!st.pending_writes)
+    st.pending_writes =
+        std::make_unique<std::deque<tcp_connection_state::pending_write>>();
+  st.pending_writes->push_back({token, size, std::move(rp)});
   update_backpressure(self);
 }
 
@@ -201,10 +211,16 @@ tcp_connection_impl::behavior_type connection_behavior() {
       auto self = bound_self<tcp_connection_self>();
       if (!from_own_io(self)) return;
       auto& st = self->state;
-      auto it = st.pending_writes.find(ev.token);
-      if (it == st.pending_writes.end()) return;
-      auto done = std::move(it->second);
-      st.pending_writes.erase(it);
+      if (!st.writes_pending()) return;
+      auto& fifo = *st.pending_writes;
+      // libuv completes a stream's writes in order: nearly always the first.
+      auto it = fifo.front().token == ev.token
+                    ? fifo.begin()
+                    : std::find_if(fifo.begin(), fifo.end(),
+                                   [&](const auto& w) { return w.token == ev.token; });
+      if (it == fifo.end()) return;
+      auto done = std::move(*it);
+      fifo.erase(it);
       if (ev.status) {
         if (done.promise.pending()) done.promise.deliver(make_caf_error(ev.status));
         return finish(self, ev.status);

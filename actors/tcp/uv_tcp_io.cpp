@@ -12,72 +12,60 @@
 
 namespace netactors {
 
-namespace {
-
 // Turns a stream's callbacks into messages. Runs on the loop thread, outside
-// any actor: it only sends. It holds its actor weakly (a seam must never keep
-// its own actor alive) and the read window it shares with the actor.
-class stream_bridge final : public net::stream::observer {
+// any actor: it only sends. It holds its io, whose actor is held weakly (a
+// seam must never keep its own actor alive); the io stays until the stream
+// is gone, after its actor's state released it.
+class uv_tcp_io::bridge final : public net::stream::observer {
  public:
-  stream_bridge(uint64_t id, net::stream* stream, caf::weak_actor_ptr self,
-                caf::actor owner, std::shared_ptr<read_window> window)
-      : id_(id),
-        stream_(stream),
-        self_(std::move(self)),
-        owner_(std::move(owner)),
-        window_(std::move(window)) {}
+  bridge(std::shared_ptr<uv_tcp_io> io, net::stream* stream)
+      : io_(std::move(io)), stream_(stream) {}
 
   void on_connect(net::result<void> status) override {
-    deliver_io_event(self_, tcp_io_connected{net_error::from(status)});
+    deliver_io_event(io_->self_, tcp_io_connected{net_error::from(status)});
   }
 
   void on_read(net::byte_buffer bytes) override {
-    if (window_->on_read(bytes.size()) == read_window::verdict::deliver) {
+    auto& win = io_->window_;
+    if (win.on_read(bytes.size()) == read_window::verdict::deliver) {
       // Straight to the owner, as if from the connection: one mailbox hop
       // instead of two on the hot path.
-      send_as_self(self_, owner_, tcp_received{id_, std::move(bytes)});
+      send_as_self(io_->self_, io_->owner_,
+                   tcp_received{io_->id_, std::move(bytes)});
       return;
     }
     // A marker: nothing more is read until the actor has queued it for the
     // owner (it resumes reading then, or after the owner's ack).
     (void)stream_->read_stop();
-    deliver_io_event(self_,
-                     tcp_io_read_marker{std::move(bytes), window_->delivered()});
+    deliver_io_event(io_->self_,
+                     tcp_io_read_marker{std::move(bytes), win.delivered()});
   }
 
   void on_read_end(net::uv_error reason) override {
-    deliver_io_event(self_, tcp_io_read_end{net_error::from(reason)});
+    deliver_io_event(io_->self_, tcp_io_read_end{net_error::from(reason)});
   }
 
   void on_write_done(uint64_t token, net::result<void> status) override {
-    deliver_io_event(self_, tcp_io_write_done{token, net_error::from(status)});
+    deliver_io_event(io_->self_,
+                     tcp_io_write_done{token, net_error::from(status)});
   }
 
   void on_shutdown(net::result<void> status) override {
-    deliver_io_event(self_, tcp_io_shutdown_done{net_error::from(status)});
+    deliver_io_event(io_->self_, tcp_io_shutdown_done{net_error::from(status)});
   }
 
   void on_closing() override {}
 
  private:
-  uint64_t id_;
+  std::shared_ptr<uv_tcp_io> io_;
   net::stream* stream_;  // owns this bridge, so outlives it
-  caf::weak_actor_ptr self_;
-  caf::actor owner_;
-  std::shared_ptr<read_window> window_;
 };
 
-}  // namespace
-
 uv_tcp_io::uv_tcp_io(net::loop& l, net::handle_id stream)
-    : loop_(l),
-      id_(stream),
-      window_(std::make_shared<read_window>(default_read_window)) {}
+    : loop_(l), id_(stream), window_(default_read_window) {}
 
 uv_tcp_io::uv_tcp_io(net::loop& l)
-    : loop_(l),
-      id_(0),
-      window_(std::make_shared<read_window>(default_read_window)) {}
+    : loop_(l), id_(0), window_(default_read_window) {}
 
 net::stream* uv_tcp_io::stream() const {
   // The registry says whether the handle still lives (ids are never reused);
@@ -95,15 +83,14 @@ void uv_tcp_io::attach(const caf::actor& self, caf::actor owner) {
 }
 
 void uv_tcp_io::observe(net::stream& s) {
-  s.set_read_limit(static_cast<size_t>(window_->read_limit()));
-  s.set_observer(
-      std::make_unique<stream_bridge>(id_, &s, self_, owner_, window_));
+  s.set_read_limit(static_cast<size_t>(window_.read_limit()));
+  s.set_observer(std::make_unique<bridge>(shared_from_this(), &s));
 }
 
 void uv_tcp_io::set_read_window(uint64_t bytes) {
-  window_->set_window(bytes);
+  window_.set_window(bytes);
   if (auto* s = stream())
-    s->set_read_limit(static_cast<size_t>(window_->read_limit()));
+    s->set_read_limit(static_cast<size_t>(window_.read_limit()));
 }
 
 namespace {

@@ -18,7 +18,11 @@
 
 namespace netactors {
 
-class uv_tcp_io final : public tcp_io {
+// Always made by std::make_shared: its stream's observer (the bridge) holds
+// it, so that the io, its read window and the bridge's routing are one
+// allocation, not three (idle memory per connection counts).
+class uv_tcp_io final : public tcp_io,
+                        public std::enable_shared_from_this<uv_tcp_io> {
  public:
   /// Wraps an accepted stream on `l`.
   uv_tcp_io(net::loop& l, net::handle_id stream);
@@ -38,7 +42,7 @@ class uv_tcp_io final : public tcp_io {
   net_error shutdown() override;
   net_error set_nodelay(bool enable) override;
   net_error set_keepalive(bool enable, unsigned delay_seconds) override;
-  read_window& window() override { return *window_; }
+  read_window& window() override { return window_; }
   void set_read_window(uint64_t bytes) override;
   uint64_t bytes_received() const override;
   net::endpoint local() const override;
@@ -48,6 +52,8 @@ class uv_tcp_io final : public tcp_io {
  private:
   /// Until the actor sets its own (tcp_connection_options::read_window).
   static constexpr uint64_t default_read_window = 1024 * 1024;
+
+  class bridge;  // the stream's observer: turns callbacks into messages
 
   net::stream* stream() const;
   void observe(net::stream& s);
@@ -59,7 +65,7 @@ class uv_tcp_io final : public tcp_io {
   // its actor's state, and a seam must never keep its own actor alive.
   caf::weak_actor_ptr self_;
   caf::actor owner_;
-  std::shared_ptr<read_window> window_;  // shared with the stream's bridge
+  read_window window_;  // applied by the bridge, acks recorded by the actor
 };
 
 }  // namespace netactors
