@@ -230,6 +230,22 @@ tcp_connection_impl::behavior_type connection_behavior() {
         done.promise.deliver(tcp_write_done{st.io->id(), done.size});
       update_backpressure(self);
     },
+    // Then what every connection sees once (the peer's FIN): the handlers
+    // after it run for few connections.
+    [](tcp_io_read_end& ev) {
+      auto self = bound_self<tcp_connection_self>();
+      if (!from_own_io(self)) return;
+      auto& st = self->state;
+      st.read_closed = true;
+      st.reading = false;
+      if (ev.reason.name != "EOF") return finish(self, ev.reason);
+      // Every tcp_received went to the owner before this; the owner's reply
+      // comes after any tcp_write it sent in response to them.
+      self->request(st.owner, caf::infinite,
+                    tcp_read_closed{st.io->id(), ev.reason})
+          .then([self]() { after_owner_saw_eof(self); },
+                [self](caf::error&) { after_owner_saw_eof(self); });
+    },
     [](tcp_connect& req) -> caf::result<tcp_connection_opened> {
       auto self = bound_self<tcp_connection_self>();
       auto& st = self->state;
@@ -380,20 +396,6 @@ tcp_connection_impl::behavior_type connection_behavior() {
                                  write_budget(st),
                                  st.io->window().window(),
                                  st.io->window().unconsumed()};
-    },
-    [](tcp_io_read_end& ev) {
-      auto self = bound_self<tcp_connection_self>();
-      if (!from_own_io(self)) return;
-      auto& st = self->state;
-      st.read_closed = true;
-      st.reading = false;
-      if (ev.reason.name != "EOF") return finish(self, ev.reason);
-      // Every tcp_received went to the owner before this; the owner's reply
-      // comes after any tcp_write it sent in response to them.
-      self->request(st.owner, caf::infinite,
-                    tcp_read_closed{st.io->id(), ev.reason})
-          .then([self]() { after_owner_saw_eof(self); },
-                [self](caf::error&) { after_owner_saw_eof(self); });
     },
   };
 }
