@@ -236,7 +236,7 @@ def test_peers_in_stats(node_flags, client_flags, what):
         peers = s["peers"]
         check(len(peers) == 1 and peers[0]["address"] == "127.0.0.1" and
               peers[0]["port"] not in (0, pub["port"]) and
-              re.fullmatch(r"[0-9a-f]{40}#%d" % watcher.pid, peers[0]["node"])
+              re.fullmatch(r"[0-9A-F]{40}#%d" % watcher.pid, peers[0]["node"])
               and t0_ms <= peers[0]["since_ms"] <=
               int(time.time() * 1000),
               "%s: the watcher's node is the node's peer: %s" % (what, s))
