@@ -19,7 +19,10 @@
 // while the list is full is left out and counted (node_peers::untracked).
 // Each node has at most one lookup in flight, each within `lookup_timeout`.
 // Thread safety: an actor. It is never published and its handle never
-// leaves the process: only local actors reach it.
+// leaves the process: only local actors reach it. Ownership: once it has
+// asked through the BASP broker, CAF's registry holds it (as it holds every
+// actor that sent to another node), so it ends by an exit message
+// (netnode's stop sends one), not when its last handle goes.
 #pragma once
 
 #include <caf/actor_system.hpp>
