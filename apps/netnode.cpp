@@ -27,6 +27,7 @@
 #include "actors/node/node_directory.hpp"
 #include "actors/core/stop_signals.hpp"
 #include "actors/node/node_jobs.hpp"
+#include "actors/node/peer_tracker.hpp"
 #include "apps/cli.hpp"
 #include "apps/node_cli.hpp"
 #include "actors/gateway/gateway.hpp"
@@ -204,6 +205,40 @@ int main(int argc, char** argv) {
       if (printer) self->send_exit(printer, caf::exit_reason::user_shutdown);
       return 1;
     }
+    // --publish: the directory hands out the services' stable handles to
+    // other processes (actors/node/node_directory.hpp); the peer tracker
+    // tells the gateways' stats who uses them. Published before the
+    // gateways listen, so every gateway knows where.
+    caf::actor directory;
+    caf::actor jobs;
+    peer_tracker_actor peers;
+    net::endpoint published_at;
+    nlohmann::json published = nullptr;
+    if (publish.given) {
+      // "jobs" runs dns_connect, echo client and DHCP discovery jobs for
+      // remote askers (actors/node/node_jobs.hpp), with the node's resolver.
+      jobs = caf::actor_cast<caf::actor>(spawn_node_jobs(
+          rt, caf::actor_cast<resolver_actor>(sup->children.at("resolver"))));
+      peers = spawn_peer_tracker(sys);
+      directory = spawn_node_directory(
+          sys,
+          {{"resolver", sup->children.at("resolver")},
+           {"interfaces", sup->children.at("interfaces")},
+           {"jobs", jobs}},
+          peers);
+      auto port = publish_node(sys, directory, publish.address,
+                               !publish.insecure);
+      if (port) {
+        published_at = publish.address;
+        published_at.set_port(*port);
+        published = endpoint_json(published_at);
+      } else {
+        std::cerr << "netnode: cannot publish on "
+                  << publish.address.to_string() << ": "
+                  << sys.render(port.error()) << "\n";
+        exit_code = 1;
+      }
+    }
     auto stopper = gateway::spawn_gateway_stopper(sys);
     gateway::gateway_config gcfg;
     gcfg.resolver =
@@ -215,6 +250,8 @@ int main(int argc, char** argv) {
     gcfg.counters = std::make_shared<gateway::gateway_counters>();
     gcfg.stop = stopper;
     gcfg.rt = &rt;
+    gcfg.peers = peers;
+    gcfg.published = published_at;
     tcp_connection_handler handler;
     handler.options = gateway::connection_options();
     handler.factory = [gcfg](loop_context& ctx) {
@@ -242,33 +279,6 @@ int main(int argc, char** argv) {
       nlohmann::json bound;
       listen(spawn_tcp_listener(rt, handler), where, &bound);
       if (exit_code == 0) ready_gateways.push_back(bound);
-    }
-    // --publish: the directory hands out the services' stable handles to
-    // other processes (actors/node/node_directory.hpp).
-    caf::actor directory;
-    caf::actor jobs;
-    nlohmann::json published = nullptr;
-    if (publish.given && exit_code == 0) {
-      // "jobs" runs dns_connect, echo client and DHCP discovery jobs for
-      // remote askers (actors/node/node_jobs.hpp), with the node's resolver.
-      jobs = caf::actor_cast<caf::actor>(spawn_node_jobs(
-          rt, caf::actor_cast<resolver_actor>(sup->children.at("resolver"))));
-      directory = spawn_node_directory(
-          sys, {{"resolver", sup->children.at("resolver")},
-                {"interfaces", sup->children.at("interfaces")},
-                {"jobs", jobs}});
-      auto port = publish_node(sys, directory, publish.address,
-                               !publish.insecure);
-      if (port) {
-        auto bound = publish.address;
-        bound.set_port(*port);
-        published = endpoint_json(bound);
-      } else {
-        std::cerr << "netnode: cannot publish on "
-                  << publish.address.to_string() << ": "
-                  << sys.render(port.error()) << "\n";
-        exit_code = 1;
-      }
     }
     nlohmann::json echo = nullptr;
     if (with_echo && exit_code == 0) {
@@ -307,6 +317,7 @@ int main(int argc, char** argv) {
     // then the services stop (reverse start order); the printer goes last.
     for (auto& l : listeners) stop_actor_now(l);
     stop_actor_now(directory);
+    stop_actor_now(peers);
     stop_actor_now(jobs);
     stop_actor_now(stopper);
     stop_actor_now(sup->supervisor);

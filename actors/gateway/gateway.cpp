@@ -354,8 +354,8 @@ struct tag {
 };
 
 // stats: the gateways' counters at once, the services' (the resolver's
-// dns_stats, the supervisor's restarts per child) as they answer; a service
-// that cannot answer is {"error": its error object}.
+// dns_stats, the supervisor's restarts per child, the node's peers) as they
+// answer; a service that cannot answer is {"error": its error object}.
 void gather_stats(gateway_actor* self, uint64_t serial, json counters) {
   struct gathering {
     json data = json::object();
@@ -381,18 +381,21 @@ void gather_stats(gateway_actor* self, uint64_t serial, json counters) {
     self->request(whom, std::chrono::seconds{5}, request)
         .then(
             [g, key, finish](reply& r) {
-              g->data[key] = json(r);
+              g->data[key].update(json(r));
               finish();
             },
             [g, key, finish](caf::error& e) {
-              g->data[key] = json{{"error", jsonrpc::error_from(e)}};
+              g->data[key].update(json{{"error", jsonrpc::error_from(e)}});
               finish();
             });
   };
+  if (self->state.cfg.peers)
+    g->data["node"] = json{{"published", self->state.cfg.published}};
   ask_one(self->state.cfg.resolver, "resolver", dns_get_stats{},
           tag<dns_stats>{});
   ask_one(self->state.cfg.supervisor, "supervisor", supervisor_get_stats{},
           tag<supervisor_stats>{});
+  ask_one(self->state.cfg.peers, "node", node_get_peers{}, tag<node_peers>{});
   finish();
 }
 

@@ -47,7 +47,8 @@
 //       away, half-closing, or netnode's stop. A dns_connect_to sent as a
 //       notification is not performed (nobody could address it).
 //   stats                          -> {"type":"netnode_stats","data":
-//       {"gateway":{..},"loops":[..],"resolver":{..},"supervisor":{..}}}:
+//       {"gateway":{..},"loops":[..],"resolver":{..},"supervisor":{..}}}
+//       (and "node":{..} with --publish, see below):
 //       the counters of every gateway sharing `counters` (connections open
 //       and accepted, bytes in and out, requests, requests in flight,
 //       relays open and opened, relayed bytes in and out, errors by name),
@@ -57,7 +58,14 @@
 //       resolver's dns_stats and the supervisor's supervisor_stats
 //       (restarts per child); a service that does not answer within 5 s
 //       appears as {"error": its error object}. It counts as a request in
-//       flight.
+//       flight. A netnode with --publish adds "node":{"published":{"address":
+//       ..,"port":N},"peers":[{"node":"<CAF node id>","address":..,"port":N,
+//       "since_ms":..},..],"max_peers":256,"untracked":N}: the nodes
+//       connected to it over the middleman (their connection's remote
+//       address and port; since_ms when it was first seen, ms since the
+//       epoch), oldest first, at most max_peers of them (untracked counts
+//       sightings of nodes left out); a peer leaves the list once its
+//       connection closes (actors/node/peer_tracker.hpp).
 // Every other request message of the codec (tcp_listen, udp_*, ...) has no
 // service behind a gateway: -32601.
 //
@@ -102,6 +110,7 @@
 #include "actors/dhcp/dhcp_discovery.hpp"
 #include "actors/dns/resolver.hpp"
 #include "actors/interfaces/interfaces.hpp"
+#include "actors/node/peer_tracker.hpp"
 #include "actors/supervisor/supervisor.hpp"
 #include "actors/core/runtime.hpp"
 #include "actors/tcp/tcp_connection.hpp"
@@ -139,6 +148,10 @@ struct gateway_config {
   interfaces_actor interfaces;
   /// Asked for its stats (supervisor_get_stats) by `stats`; may be invalid.
   supervisor_actor supervisor;
+  /// With --publish: the node's peer tracker, asked for node_peers by
+  /// `stats`, and where the node is published. May be invalid.
+  peer_tracker_actor peers;
+  net::endpoint published;
   /// Gets gateway events as JSON text lines (std::string); may be invalid.
   caf::actor log;
   /// The gateway's own loop, where it runs DHCP discoveries; without it

@@ -2,7 +2,9 @@
 // actors/node/node_jobs.hpp): what another process asks the node's directory
 // and its job factory over CAF's middleman. Plain structs; JSON and CAF forms
 // come from NETACTORS_MESSAGE (see tcp_messages.hpp for the conventions).
-// None is callable through the gateway: they travel between nodes only.
+// None is callable through the gateway: they travel between nodes only, but
+// for node_get_peers and node_peers, which the gateway's "stats" asks its
+// own node's peer tracker (actors/node/peer_tracker.hpp).
 #pragma once
 
 #include <caf/detail/type_list.hpp>
@@ -67,8 +69,31 @@ struct node_dhcp_discover {
 NETACTORS_MESSAGE(node_dhcp_discover, interface, request, timeout_ms,
                   offer_window_ms)
 
+/// To a node's peer tracker (actors/node/peer_tracker.hpp). Reply:
+/// node_peers.
+struct node_get_peers {};
+NETACTORS_EMPTY_MESSAGE(node_get_peers)
+
+/// One node connected to this one over the middleman.
+struct node_peer {
+  std::string node;      ///< CAF's node id as text ("<host hash>#<pid>")
+  std::string address;   ///< the connection's remote address
+  uint16_t port = 0;     ///< and port (an asking node's is ephemeral)
+  uint64_t since_ms = 0; ///< first seen on this connection, ms since the epoch
+};
+NETACTORS_MESSAGE(node_peer, node, address, port, since_ms)
+
+/// The peers a node's tracker knows, oldest first.
+struct node_peers {
+  std::vector<node_peer> peers;
+  uint32_t max_peers = 0;  ///< the tracker's bound on `peers`
+  uint64_t untracked = 0;  ///< sightings of a node left out: the list was full
+};
+NETACTORS_MESSAGE(node_peers, peers, max_peers, untracked)
+
 using node_message_types =
     caf::detail::type_list<node_service_request, node_dns_connect,
-                           node_echo_client, node_dhcp_discover>;
+                           node_echo_client, node_dhcp_discover,
+                           node_get_peers, node_peers>;
 
 }  // namespace netactors

@@ -10,10 +10,14 @@
 
 namespace netactors {
 
-caf::behavior node_directory(caf::event_based_actor*,
-                             std::map<std::string, caf::actor> services) {
+caf::behavior node_directory(caf::event_based_actor* self,
+                             std::map<std::string, caf::actor> services,
+                             peer_tracker_actor peers) {
   return {
-    [services](node_service_request& r) -> caf::result<caf::actor> {
+    [self, services, peers](node_service_request& r) -> caf::result<caf::actor> {
+      auto& asker = self->current_sender();
+      if (peers && asker && asker->node() != self->node())
+        self->send(peers, peer_atom::value, asker->node());
       auto i = services.find(r.name);
       if (i == services.end())
         return make_caf_error(
@@ -24,8 +28,9 @@ caf::behavior node_directory(caf::event_based_actor*,
 }
 
 caf::actor spawn_node_directory(caf::actor_system& sys,
-                                std::map<std::string, caf::actor> services) {
-  return sys.spawn(node_directory, std::move(services));
+                                std::map<std::string, caf::actor> services,
+                                peer_tracker_actor peers) {
+  return sys.spawn(node_directory, std::move(services), std::move(peers));
 }
 
 caf::expected<uint16_t> publish_node(caf::actor_system& sys,

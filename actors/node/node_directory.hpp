@@ -4,7 +4,9 @@
 // messages as locally (remote_service.hpp wraps that on the asking side).
 //
 // Protocol: node_service_request{name} -> caf::actor, or a "uv" error ENOENT
-// naming the service when the node runs none of that name.
+// naming the service when the node runs none of that name. Each asker's node
+// (when it is not this one) is told to the peer tracker, if there is one
+// (peer_tracker.hpp).
 // What can arrive from another node: only registered message types
 // (actors/messages/messages.hpp). The loop's io events are never registered,
 // so BASP cannot deserialize one, and a service drops any that does not come
@@ -20,18 +22,22 @@
 #include <map>
 #include <string>
 
+#include "actors/node/peer_tracker.hpp"
 #include "net/core/endpoint.hpp"
 
 namespace netactors {
 
 /// The directory's behavior: answers for `services` (name -> handle; the
-/// handles should outlive restarts, e.g. a supervisor's stable handles).
+/// handles should outlive restarts, e.g. a supervisor's stable handles);
+/// `peers` may be invalid.
 caf::behavior node_directory(caf::event_based_actor* self,
-                             std::map<std::string, caf::actor> services);
+                             std::map<std::string, caf::actor> services,
+                             peer_tracker_actor peers);
 
 /// Spawns a node directory (not loop-affine: it does no io).
 caf::actor spawn_node_directory(caf::actor_system& sys,
-                                std::map<std::string, caf::actor> services);
+                                std::map<std::string, caf::actor> services,
+                                peer_tracker_actor peers = {});
 
 /// Publishes `directory` on `where` (port 0 picks a free one) over the
 /// middleman: with `tls`, through CAF's OpenSSL manager (loaded by

@@ -24,6 +24,14 @@ caf::error job_error(int code, std::string why) {
   return make_caf_error(net_error::of(code, std::move(why)));
 }
 
+// True when the message being handled came from `x` (a handle, an address
+// or the actor itself): a relay takes results and deadlines only from
+// where it expects them.
+template <class Handle>
+bool sent_by(caf::event_based_actor* self, const Handle& x) {
+  return self->current_sender() == caf::actor_cast<caf::strong_actor_ptr>(x);
+}
+
 // Every relay watches its asker (and the jobs actor): when one goes away the
 // relay ends, and its job's actors end with it (each is either spawned with
 // the relay as spawner/owner, or ended by the attached functor).
@@ -47,8 +55,7 @@ caf::behavior dns_relay(caf::event_based_actor* self, runtime* rt,
   // The connection's events (some are requests: the owner's answer goes
   // straight back to the connection) and the report go to the owner.
   auto pass = [self, conn, owner](auto& ev) -> caf::delegated<caf::message> {
-    auto sender = self->current_sender();
-    if (*conn && sender == caf::actor_cast<caf::strong_actor_ptr>(*conn))
+    if (*conn && sent_by(self, *conn))
       return self->delegate(owner, std::move(ev));
     return {};
   };
@@ -115,16 +122,13 @@ caf::behavior echo_relay(caf::event_based_actor* self, runtime* rt,
       return *rp;
     },
     [=](echo_client_result& r) {
-      if (self->current_sender() !=
-          caf::actor_cast<caf::strong_actor_ptr>(*session))
-        return;
+      if (!sent_by(self, *session)) return;
       *session = nullptr;  // it ends by itself
       rp->deliver(std::move(r));
       self->quit();
     },
     [=](deadline_atom) {
-      if (self->current_sender() != caf::actor_cast<caf::strong_actor_ptr>(self))
-        return;
+      if (!sent_by(self, self)) return;
       echo_client_result r;
       r.error = "ETIMEDOUT";
       rp->deliver(std::move(r));
@@ -159,15 +163,12 @@ caf::behavior dhcp_relay(caf::event_based_actor* self, runtime* rt,
     },
     [](dhcp_offer&) {},  // reported again in dhcp_discovery_done
     [=](dhcp_discovery_done& done) {
-      if (self->current_sender() !=
-          caf::actor_cast<caf::strong_actor_ptr>(*discovery))
-        return;
+      if (!sent_by(self, *discovery)) return;
       rp->deliver(std::move(done));
       self->quit();
     },
     [=](deadline_atom) {
-      if (self->current_sender() != caf::actor_cast<caf::strong_actor_ptr>(self))
-        return;
+      if (!sent_by(self, self)) return;
       rp->deliver(job_error(UV_ETIMEDOUT, "the discovery did not finish"));
       self->quit();
     },
@@ -217,6 +218,18 @@ caf::actor start_relay(node_jobs_self self, Relay relay, Ts&&... xs) {
   return r;
 }
 
+// Hands `job` to `relay`; its reply (Rs..., or an error) answers the
+// request being handled.
+template <class... Rs, class Job>
+caf::result<Rs...> reply_of(node_jobs_self self, const caf::actor& relay,
+                            Job job) {
+  auto rp = self->make_response_promise<Rs...>();
+  self->request(relay, caf::infinite, std::move(job))
+      .then([rp](Rs&... xs) mutable { rp.deliver(std::move(xs)...); },
+            [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
+  return rp;
+}
+
 node_jobs_actor::behavior_type node_jobs(node_jobs_self self, runtime* rt,
                                          resolver_actor resolver,
                                          node_jobs_limits limits) {
@@ -242,15 +255,8 @@ node_jobs_actor::behavior_type node_jobs(node_jobs_self self, runtime* rt,
                              std::move(jobs), std::move(owner));
           },
           self->state.resolver, owner);
-      auto rp = self->make_response_promise<tcp_connection_actor,
-                                            dns_connect_report>();
-      self->request(relay, caf::infinite, std::move(r))
-          .then(
-              [rp](tcp_connection_actor& c, dns_connect_report& rep) mutable {
-                rp.deliver(std::move(c), std::move(rep));
-              },
-              [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
-      return rp;
+      return reply_of<tcp_connection_actor, dns_connect_report>(self, relay,
+                                                                std::move(r));
     },
     [self](node_echo_client& job) -> caf::result<echo_client_result> {
       if (auto err = admit(self)) return err;
@@ -266,11 +272,7 @@ node_jobs_actor::behavior_type node_jobs(node_jobs_self self, runtime* rt,
                               "connect_timeout_ms"))
         return err;
       auto relay = start_relay(self, echo_relay);
-      auto rp = self->make_response_promise<echo_client_result>();
-      self->request(relay, caf::infinite, std::move(job))
-          .then([rp](echo_client_result& r) mutable { rp.deliver(std::move(r)); },
-                [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
-      return rp;
+      return reply_of<echo_client_result>(self, relay, std::move(job));
     },
     [self](node_dhcp_discover& job) -> caf::result<dhcp_discovery_done> {
       if (auto err = admit(self)) return err;
@@ -280,11 +282,7 @@ node_jobs_actor::behavior_type node_jobs(node_jobs_self self, runtime* rt,
       if (job.offer_window_ms > job.timeout_ms)
         job.offer_window_ms = job.timeout_ms;
       auto relay = start_relay(self, dhcp_relay);
-      auto rp = self->make_response_promise<dhcp_discovery_done>();
-      self->request(relay, caf::infinite, std::move(job))
-          .then([rp](dhcp_discovery_done& d) mutable { rp.deliver(std::move(d)); },
-                [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
-      return rp;
+      return reply_of<dhcp_discovery_done>(self, relay, std::move(job));
     },
   };
 }

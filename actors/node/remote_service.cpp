@@ -61,6 +61,16 @@ bool is_subscriber(remote_service_actor* self, const caf::actor_addr& a) {
   return std::find(subs.begin(), subs.end(), a) != subs.end();
 }
 
+// The service must keep the stand-in as its subscriber: a local subscriber
+// is left, or a subscription is on its way (an unsubscribe sent now would
+// reach the service after it and end it).
+bool service_still_needed(remote_service_actor* self) {
+  auto& st = self->state;
+  if (!st.subscribers.empty()) return true;
+  return std::any_of(st.pending.begin(), st.pending.end(),
+                     [](const auto& kv) { return kv.second.subscribes; });
+}
+
 void answer(remote_service_actor* self, uint64_t id, caf::message reply) {
   auto i = self->state.pending.find(id);
   if (i == self->state.pending.end()) return;  // failed already
@@ -211,7 +221,7 @@ caf::result<caf::message> on_message(remote_service_actor* self,
     self->demonitor(sender_addr);
     // Others still listen through this stand-in: the service must not
     // forget it; the unsubscribe is answered here.
-    if (!subs.empty()) return caf::message{};
+    if (service_still_needed(self)) return caf::message{};
   }
   if (st.pending.size() >= st.cfg.max_pending)
     return make_caf_error(net_error::of(
@@ -244,7 +254,12 @@ caf::behavior remote_service(remote_service_actor* self,
       return;
     }
     auto& subs = st.subscribers;
-    subs.erase(std::remove(subs.begin(), subs.end(), dm.source), subs.end());
+    auto gone = std::remove(subs.begin(), subs.end(), dm.source);
+    if (gone == subs.end()) return;
+    subs.erase(gone, subs.end());
+    // The last one: the service would go on sending to nobody.
+    if (!service_still_needed(self) && st.remote && st.cfg.unsubscribe_message)
+      self->send(st.remote, st.cfg.unsubscribe_message());
   });
   self->set_default_handler(
       [self](caf::scheduled_actor*, caf::message_view& view) {
@@ -262,6 +277,9 @@ remote_service_config for_interfaces(remote_service_config cfg) {
   };
   cfg.unsubscribes = [](const caf::message& m) {
     return m.match_elements<interfaces_unsubscribe>();
+  };
+  cfg.unsubscribe_message = [] {
+    return caf::make_message(interfaces_unsubscribe{});
   };
   cfg.subscription_ended = [](const net_error& why) {
     return caf::make_message(interfaces_watch_failed{why, true});

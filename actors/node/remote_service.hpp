@@ -20,6 +20,9 @@
 //   its local subscribers, and when the node goes away it tells each one
 //   with `subscription_ended` (for interfaces: interfaces_watch_failed with
 //   ended = true) and forgets them.
+//   When its last local subscriber goes away (it unsubscribes, or it ends
+//   and its down_msg arrives) and no subscription is on its way, the service
+//   is told `unsubscribe_message`, so it stops sending to the stand-in.
 // Errors are "uv" errors (net_error), like every other netactors failure.
 // Bounds: at most `max_pending` requests waiting or in flight (more are
 // answered EBUSY); connecting, and asking the directory, within
@@ -59,6 +62,8 @@ struct remote_service_config {
   std::function<bool(const caf::message&)> subscribes;
   /// A request that ends its sender's subscription.
   std::function<bool(const caf::message&)> unsubscribes;
+  /// What the service is sent when no local subscriber is left.
+  std::function<caf::message()> unsubscribe_message;
   /// What a subscriber is told when the node went away.
   std::function<caf::message(const net_error&)> subscription_ended;
 };

@@ -163,9 +163,10 @@ using not_callable_types = caf::detail::type_list<
     supervisor_which, supervisor_stable_handle, supervisor_get_stats,
     supervisor_stats, supervisor_event,
     // node: answered with an actor handle, over the middleman only; the
-    // jobs a node runs for other nodes
+    // jobs a node runs for other nodes; its peers, meant for the gateway's
+    // own "stats"
     node_service_request, node_dns_connect, node_echo_client,
-    node_dhcp_discover>;
+    node_dhcp_discover, node_get_peers, node_peers>;
 
 template <class T>
 class every_message_type : public ::testing::Test {};

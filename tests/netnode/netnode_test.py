@@ -184,6 +184,7 @@ def test_methods(port):
     check(s["data"]["resolver"]["answered"] >= 3, "resolver stats: %s" % s)
     check([(ch["name"], ch["restarts"]) for ch in s["data"]["supervisor"]["children"]]
           == [("resolver", 0), ("interfaces", 0)], "supervisor stats: %s" % s)
+    check("node" not in s["data"], "no node stats without --publish: %s" % s)
     c.close()
 
 

@@ -12,7 +12,9 @@ the node's namespace (to a listener reachable only there); dhcp_discover
 --node finds dnsmasq behind the node's interface (a third namespace, reached
 only over a veth from the node's); a node killed mid-job ends each asker
 with the named error within 5 s; an asker killed mid-job leaves nothing
-running on the node (the peer sees its connection close).
+running on the node (the peer sees its connection close). The node's
+gateway `stats` lists an asker's node as its peer (127.0.0.1 and the
+asker's end of the connection) until the asker is killed.
 
 The test runs in private network and mount namespaces of its own (it
 re-executes itself under `unshare --net --mount`, as root): /etc/hosts and
@@ -30,6 +32,7 @@ import json
 import os
 import re
 import select
+import socket
 import signal
 import subprocess
 import sys
@@ -58,6 +61,7 @@ def start_node(args, prefix=()):
         raise RuntimeError("netnode ended: " + p.stderr.read().decode())
     msg = json.loads(line)
     assert msg["event"] == "ready", line
+    p.ready = msg
     return p, msg["publish"]
 
 
@@ -188,6 +192,80 @@ def test_tls():
         test_same_output(pub, tls("client"), "TLS after refusals")
     finally:
         stop(node)
+
+
+# -- the node's peers in its gateway's stats ---------------------------------
+
+def node_stats(node):
+    """The "node" part of the node's stats, asked on its gateway."""
+    gw = node.ready["gateways"][0]
+    with socket.create_connection((gw["address"], gw["port"]),
+                                  timeout=HANG_GUARD_S) as c:
+        c.sendall(b'{"jsonrpc":"2.0","id":1,"method":"stats"}\n')
+        line = c.makefile("rb").readline()
+    return json.loads(line)["result"]["data"]["node"]
+
+
+def wait_node_stats(node, pred, what):
+    """Polls the stats (each answer is an event) until pred holds."""
+    deadline = time.monotonic() + HANG_GUARD_S
+    while True:
+        s = node_stats(node)
+        if pred(s):
+            return s
+        if time.monotonic() > deadline:
+            fail("stats never showed %s: %s" % (what, json.dumps(s)))
+            return s
+        select.select([], [], [], 0.02)  # the polling interval
+
+
+def test_peers_in_stats(node_flags, client_flags, what):
+    node, pub = start_node(["--publish", "127.0.0.1:0"] + node_flags)
+    watcher = None
+    try:
+        s = node_stats(node)
+        check(s["published"] == pub and s["peers"] == [] and
+              s["max_peers"] == 256 and s["untracked"] == 0,
+              "%s: the node's stats before any peer: %s" % (what, s))
+        t0_ms = int(time.time() * 1000)
+        watcher = spawn([interfaces, "--node", node_arg(pub), "--watch"] +
+                        client_flags)
+        check("watching for changes" in read_line(watcher.stderr),
+              "%s: the watch starts through the node" % what)
+        s = wait_node_stats(node, lambda s: s["peers"], "the watcher's node")
+        peers = s["peers"]
+        check(len(peers) == 1 and peers[0]["address"] == "127.0.0.1" and
+              peers[0]["port"] not in (0, pub["port"]) and
+              re.fullmatch(r"[0-9A-F]{40}#%d" % watcher.pid, peers[0]["node"])
+              and t0_ms <= peers[0]["since_ms"] <=
+              int(time.time() * 1000),
+              "%s: the watcher's node is the node's peer: %s" % (what, s))
+        # Its port is the watcher's end of the one connection to the node.
+        conns = subprocess.run(
+            ["ss", "-Htnp", "state", "established", "dst",
+             "127.0.0.1:%d" % pub["port"]], capture_output=True,
+            text=True).stdout
+        check(":%d " % peers[0]["port"] in conns and
+              "pid=%d," % watcher.pid in conns,
+              "%s: the peer's port is the watcher's connection: %r" %
+              (what, conns))
+        watcher.kill()
+        watcher.wait()
+        wait_node_stats(node, lambda s: s["peers"] == [],
+                        "the killed watcher's node gone")
+        check(node.poll() is None, "%s: the node lives on" % what)
+    finally:
+        if watcher:
+            stop(watcher)
+        stop(node)
+
+
+def test_peers_plain():
+    test_peers_in_stats(["--insecure"], ["--insecure"], "plain")
+
+
+def test_peers_tls():
+    test_peers_in_stats(tls("node"), tls("client"), "TLS")
 
 
 # -- a node that goes away --------------------------------------------------
@@ -675,7 +753,9 @@ def main():
     subprocess.run([make_certs, certs], check=True)
     private_name_files()
     try:
-        for test in (test_usage, test_plain, test_tls, test_killed_during_watch,
+        for test in (test_usage, test_plain, test_tls,
+                     test_peers_plain, test_peers_tls,
+                     test_killed_during_watch,
                      test_frozen_during_watch, test_killed_while_connecting,
                      test_two_namespaces, test_jobs_usage, test_jobs_plain,
                      test_jobs_tls, test_jobs_node_killed,

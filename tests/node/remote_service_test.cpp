@@ -20,6 +20,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -417,6 +418,127 @@ TEST(remote_service, subscribers_get_the_events_and_are_told_when_the_node_dies)
   EXPECT_LT(clock_type::now() - gone_at, node_gone_bound);
   EXPECT_TRUE(ended);
   EXPECT_EQ(why.code, UV_EHOSTDOWN) << why.to_string();
+}
+
+// Who the interface service has as subscribers (the stand-in, once), and
+// the unsubscribes it got; waited on from the test's thread.
+struct subscriptions {
+  std::mutex mtx;
+  std::condition_variable cv;
+  size_t subscribers = 0;
+  size_t unsubscribes = 0;
+
+  template <class Pred>
+  bool wait_until(Pred pred) {
+    std::unique_lock<std::mutex> lock{mtx};
+    return cv.wait_for(lock, hang_guard, [&] { return pred(*this); });
+  }
+};
+
+// An interface service that keeps its subscribers as the interface actor
+// does (a set of senders) and counts them.
+caf::behavior counting_interfaces(caf::event_based_actor* self,
+                                  std::shared_ptr<subscriptions> seen) {
+  auto subs = std::make_shared<std::set<caf::actor_addr>>();
+  auto update = [seen, subs](bool unsubscribed) {
+    std::lock_guard<std::mutex> guard{seen->mtx};
+    seen->subscribers = subs->size();
+    seen->unsubscribes += unsubscribed ? 1 : 0;
+    seen->cv.notify_all();
+  };
+  return {
+    [](interfaces_query) { return sample_report(); },
+    [=](interfaces_subscribe) {
+      subs->insert(caf::actor_cast<caf::actor_addr>(self->current_sender()));
+      update(false);
+      return sample_report();
+    },
+    [=](interfaces_unsubscribe) {
+      subs->erase(caf::actor_cast<caf::actor_addr>(self->current_sender()));
+      update(true);
+    },
+  };
+}
+
+// A local subscriber: a blocking actor of its own, subscribed through the
+// stand-in; it ends with its scope.
+std::unique_ptr<caf::scoped_actor> subscribe(caf::actor_system& sys,
+                                             const caf::actor& stand_in) {
+  auto sub = std::make_unique<caf::scoped_actor>(sys);
+  bool ok = false;
+  (*sub)->request(stand_in, hang_guard, interfaces_subscribe{})
+      .receive([&](interface_report&) { ok = true; },
+               [&](caf::error& err) { ADD_FAILURE() << sys.render(err); });
+  EXPECT_TRUE(ok);
+  return sub;
+}
+
+TEST(remote_service, the_last_subscriber_that_ends_unsubscribes_the_stand_in) {
+  auto seen = std::make_shared<subscriptions>();
+  test_node node{[&](caf::actor_system& sys) {
+    return std::map<std::string, caf::actor>{
+        {"interfaces", sys.spawn(counting_interfaces, seen)}};
+  }};
+  asker a;
+  auto stand_in = a.stand_in(node.port());
+  caf::scoped_actor self{a.system()};
+  auto first = subscribe(a.system(), stand_in);
+  // Monitored before it subscribes: the stand-in monitors it later, and CAF
+  // 0.17 runs a terminating actor's later monitors first (attach_impl puts
+  // each in front), so the stand-in has its down_msg in its mailbox before
+  // this test has its own.
+  auto second = std::make_unique<caf::scoped_actor>(a.system());
+  self->monitor(caf::actor_cast<caf::actor>(*second));
+  bool ok = false;
+  (*second)->request(stand_in, hang_guard, interfaces_subscribe{})
+      .receive([&](interface_report&) { ok = true; },
+               [&](caf::error& err) { ADD_FAILURE() << a.system().render(err); });
+  ASSERT_TRUE(ok);
+  ASSERT_TRUE(seen->wait_until([](auto& s) { return s.subscribers == 1; }))
+      << "the service sees the stand-in, once";
+  second.reset();
+  self->receive([](caf::down_msg&) {}, caf::after(hang_guard) >> [] {
+    ADD_FAILURE() << "the second subscriber never ended";
+  });
+  // A query through the stand-in, after its down_msg: once answered, what
+  // the stand-in sent the service before it has been handled.
+  auto r = query(self, stand_in);
+  ASSERT_TRUE(r.answered) << a.system().render(r.error);
+  {
+    std::lock_guard<std::mutex> guard{seen->mtx};
+    EXPECT_EQ(seen->subscribers, 1u) << "one local subscriber is left";
+    EXPECT_EQ(seen->unsubscribes, 0u);
+  }
+  first.reset();
+  EXPECT_TRUE(seen->wait_until([](auto& s) { return s.subscribers == 0; }))
+      << "the last subscriber ended: the service drops the stand-in";
+  std::lock_guard<std::mutex> guard{seen->mtx};
+  EXPECT_EQ(seen->unsubscribes, 1u);
+}
+
+TEST(remote_service, the_last_subscriber_that_unsubscribes_unsubscribes_the_stand_in) {
+  auto seen = std::make_shared<subscriptions>();
+  test_node node{[&](caf::actor_system& sys) {
+    return std::map<std::string, caf::actor>{
+        {"interfaces", sys.spawn(counting_interfaces, seen)}};
+  }};
+  asker a;
+  auto stand_in = a.stand_in(node.port());
+  auto sub = subscribe(a.system(), stand_in);
+  ASSERT_TRUE(seen->wait_until([](auto& s) { return s.subscribers == 1; }));
+  bool done = false;
+  (*sub)->request(stand_in, hang_guard, interfaces_unsubscribe{})
+      .receive([&] { done = true; },
+               [&](caf::error& err) { ADD_FAILURE() << a.system().render(err); });
+  ASSERT_TRUE(done);
+  EXPECT_TRUE(seen->wait_until([](auto& s) { return s.subscribers == 0; }));
+  // Ending after it unsubscribed sends nothing more.
+  sub.reset();
+  caf::scoped_actor self{a.system()};
+  auto r = query(self, stand_in);
+  ASSERT_TRUE(r.answered) << a.system().render(r.error);
+  std::lock_guard<std::mutex> guard{seen->mtx};
+  EXPECT_EQ(seen->unsubscribes, 1u);
 }
 
 // -- what crosses nodes ---------------------------------------------------------
