@@ -50,7 +50,9 @@ class stop_deadline {
 
 /// Ends the actor behind `handle` (any handle, typed ones too) with
 /// user_shutdown: an anonymous exit message at high priority, so it jumps
-/// the queue of a mailbox holding a backlog of connection events.
+/// the queue of a mailbox holding a backlog of connection events. CAF 0.17
+/// takes a mailbox in rounds, the urgent queue first and then up to three
+/// normal messages, so at most the round in progress runs before the exit.
 template <class Handle>
 void stop_actor_now(const Handle& handle) {
   if (auto whom = caf::actor_cast<caf::actor>(handle))

@@ -69,8 +69,10 @@ TEST(stop_actor_now, ends_a_typed_actor_ahead_of_its_backlog) {
   self->receive([&](caf::down_msg& dm) {
     EXPECT_EQ(dm.reason, caf::exit_reason::user_shutdown);
   });
-  // The exit jumped the messages still queued: at most the one in hand ran.
-  EXPECT_LE(handled->load(), 1);
+  // The exit jumped the messages still queued: at most the round in progress
+  // ran (CAF 0.17 takes the urgent queue first in each round, then up to
+  // three normal messages: scheduled_actor::resume, new_round(3, ...)).
+  EXPECT_LE(handled->load(), 3);
 }
 
 TEST(stop_actor_now, takes_an_untyped_handle_and_ignores_an_empty_one) {
