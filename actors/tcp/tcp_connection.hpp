@@ -36,6 +36,12 @@
 // moment an accepted connection opens) it keeps itself alive until one of
 // the other ends. When it ends its socket is closed and the owner gets
 // tcp_connection_closed (unless the owner is the one that ended).
+// The owner is watched, not monitored: the owner carries one record for all
+// the sockets it owns and each connection's state an owner_link (three
+// pointers) in it (actors/core/owner_watch.hpp), so an owner with many
+// connections pays no CAF monitor per connection and a connection's end
+// does not walk the owner's monitors. When the owner ends, every connection
+// still linked gets the down_msg a monitor would have sent and finishes.
 // Thread safety: an actor; spawn it on the loop that owns its socket.
 #pragma once
 
@@ -53,6 +59,7 @@
 #include <memory>
 #include <vector>
 
+#include "actors/core/owner_watch.hpp"
 #include "actors/messages/tcp_messages.hpp"
 #include "actors/tcp/tcp_io.hpp"
 
@@ -143,6 +150,9 @@ struct tcp_connection_state {
 
   std::shared_ptr<tcp_io> io;
   caf::actor owner;
+  /// Its place in the owner's watch: ends this actor when `owner` ends
+  /// (io_actor_lifecycle.hpp, owner_watch.hpp).
+  owner_link watching_owner;
   tcp_connection_options options;
   /// Holds the actor alive from tcp_connect or opening until it finishes
   /// (nobody else has to: the owner may keep no handle).
