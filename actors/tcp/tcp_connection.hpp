@@ -153,7 +153,9 @@ struct tcp_connection_state {
   /// Its place in the owner's watch: ends this actor when `owner` ends
   /// (io_actor_lifecycle.hpp, owner_watch.hpp).
   owner_link watching_owner;
-  tcp_connection_options options;
+  /// Shared with every connection of the same listener (16 bytes here
+  /// instead of a 56-byte copy per connection).
+  std::shared_ptr<const tcp_connection_options> options;
   /// Holds the actor alive from tcp_connect or opening until it finishes
   /// (nobody else has to: the owner may keep no handle).
   caf::actor keep_alive;
@@ -212,6 +214,11 @@ using tcp_connection_self =
 tcp_connection_impl::behavior_type tcp_connection(
     tcp_connection_self self, std::shared_ptr<tcp_io> io, caf::actor owner,
     tcp_connection_options options, bool connected);
+
+/// The same, with options that many connections share (a listener's).
+tcp_connection_impl::behavior_type tcp_connection_with_shared_options(
+    tcp_connection_self self, std::shared_ptr<tcp_io> io, caf::actor owner,
+    std::shared_ptr<const tcp_connection_options> options, bool connected);
 
 class runtime;
 
