@@ -734,7 +734,7 @@ TEST_F(tcp_connection_test, leaves_nothing_per_connection_attached_to_a_long_liv
   auto owner_handle = spawn_counting_owner(&counting);
   run();
   auto before = counting->attachables();
-  std::vector<caf::actor> kept_open;
+  std::vector<tcp_connection_actor> kept_open;
   for (int i = 0; i < 20; ++i) {
     auto c = sys.spawn(tcp_connection, std::shared_ptr<tcp_io>{std::make_shared<fake_tcp_io>(i)},
                        owner_handle, options, true);
@@ -755,7 +755,7 @@ TEST_F(tcp_connection_test, leaves_nothing_per_connection_attached_to_a_long_liv
 }
 
 TEST_F(tcp_connection_test, every_open_connection_ends_with_its_owner_whichever_ended_before) {
-  std::vector<caf::actor> conns;
+  std::vector<tcp_connection_actor> conns;
   std::vector<std::shared_ptr<fake_tcp_io>> ios;
   std::vector<std::shared_ptr<testing::watch_outcome>> ended;
   for (uint64_t i = 0; i < 5; ++i) {
