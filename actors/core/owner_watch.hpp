@@ -19,8 +19,9 @@
 // same reason, queued behind everything the owner sent before it ended), so
 // the socket's down handler is unchanged. An owner that had already ended
 // when linked produces the down_msg at once, as monitor() does.
-// Memory: 24 bytes per socket; one watch (~80 bytes) per owner that ever
-// owned a socket, freed when that owner ends.
+// Memory: 24 bytes per socket; per owner that ever owned a socket, one
+// watch (a 64-byte allocation) and its registry entry (~40 bytes), both
+// freed when that owner ends.
 // A CAF upgrade must re-check: abstract_actor::attach runs actor_exited at
 // once (synchronously) for an actor that already ended, every attachable
 // runs actor_exited exactly once when its actor ends (monitorable_actor::
