@@ -1,10 +1,10 @@
 // How an actor that owns a socket (TCP connection, UDP socket) ends when its
 // owner ends or when it is sent an exit message: through the same `finish`
 // that every other end takes, so waiting requests and the owner learn why.
-// `finish` calls stop_watching_owner(): CAF 0.17 keeps a monitor's record on
-// the monitored actor until demonitor, and owners are long-lived (one echo
-// handler serves every connection of a loop), so each ended connection would
-// leave ~1.3 KiB behind on its owner.
+// The owner is watched through the socket state's owner_link
+// (actors/core/owner_watch.hpp: one attachable per owner, not one CAF monitor
+// per socket); `finish` calls stop_watching_owner(), so an owner that lives
+// on keeps nothing of an ended socket.
 // A stray error message (an owner whose handler returned an error for one
 // of our plain messages) does not end the actor: CAF's default would quit
 // silently, without `finish`.
@@ -21,6 +21,7 @@
 #include <utility>
 
 #include "actors/messages/net_error.hpp"
+#include "actors/core/owner_watch.hpp"
 #include "actors/core/tell.hpp"
 
 namespace netactors {
@@ -36,16 +37,16 @@ inline net_error exit_as_net_error(caf::actor_system& sys,
   return to_net_error(msg.reason);
 }
 
-/// Monitors `owner`: when it ends, `Finish(self, {})` runs with nobody left to
+/// Watches `owner`: when it ends, `Finish(self, {})` runs with nobody left to
 /// tell (state.closed_event_sent is set). An exit message runs
-/// `Finish(self, reason)`. `Self` is a stateful actor whose state has `owner`
-/// and `closed_event_sent`; `what` must be a string literal. (Finish is a
+/// `Finish(self, reason)`. `Self` is a stateful actor whose state has `owner`,
+/// `watching_owner` (an owner_link) and `closed_event_sent`; `what` must be a string literal. (Finish is a
 /// template argument and the handlers capture two pointers at most, so that
 /// CAF's std::function handlers need no allocation per actor: idle memory per
 /// connection counts.)
 template <auto Finish, class Self>
 void end_with_owner_or_exit(Self* self, const char* what) {
-  self->monitor(self->state.owner);
+  self->state.watching_owner.link(self->state.owner, self->ctrl());
   self->set_down_handler([self](const caf::down_msg& dm) {
     if (dm.source != self->state.owner.address()) return;
     self->state.closed_event_sent = true;
@@ -57,10 +58,10 @@ void end_with_owner_or_exit(Self* self, const char* what) {
   self->set_error_handler([](caf::error&) {});
 }
 
-/// Undoes end_with_owner_or_exit's monitor; call it from `finish`.
+/// Undoes end_with_owner_or_exit's watch; call it from `finish`.
 template <class Self>
 void stop_watching_owner(Self* self) {
-  if (self->state.owner) self->demonitor(self->state.owner);
+  self->state.watching_owner.unlink();
 }
 
 /// What a request still waiting when a socket actor ends learns: the reason
@@ -74,7 +75,7 @@ inline caf::error waiting_request_error(const net_error& reason,
 
 /// The common end of a socket actor's `finish` (TCP connection, UDP socket),
 /// after its waiting requests were answered: the owner gets `closed` (once),
-/// the io closes, the owner's monitor goes, the actor quits with `reason` and
+/// the io closes, the owner's watch forgets it, the actor quits with `reason` and
 /// drops its keep-alive. `Self`'s state has owner, closed_event_sent, io and
 /// keep_alive.
 template <class Self, class Closed>

@@ -79,8 +79,13 @@ loop_actor_counters loop_context::counters() {
 
 void loop_context::resume(caf::resumable* job) {
   actor_turns_.fetch_add(1, std::memory_order_relaxed);
+  // CAF 0.17.6's resume itself never pins the logger; only what spawns does
+  // (actor_system::spawn_impl, scoped_actor), and each of those takes a new
+  // actor id. So a turn that took none has nothing to release, and the
+  // check is two atomic loads instead of a thread-local lookup per resume.
+  auto ids_before = sys_.latest_actor_id();
   auto result = job->resume(&resume_unit_, max_throughput);
-  release_thread_logger();
+  if (sys_.latest_actor_id() != ids_before) release_thread_logger();
   switch (result) {
     case caf::resumable::resume_later:
       // More messages wait: queue behind what else is ready on this loop.

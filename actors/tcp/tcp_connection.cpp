@@ -18,7 +18,7 @@ namespace netactors {
 namespace {
 
 tcp_connection_opened opened_event(tcp_connection_state& st) {
-  if (!st.options.opened_endpoints) return {st.io->id(), {}, {}};
+  if (!st.options->opened_endpoints) return {st.io->id(), {}, {}};
   return {st.io->id(), st.io->local(), st.io->peer()};
 }
 
@@ -74,13 +74,13 @@ void refuse_write(tcp_connection_self self, caf::response_promise& rp,
 
 uint64_t write_budget(const tcp_connection_state& st) {
   auto queued = static_cast<uint64_t>(st.io->write_queue_size());
-  return queued >= st.options.write_queue_limit
+  return queued >= st.options->write_queue_limit
              ? 0
-             : st.options.write_queue_limit - queued;
+             : st.options->write_queue_limit - queued;
 }
 
 void schedule_idle_check(tcp_connection_self self) {
-  auto t = self->state.options.idle_timeout_ms;
+  auto t = self->state.options->idle_timeout_ms;
   self->delayed_send(self, std::chrono::milliseconds(std::max(1u, t / 4)),
                      tcp_idle_check_atom::value);
 }
@@ -89,14 +89,14 @@ void update_backpressure(tcp_connection_self self) {
   auto& st = self->state;
   auto queued = static_cast<uint64_t>(st.io->write_queue_size());
   if (queued > st.max_write_queue_bytes) st.max_write_queue_bytes = queued;
-  if (!st.above_high_water && queued > st.options.high_water) {
+  if (!st.above_high_water && queued > st.options->high_water) {
     st.above_high_water = true;
-    if (st.options.pause_reading_when_full) {
+    if (st.options->pause_reading_when_full) {
       st.paused_by_backpressure = true;
       update_reading(self);
     }
     tell(self, st.owner, tcp_backpressure{st.io->id(), queued, true});
-  } else if (st.above_high_water && queued <= st.options.low_water) {
+  } else if (st.above_high_water && queued <= st.options->low_water) {
     st.above_high_water = false;
     if (st.paused_by_backpressure) {
       st.paused_by_backpressure = false;
@@ -110,12 +110,12 @@ void on_open(tcp_connection_self self) {
   auto& st = self->state;
   st.open = true;
   st.keep_alive = caf::actor_cast<caf::actor>(self);
-  if (st.options.nodelay) (void)st.io->set_nodelay(true);  // best effort
-  if (st.options.keepalive_seconds > 0)  // best effort too
-    (void)st.io->set_keepalive(true, st.options.keepalive_seconds);
+  if (st.options->nodelay) (void)st.io->set_nodelay(true);  // best effort
+  if (st.options->keepalive_seconds > 0)  // best effort too
+    (void)st.io->set_keepalive(true, st.options->keepalive_seconds);
   tell(self, st.owner, opened_event(st));
   update_reading(self);
-  if (st.options.idle_timeout_ms > 0) {
+  if (st.options->idle_timeout_ms > 0) {
     st.rare().last_traffic = self->clock().now();
     schedule_idle_check(self);
   }
@@ -130,7 +130,7 @@ void after_owner_saw_eof(tcp_connection_self self) {
     st.finish_after_shutdown = true;
     return;
   }
-  if (st.options.allow_half_open) return;
+  if (st.options->allow_half_open) return;
   // Nothing left to send: closing sends the FIN a shutdown would, without
   // the shutdown call and its completion message.
   if (!st.writes_pending() && st.io->write_queue_size() == 0)
@@ -159,7 +159,7 @@ void write(tcp_connection_self self, net::byte_buffer data,
   if (size > write_budget(st)) {
     auto err = net_error::of(
         UV_ENOBUFS, "write of " + std::to_string(size) + " bytes over the write queue limit of " +
-                        std::to_string(st.options.write_queue_limit) + " bytes (" +
+                        std::to_string(st.options->write_queue_limit) + " bytes (" +
                         std::to_string(write_budget(st)) + " left)");
     if (refuse_when_full) return refuse_write(self, rp, wants_ack, size, err);
     return fail(err);
@@ -322,10 +322,10 @@ tcp_connection_impl::behavior_type connection_behavior() {
         idle.idle_seen_traffic = traffic;
         idle.last_traffic = now;
       } else if (now - idle.last_traffic >=
-                 std::chrono::milliseconds(st.options.idle_timeout_ms)) {
+                 std::chrono::milliseconds(st.options->idle_timeout_ms)) {
         return finish(self, net_error::of(
                                 UV_ETIMEDOUT, "no traffic for " +
-                                                  std::to_string(st.options.idle_timeout_ms) +
+                                                  std::to_string(st.options->idle_timeout_ms) +
                                                   " ms (idle timeout)"));
       }
       schedule_idle_check(self);
@@ -391,8 +391,8 @@ tcp_connection_impl::behavior_type connection_behavior() {
                                  st.bytes_sent,
                                  st.io->write_queue_size(),
                                  st.max_write_queue_bytes,
-                                 st.options.high_water,
-                                 st.options.write_queue_limit,
+                                 st.options->high_water,
+                                 st.options->write_queue_limit,
                                  write_budget(st),
                                  st.io->window().window(),
                                  st.io->window().unconsumed()};
@@ -405,12 +405,20 @@ tcp_connection_impl::behavior_type connection_behavior() {
 tcp_connection_impl::behavior_type tcp_connection(
     tcp_connection_self self, std::shared_ptr<tcp_io> io, caf::actor owner,
     tcp_connection_options options, bool connected) {
+  return tcp_connection_with_shared_options(
+      self, std::move(io), std::move(owner),
+      std::make_shared<const tcp_connection_options>(options), connected);
+}
+
+tcp_connection_impl::behavior_type tcp_connection_with_shared_options(
+    tcp_connection_self self, std::shared_ptr<tcp_io> io, caf::actor owner,
+    std::shared_ptr<const tcp_connection_options> options, bool connected) {
   auto& st = self->state;
   st.io = std::move(io);
   st.owner = std::move(owner);
-  st.options = options;
-  st.owner_wants_reading = options.start_reading;
-  st.io->set_read_window(options.read_window);
+  st.options = std::move(options);
+  st.owner_wants_reading = st.options->start_reading;
+  st.io->set_read_window(st.options->read_window);
   st.io->attach(caf::actor_cast<caf::actor>(self), st.owner);
   end_with_owner_or_exit<finish>(self, "connection actor");
   if (connected) on_open(self);

@@ -36,6 +36,12 @@
 // moment an accepted connection opens) it keeps itself alive until one of
 // the other ends. When it ends its socket is closed and the owner gets
 // tcp_connection_closed (unless the owner is the one that ended).
+// The owner is watched, not monitored: the owner carries one record for all
+// the sockets it owns and each connection's state an owner_link (three
+// pointers) in it (actors/core/owner_watch.hpp), so an owner with many
+// connections pays no CAF monitor per connection and a connection's end
+// does not walk the owner's monitors. When the owner ends, every connection
+// still linked gets the down_msg a monitor would have sent and finishes.
 // Thread safety: an actor; spawn it on the loop that owns its socket.
 #pragma once
 
@@ -53,6 +59,7 @@
 #include <memory>
 #include <vector>
 
+#include "actors/core/owner_watch.hpp"
 #include "actors/messages/tcp_messages.hpp"
 #include "actors/tcp/tcp_io.hpp"
 
@@ -143,7 +150,12 @@ struct tcp_connection_state {
 
   std::shared_ptr<tcp_io> io;
   caf::actor owner;
-  tcp_connection_options options;
+  /// Its place in the owner's watch: ends this actor when `owner` ends
+  /// (io_actor_lifecycle.hpp, owner_watch.hpp).
+  owner_link watching_owner;
+  /// Shared with every connection of the same listener (16 bytes here
+  /// instead of a 56-byte copy per connection).
+  std::shared_ptr<const tcp_connection_options> options;
   /// Holds the actor alive from tcp_connect or opening until it finishes
   /// (nobody else has to: the owner may keep no handle).
   caf::actor keep_alive;
@@ -202,6 +214,11 @@ using tcp_connection_self =
 tcp_connection_impl::behavior_type tcp_connection(
     tcp_connection_self self, std::shared_ptr<tcp_io> io, caf::actor owner,
     tcp_connection_options options, bool connected);
+
+/// The same, with options that many connections share (a listener's).
+tcp_connection_impl::behavior_type tcp_connection_with_shared_options(
+    tcp_connection_self self, std::shared_ptr<tcp_io> io, caf::actor owner,
+    std::shared_ptr<const tcp_connection_options> options, bool connected);
 
 class runtime;
 

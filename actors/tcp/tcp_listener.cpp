@@ -19,7 +19,7 @@ namespace {
 // every accepted socket (see inherit_socket_options).
 void spawn_connection(loop_context& ctx, net::handle_id stream,
                       const tcp_connection_handler& handler,
-                      const tcp_connection_options& options) {
+                      const std::shared_ptr<const tcp_connection_options>& options) {
   auto owner = handler.actor ? handler.actor
                              : (handler.factory ? handler.factory(ctx)
                                                 : caf::actor{});
@@ -28,8 +28,9 @@ void spawn_connection(loop_context& ctx, net::handle_id stream,
     if (auto* h = ctx.loop().find(stream)) h->close();  // rejected
     return;
   }
-  ctx.spawn(tcp_connection, std::make_shared<uv_tcp_io>(ctx.loop(), stream),
-            std::move(owner), options, true);
+  ctx.spawn(tcp_connection_with_shared_options,
+            std::make_shared<uv_tcp_io>(ctx.loop(), stream), std::move(owner),
+            options, true);
 }
 
 // Sets the handler's TCP_NODELAY and keepalive on the listening socket,
@@ -96,7 +97,7 @@ class accept_bridge final : public Listener::observer {
     auto* stream = *accepted;
     auto& target = rt_->next_loop();
     if (&target == home_)
-      return spawn_connection(target, stream->id(), *handler_, *options_);
+      return spawn_connection(target, stream->id(), *handler_, options_);
     auto fd = net::detach_socket(*stream);
     if (!fd)
       return report_accept_failure(*handler_, listener_id,
@@ -109,7 +110,7 @@ class accept_bridge final : public Listener::observer {
           if (!adopted)
             return report_accept_failure(*handler, id,
                                          net_error::from(adopted.error()));
-          spawn_connection(target, (*adopted)->id(), *handler, *options);
+          spawn_connection(target, (*adopted)->id(), *handler, options);
         });
     if (!posted) ::close(*fd);  // the target loop is stopping
   }

@@ -21,6 +21,10 @@ class uv_tcp_io::bridge final : public net::stream::observer {
   bridge(std::shared_ptr<uv_tcp_io> io, net::stream* stream)
       : io_(std::move(io)), stream_(stream) {}
 
+  // The stream owns its observer: this runs when the stream is deleted (in
+  // its close callback), the moment the io must stop using it.
+  ~bridge() override { io_->stream_ = nullptr; }
+
   void on_connect(net::result<void> status) override {
     deliver_io_event(io_->self_, tcp_io_connected{net_error::from(status)});
   }
@@ -67,24 +71,22 @@ uv_tcp_io::uv_tcp_io(net::loop& l, net::handle_id stream)
 uv_tcp_io::uv_tcp_io(net::loop& l)
     : loop_(l), id_(0), window_(default_read_window) {}
 
-net::stream* uv_tcp_io::stream() const {
-  // The registry says whether the handle still lives (ids are never reused);
-  // the cast to the base class is a dynamic_cast walk, paid once, not per
-  // message.
-  if (id_ == 0 || loop_.find(id_) == nullptr) return nullptr;
-  if (stream_ == nullptr) stream_ = loop_.find_as<net::stream>(id_);
-  return stream_;
-}
+net::stream* uv_tcp_io::stream() const { return stream_; }
 
 void uv_tcp_io::attach(const caf::actor& self, caf::actor owner) {
   self_ = caf::actor_cast<caf::weak_actor_ptr>(self);
   owner_ = std::move(owner);
-  if (auto* s = stream()) observe(*s);
+  // The only lookup in the loop's registry: from here on the bridge says
+  // when the stream is gone. (The cast to the base class is a dynamic_cast
+  // walk.)
+  if (id_ == 0) return;
+  if (auto* s = loop_.find_as<net::stream>(id_)) observe(*s);
 }
 
 void uv_tcp_io::observe(net::stream& s) {
   s.set_read_limit(static_cast<size_t>(window_.read_limit()));
   s.set_observer(std::make_unique<bridge>(shared_from_this(), &s));
+  stream_ = &s;
 }
 
 void uv_tcp_io::set_read_window(uint64_t bytes) {
@@ -117,7 +119,6 @@ net_error uv_tcp_io::connect(const net::endpoint& peer) {
   auto s = new_stream(loop_, peer);
   if (!s) return net_error::from(s.error());
   id_ = (*s)->id();
-  stream_ = *s;
   observe(**s);
   return net_error::from((*s)->connect(peer));
 }

@@ -3,8 +3,9 @@
 // made by connect() to an IP or a Unix endpoint. On a Unix stream nodelay
 // and keepalive (TCP's) succeed without doing anything, and local()/peer()
 // are Unix endpoints: the socket path, no port (net/unix/pipe_stream.hpp).
-// It holds the stream's id, not a pointer: a stream that closed underneath
-// simply is not found.
+// It holds the stream's id and a pointer to it that the stream's observer
+// (the io's bridge) clears when the stream is deleted: a stream that closed
+// underneath is simply gone, without a registry lookup per call.
 // Thread safety: loop thread of `loop` only (the connection actor is
 // loop-affine). Ownership: the loop owns the stream; closing it is the
 // connection actor's call (through close()).
@@ -60,7 +61,7 @@ class uv_tcp_io final : public tcp_io,
 
   net::loop& loop_;
   net::handle_id id_;
-  mutable net::stream* stream_ = nullptr;  // valid while id_ is registered
+  net::stream* stream_ = nullptr;  // null until observed and once deleted
   // Kept from attach() for a stream made by connect(). Weak: the io lives in
   // its actor's state, and a seam must never keep its own actor alive.
   caf::weak_actor_ptr self_;

@@ -44,6 +44,7 @@
 #include <memory>
 #include <unordered_map>
 
+#include "actors/core/owner_watch.hpp"
 #include "actors/messages/udp_messages.hpp"
 #include "actors/udp/udp_io.hpp"
 
@@ -96,6 +97,9 @@ struct udp_socket_state {
 
   std::shared_ptr<udp_io> io;
   caf::actor owner;
+  /// Its place in the owner's watch: ends this actor when `owner` ends
+  /// (io_actor_lifecycle.hpp, owner_watch.hpp).
+  owner_link watching_owner;
   udp_socket_options options;
   caf::actor keep_alive;  ///< from bind until the actor finishes
   bool bound = false;

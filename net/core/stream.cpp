@@ -14,8 +14,8 @@ struct stream::write_req {
   uint64_t token;
 };
 
-stream::stream(loop& l, std::unique_ptr<observer> obs, uv_stream_t* s)
-    : handle_base(l), stream_(s), observer_(std::move(obs)) {}
+stream::stream(loop& l, std::unique_ptr<observer> obs)
+    : handle_base(l), observer_(std::move(obs)) {}
 
 void stream::set_observer(std::unique_ptr<observer> obs) {
   observer_ = std::move(obs);
@@ -32,7 +32,7 @@ void stream::on_connected(uv_connect_t* r, int status) {
 
 result<void> stream::read_start() {
   if (reading_) return {};
-  int rc = uv_read_start(stream_, &stream::on_alloc, &stream::on_read_cb);
+  int rc = uv_read_start(raw_stream(), &stream::on_alloc, &stream::on_read_cb);
   if (rc == 0) reading_ = true;
   return result<void>::from_code(rc, "read start");
 }
@@ -40,7 +40,7 @@ result<void> stream::read_start() {
 result<void> stream::read_stop() {
   if (!reading_) return {};
   reading_ = false;
-  return result<void>::from_code(uv_read_stop(stream_), "read stop");
+  return result<void>::from_code(uv_read_stop(raw_stream()), "read stop");
 }
 
 void stream::on_alloc(uv_handle_t* h, size_t, uv_buf_t* buf) {
@@ -86,7 +86,7 @@ result<stream::write_status> stream::write(byte_buffer bytes, uint64_t token) {
     // takes at once anyway.
     auto buf = uv_buf_init(bytes.data(), static_cast<unsigned>(std::min(
                                              bytes.size(), max_write_chunk)));
-    int rc = uv_try_write(stream_, &buf, 1);
+    int rc = uv_try_write(raw_stream(), &buf, 1);
     if (rc >= 0) {
       offset = static_cast<size_t>(rc);
     } else if (rc != UV_EAGAIN) {
@@ -102,7 +102,7 @@ result<stream::write_status> stream::write(byte_buffer bytes, uint64_t token) {
   req->token = token;
   req->req.data = this;
   auto bufs = write_bufs(req->bytes.data() + offset, req->bytes.size() - offset);
-  if (int rc = uv_write(&req->req, stream_, bufs.data(),
+  if (int rc = uv_write(&req->req, raw_stream(), bufs.data(),
                         static_cast<unsigned>(bufs.size()), &on_written);
       rc < 0)
     return uv_error{rc, "write"};  // the callback will never run
@@ -122,13 +122,14 @@ void stream::on_written(uv_write_t* req, int status) {
 }
 
 size_t stream::write_queue_size() const noexcept {
-  return uv_stream_get_write_queue_size(stream_);
+  // raw_stream() hands out a mutable handle; this only reads it.
+  return uv_stream_get_write_queue_size(const_cast<stream*>(this)->raw_stream());
 }
 
 result<void> stream::shutdown() {
   auto req = std::make_unique<uv_shutdown_t>();
   req->data = this;
-  int rc = uv_shutdown(req.get(), stream_, [](uv_shutdown_t* r, int status) {
+  int rc = uv_shutdown(req.get(), raw_stream(), [](uv_shutdown_t* r, int status) {
     std::unique_ptr<uv_shutdown_t> owned{r};
     auto* self = static_cast<stream*>(r->data);
     if (self->is_closing()) return;

@@ -10,7 +10,7 @@
 namespace net {
 
 tcp_stream::tcp_stream(loop& l, std::unique_ptr<observer> obs)
-    : stream(l, std::move(obs), reinterpret_cast<uv_stream_t*>(&tcp_)) {}
+    : stream(l, std::move(obs)) {}
 
 result<tcp_stream*> tcp_stream::create(loop& l, std::unique_ptr<observer> obs,
                                        int family) {

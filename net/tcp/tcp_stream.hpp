@@ -39,6 +39,9 @@ class tcp_stream final : public stream {
 
   result<endpoint> local_endpoint() const override;
   result<endpoint> peer_endpoint() const override;
+  uv_stream_t* raw_stream() noexcept override {
+    return reinterpret_cast<uv_stream_t*>(&tcp_);
+  }
 
  private:
   tcp_stream(loop& l, std::unique_ptr<observer> obs);

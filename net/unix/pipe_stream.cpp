@@ -8,7 +8,7 @@
 namespace net {
 
 pipe_stream::pipe_stream(loop& l, std::unique_ptr<observer> obs)
-    : stream(l, std::move(obs), reinterpret_cast<uv_stream_t*>(&pipe_)) {}
+    : stream(l, std::move(obs)) {}
 
 result<pipe_stream*> pipe_stream::create(loop& l, std::unique_ptr<observer> obs) {
   auto* s = new pipe_stream(l, std::move(obs));

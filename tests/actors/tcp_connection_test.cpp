@@ -726,23 +726,65 @@ TEST_F(tcp_connect_test, ignores_io_events_that_do_not_come_from_its_own_seam) {
 
 // -- lifetime and owner ------------------------------------------------------
 
-TEST_F(tcp_connection_test, leaves_nothing_attached_to_a_long_lived_owner) {
+// An owner carries one record (actors/core/owner_watch.hpp) for all the
+// connections it owns, made by the first and kept while it lives: nothing
+// per connection, open or ended.
+TEST_F(tcp_connection_test, leaves_nothing_per_connection_attached_to_a_long_lived_owner) {
   testing::counting_owner* counting = nullptr;
   auto owner_handle = spawn_counting_owner(&counting);
   run();
   auto before = counting->attachables();
+  std::vector<tcp_connection_actor> kept_open;
   for (int i = 0; i < 20; ++i) {
     auto c = sys.spawn(tcp_connection, std::shared_ptr<tcp_io>{std::make_shared<fake_tcp_io>(i)},
                        owner_handle, options, true);
     run();
-    EXPECT_EQ(counting->attachables(), before + 1);  // it watches its owner
-    if (i % 2 == 0)
+    EXPECT_EQ(counting->attachables(), before + 1);  // the owner's one watch
+    if (i % 5 == 4)
+      kept_open.push_back(c);
+    else if (i % 2 == 0)
       caf::anon_send(c, tcp_close{});
     else
       caf::send_as(c, c, tcp_io_read_end{net_error::of(UV_ECONNRESET, "read")});
     run();
   }
-  EXPECT_EQ(counting->attachables(), before);
+  EXPECT_EQ(counting->attachables(), before + 1);
+  for (auto& c : kept_open) caf::anon_send(c, tcp_close{});
+  run();
+  EXPECT_EQ(counting->attachables(), before + 1);
+}
+
+TEST_F(tcp_connection_test, every_open_connection_ends_with_its_owner_whichever_ended_before) {
+  std::vector<tcp_connection_actor> conns;
+  std::vector<std::shared_ptr<fake_tcp_io>> ios;
+  std::vector<std::shared_ptr<testing::watch_outcome>> ended;
+  for (uint64_t i = 0; i < 5; ++i) {
+    ios.push_back(std::make_shared<fake_tcp_io>(10 + i));
+    conns.push_back(sys.spawn(tcp_connection, std::shared_ptr<tcp_io>{ios.back()}, owner,
+                              options, true));
+    ended.push_back(watch(conns.back()));
+  }
+  run();
+  // The first, a middle and the last of the owner's connections end first.
+  for (size_t i : {0, 2, 4}) caf::anon_send(conns[i], tcp_close{});
+  run();
+  EXPECT_FALSE(ended[1]->ended);
+  EXPECT_FALSE(ended[3]->ended);
+  caf::anon_send_exit(owner, caf::exit_reason::user_shutdown);
+  run();
+  for (size_t i = 0; i < conns.size(); ++i) {
+    EXPECT_TRUE(ended[i]->ended) << i;
+    EXPECT_FALSE(ended[i]->reason) << i;  // a clean end
+    EXPECT_TRUE(ios[i]->closed()) << i;
+  }
+}
+
+TEST_F(tcp_connection_test, ends_at_once_when_its_owner_had_ended_before_it_started) {
+  caf::anon_send_exit(owner, caf::exit_reason::user_shutdown);
+  run();
+  start();
+  EXPECT_TRUE(conn_ended->ended);
+  EXPECT_TRUE(io->closed());
 }
 
 TEST_F(tcp_connect_test, an_unconnected_connection_nobody_holds_ends_and_closes_its_socket) {
