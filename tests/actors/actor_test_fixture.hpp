@@ -36,6 +36,7 @@
 #include <vector>
 
 #include "actors/messages/messages.hpp"
+#include "tests/actors/any_reply.hpp"
 
 namespace netactors::testing {
 
@@ -208,27 +209,16 @@ struct watch_outcome {
 
 using watch_idle_atom = caf::atom_constant<caf::atom("widle")>;
 
-/// A reply handler no reply matches: every reply comes to the error handler
-/// as sec::unexpected_response carrying the reply as its context, so one
-/// handler takes replies of any type without instantiating one per type.
-struct any_reply {};
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, any_reply&) {
-  return f(caf::meta::type_name("any_reply"));
-}
-
 /// The one actor behind request() and ask(): sends `msg` (its elements, as
 /// they are) to `dest` as a request and hands the outcome to `out`.
-/// (An error reply of sec::unexpected_response itself would read as a reply;
-/// no actor under test sends one.)
 inline void requester(caf::event_based_actor* self,
                       std::shared_ptr<reply_sink> out, caf::actor dest,
                       caf::message msg) {
   self->request(dest, caf::infinite, std::move(msg))
       .then([](any_reply&) {},
             [out](caf::error& err) {
-              if (err == caf::sec::unexpected_response)
-                out->take(err.context(), caf::error{});
+              if (auto reply = reply_in(err))
+                out->take(std::move(*reply), caf::error{});
               else
                 out->take(caf::message{}, std::move(err));
             });
