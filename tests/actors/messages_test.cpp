@@ -13,11 +13,11 @@
 
 #include <uv.h>
 
-#include <ostream>
 #include <string>
 #include <vector>
 
 #include "actors/messages/net_error.hpp"
+#include "tests/actors/message_table.hpp"
 
 namespace netactors {
 namespace {
@@ -47,31 +47,22 @@ using test_samples::v6;
 
 // -- the table of message types ---------------------------------------------
 
-// One row per type in all_message_types, everything as a caf::message: the
-// tests below are generic over caf::message (JSON envelope, CAF's binary
-// format), so each type costs one make_message instantiation, not a typed
-// test suite's worth of template code.
-struct message_case {
-  std::string name;            ///< message_type_name, the test's name suffix
-  caf::message sample;         ///< sample<T>::make()
-  caf::message default_value;  ///< T{}
+// One row per type in all_message_types (tests/actors/message_table.hpp),
+// with its sample.
+struct message_case : testing::message_type_row {
+  caf::message sample;  ///< sample<T>::make()
 };
 
 // A type without a sample is a compile error here ("incomplete type
 // sample<...>"): there is no generic sample.
 template <class T>
 message_case case_of() {
-  return {message_type_name(static_cast<const T*>(nullptr)),
-          caf::make_message(sample<T>::make()), caf::make_message(T{})};
+  return {testing::message_type_row_of<T>(), caf::make_message(sample<T>::make())};
 }
 
 template <class... Ts>
 std::vector<message_case> cases_of(caf::detail::type_list<Ts...>) {
   return {case_of<Ts>()...};
-}
-
-std::ostream& operator<<(std::ostream& out, const message_case& c) {
-  return out << c.name;
 }
 
 // -- helpers ----------------------------------------------------------------
@@ -108,20 +99,6 @@ void equal_leaves(const json& a, const json& b, const std::string& path,
   if (a == b) out.push_back(path);
 }
 
-// Whether `a` and `b` hold elements of the same types, in the same order
-// (CAF's runtime type information: the builtin type number and type_info).
-bool same_types(const caf::message& a, const caf::message& b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    auto x = a.type(i);
-    auto y = b.type(i);
-    if (x.first != y.first || (x.second == nullptr) != (y.second == nullptr) ||
-        (x.second != nullptr && *x.second != *y.second))
-      return false;
-  }
-  return true;
-}
-
 // -- every message type -----------------------------------------------------
 
 class every_message_type : public with_actor_system,
@@ -129,9 +106,7 @@ class every_message_type : public with_actor_system,
 
 INSTANTIATE_TEST_SUITE_P(all, every_message_type,
                          ::testing::ValuesIn(cases_of(all_message_types{})),
-                         [](const ::testing::TestParamInfo<message_case>& info) {
-                           return info.param.name;
-                         });
+                         testing::row_name{});
 
 TEST_P(every_message_type, every_field_of_a_sample_differs_from_its_default) {
   auto sample_json = envelope_of(GetParam().sample);
@@ -148,7 +123,7 @@ TEST_P(every_message_type, survives_the_json_envelope) {
   auto text = original.dump();
   auto parsed = message_from_json_text(text);
   ASSERT_TRUE(parsed) << caf::to_string(parsed.error()) << "\n" << text;
-  ASSERT_TRUE(same_types(*parsed, sample)) << caf::to_string(*parsed);
+  ASSERT_TRUE(testing::same_types(*parsed, sample)) << caf::to_string(*parsed);
   EXPECT_EQ(envelope_of(*parsed), original);
 }
 
@@ -166,7 +141,7 @@ TEST_P(every_message_type, survives_the_caf_binary_format_inside_a_message) {
   auto loaded = source(copy);
   ASSERT_FALSE(loaded) << caf::to_string(loaded);
   EXPECT_EQ(source.remaining(), 0u);
-  ASSERT_TRUE(same_types(copy, original)) << caf::to_string(copy);
+  ASSERT_TRUE(testing::same_types(copy, original)) << caf::to_string(copy);
   EXPECT_EQ(envelope_of(copy), envelope_of(original));
 }
 
