@@ -1,7 +1,6 @@
 // Message types as run-time data, for value-parameterised tests over every
 // type of a caf::detail::type_list: one small template per type builds a row
-// (its name and a caf::message), everything else is generic over
-// caf::message. A typed test suite instead compiles every test body once per
+// (its name and type), everything else is generic over caf::message. A typed test suite instead compiles every test body once per
 // type, seconds of CAF template code each under ASan.
 #pragma once
 
@@ -11,21 +10,24 @@
 
 #include <ostream>
 #include <string>
+#include <typeinfo>
 #include <vector>
 
 #include "actors/messages/messages.hpp"
 
 namespace netactors::testing {
 
-/// One message type: its message_type_name and a default-constructed value.
+/// One message type: its message_type_name and its type_info. (No value:
+/// caf::make_message<T> costs a type_erased_value<T> with its inspect(), the
+/// bulk of a row's compile time; a test that needs a value adds one.)
 struct message_type_row {
   std::string name;
-  caf::message default_value;
+  const std::type_info* type = nullptr;
 };
 
 template <class T>
 message_type_row message_type_row_of() {
-  return {message_type_name(static_cast<const T*>(nullptr)), caf::make_message(T{})};
+  return {message_type_name(static_cast<const T*>(nullptr)), &typeid(T)};
 }
 
 template <class... Ts>
@@ -45,18 +47,12 @@ struct row_name {
   }
 };
 
-/// Whether `a` and `b` hold elements of the same types, in the same order
-/// (CAF's run-time type information: builtin type number and type_info).
-inline bool same_types(const caf::message& a, const caf::message& b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    auto x = a.type(i);
-    auto y = b.type(i);
-    if (x.first != y.first || (x.second == nullptr) != (y.second == nullptr) ||
-        (x.second != nullptr && *x.second != *y.second))
-      return false;
-  }
-  return true;
+/// Whether `msg` is one element of the row's type (CAF's run-time type
+/// information of the element).
+inline bool holds_one(const caf::message& msg, const message_type_row& row) {
+  if (msg.size() != 1) return false;
+  auto type = msg.type(0).second;
+  return type != nullptr && row.type != nullptr && *type == *row.type;
 }
 
 }  // namespace netactors::testing
