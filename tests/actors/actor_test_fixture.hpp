@@ -170,14 +170,6 @@ class reply_sink {
   virtual void take(caf::message reply, caf::error error) = 0;
 };
 
-/// An error unless `reply` consists of exactly Replies... (none for an empty
-/// reply); CAF's own unexpected_response, naming the reply, if not.
-template <class... Replies>
-caf::error check_reply(const caf::message& reply) {
-  if (reply.match_elements<Replies...>()) return caf::none;
-  return caf::make_error(caf::sec::unexpected_response, reply);
-}
-
 /// What a request() got back. Reply = void for requests answered with an
 /// empty message.
 template <class Reply>
@@ -222,21 +214,6 @@ inline void requester(caf::event_based_actor* self,
               else
                 out->take(caf::message{}, std::move(err));
             });
-}
-
-/// A compile error unless `Handle` (when typed) takes Msg and answers with
-/// Replies... (void for an empty reply): what CAF's typed request() checks.
-template <class Handle, class Msg, class... Replies>
-constexpr void check_signature() {
-  using signatures = typename Handle::signatures;
-  if constexpr (!std::is_same_v<signatures, caf::none_t>) {
-    using answer = caf::response_type<signatures, caf::detail::implicit_conversions_t<Msg>>;
-    static_assert(answer::valid, "the typed handle does not take this message");
-    if constexpr (answer::valid)
-      static_assert(
-          std::is_same_v<typename answer::type, caf::detail::type_list<Replies...>>,
-          "the typed handle answers this message with other types");
-  }
 }
 
 inline caf::behavior watcher(caf::event_based_actor* self,

@@ -567,26 +567,17 @@ caf::behavior mirror(caf::event_based_actor* self, net_error failure) {
 
 // Sends `original` to the mirror and expects it back with the same JSON
 // envelope (type name and every field). One function for every type: the
-// reply comes as a caf::message (any_reply), nothing is instantiated per type.
+// reply comes as a caf::message (request_blocking), nothing is instantiated
+// per type.
 void check_travels(caf::scoped_actor& self, const caf::actor& remote,
                    const std::string& name, const caf::message& original) {
-  bool back = false;
-  self->request(remote, hang_guard, original)
-      .receive([](testing::any_reply&) {},
-               [&](caf::error& err) {
-                 auto copy = testing::reply_in(err);
-                 if (!copy) {
-                   ADD_FAILURE() << name << ": " << self->system().render(err);
-                   return;
-                 }
-                 back = true;
-                 auto sent = message_to_json(original);
-                 auto got = message_to_json(*copy);
-                 ASSERT_TRUE(sent) << name << ": " << caf::to_string(sent.error());
-                 ASSERT_TRUE(got) << name << ": " << caf::to_string(*copy);
-                 EXPECT_EQ(*got, *sent) << name;
-               });
-  EXPECT_TRUE(back) << name;
+  auto copy = testing::request_blocking(self, remote, hang_guard, original);
+  ASSERT_TRUE(copy) << name << ": " << self->system().render(copy.error());
+  auto sent = message_to_json(original);
+  auto got = message_to_json(*copy);
+  ASSERT_TRUE(sent) << name << ": " << caf::to_string(sent.error());
+  ASSERT_TRUE(got) << name << ": " << caf::to_string(*copy);
+  EXPECT_EQ(*got, *sent) << name;
 }
 
 // The per-type part: a sample of each type and its name.
