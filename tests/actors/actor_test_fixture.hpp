@@ -162,8 +162,8 @@ class counting_owner : public caf::event_based_actor {
   }
 };
 
-/// What a requester hands its outcome to: the reply's elements, or the
-/// error (sec::unexpected_response when the reply was not the expected one).
+/// What a requester hands its outcome to: the reply, whatever its elements,
+/// or the error it got instead; the sink checks the reply's form.
 class reply_sink {
  public:
   virtual ~reply_sink() = default;
