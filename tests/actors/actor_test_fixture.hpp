@@ -9,6 +9,9 @@
 //   and records the reply or the error;
 // - ask<Replies...>(dest, msg): the same for a reply of several elements (or
 //   of a type request<> cannot name), recorded as a message;
+//   both go through one non-template requester actor over caf::message (each
+//   distinct request/then instantiation cost seconds of compile time); only
+//   the reply's conversion and the typed handle's check depend on the types;
 // - watch(actor): records when and why an actor ended;
 // - run() runs every actor until no message is left (timers do not fire);
 //   advance(d) moves the clock as real time would, firing each timer in turn.
@@ -33,6 +36,7 @@
 #include <vector>
 
 #include "actors/messages/messages.hpp"
+#include "tests/actors/any_reply.hpp"
 
 namespace netactors::testing {
 
@@ -158,14 +162,36 @@ class counting_owner : public caf::event_based_actor {
   }
 };
 
+/// What a requester hands its outcome to: the reply, whatever its elements,
+/// or the error it got instead; the sink checks the reply's form.
+class reply_sink {
+ public:
+  virtual ~reply_sink() = default;
+  virtual void take(caf::message reply, caf::error error) = 0;
+};
+
 /// What a request() got back. Reply = void for requests answered with an
 /// empty message.
 template <class Reply>
-struct request_outcome {
+struct request_outcome final : reply_sink {
   using value_type = std::conditional_t<std::is_void_v<Reply>, caf::unit_t, Reply>;
   bool answered = false;
   std::optional<value_type> value;
   caf::error error;
+
+  void take(caf::message reply, caf::error err) override {
+    answered = true;
+    if (!err) {
+      if constexpr (std::is_void_v<Reply>) {
+        err = check_reply<>(reply);
+        if (!err) value = caf::unit;
+      } else {
+        err = check_reply<Reply>(reply);
+        if (!err) value = reply.get_as<Reply>(0);
+      }
+    }
+    error = std::move(err);
+  }
 };
 
 struct watch_outcome {
@@ -175,31 +201,19 @@ struct watch_outcome {
 
 using watch_idle_atom = caf::atom_constant<caf::atom("widle")>;
 
-template <class Reply, class Msg, class Handle>
-void requester(caf::event_based_actor* self,
-               std::shared_ptr<request_outcome<Reply>> out, Handle dest,
-               Msg msg) {
-  auto on_error = [out](caf::error& err) {
-    out->answered = true;
-    out->error = std::move(err);
-  };
-  if constexpr (std::is_void_v<Reply>) {
-    self->request(dest, caf::infinite, std::move(msg))
-        .then(
-            [out]() {
-              out->answered = true;
-              out->value = caf::unit;
-            },
-            on_error);
-  } else {
-    self->request(dest, caf::infinite, std::move(msg))
-        .then(
-            [out](Reply& r) {
-              out->answered = true;
-              out->value = std::move(r);
-            },
-            on_error);
-  }
+/// The one actor behind request() and ask(): sends `msg` (its elements, as
+/// they are) to `dest` as a request and hands the outcome to `out`.
+inline void requester(caf::event_based_actor* self,
+                      std::shared_ptr<reply_sink> out, caf::actor dest,
+                      caf::message msg) {
+  self->request(dest, caf::infinite, std::move(msg))
+      .then([](any_reply&) {},
+            [out](caf::error& err) {
+              if (auto reply = reply_in(err))
+                out->take(std::move(*reply), caf::error{});
+              else
+                out->take(caf::message{}, std::move(err));
+            });
 }
 
 inline caf::behavior watcher(caf::event_based_actor* self,
@@ -215,31 +229,31 @@ inline caf::behavior watcher(caf::event_based_actor* self,
 }
 
 /// What an ask() got back.
-struct reply_log {
+struct reply_log final : reply_sink {
   bool answered = false;
   caf::message reply;  ///< the reply's elements, on success
   caf::error error;
+
+  /// The error for a reply of the wrong form (check_reply<Replies...>).
+  explicit reply_log(caf::error (*check)(const caf::message&)) : check_(check) {}
+
+  void take(caf::message msg, caf::error err) override {
+    answered = true;
+    if (!err) err = check_(msg);
+    if (err)
+      error = std::move(err);
+    else
+      reply = std::move(msg);
+  }
 
   template <class T, size_t I = 0>
   const T& get() const {
     return reply.get_as<T>(I);
   }
-};
 
-template <class Handle, class Msg, class... Replies>
-void asker(caf::event_based_actor* self, std::shared_ptr<reply_log> out,
-           Handle dest, Msg msg) {
-  self->request(dest, caf::infinite, std::move(msg))
-      .then(
-          [out](Replies&... xs) {
-            out->answered = true;
-            out->reply = caf::make_message(xs...);
-          },
-          [out](caf::error& err) {
-            out->answered = true;
-            out->error = std::move(err);
-          });
-}
+ private:
+  caf::error (*check_)(const caf::message&);
+};
 
 class actor_test : public ::testing::Test {
  protected:
@@ -313,11 +327,13 @@ class actor_test : public ::testing::Test {
   /// time that it takes Msg and answers Reply.
   template <class Reply, class Msg, class Handle>
   std::shared_ptr<request_outcome<Reply>> request(Handle dest, Msg msg) {
+    if constexpr (std::is_void_v<Reply>)
+      check_signature<Handle, Msg, void>();
+    else
+      check_signature<Handle, Msg, Reply>();
     auto out = std::make_shared<request_outcome<Reply>>();
-    // Everything goes in as spawn arguments: CAF 0.17's init_fun_factory
-    // dereferences a null argument tuple for a function spawned without any
-    // (UBSan: "reference binding to null pointer").
-    spawn(requester<Reply, Msg, Handle>, out, std::move(dest), std::move(msg));
+    send_request(out, caf::actor_cast<caf::actor>(dest),
+                 caf::make_message(std::move(msg)));
     return out;
   }
 
@@ -327,13 +343,21 @@ class actor_test : public ::testing::Test {
   template <class... Replies, class Msg, class Handle>
   std::shared_ptr<reply_log> ask(Handle dest, Msg msg,
                                  caf::actor* from = nullptr) {
-    auto out = std::make_shared<reply_log>();
-    // Spawn arguments again, as in request().
-    auto a =
-        spawn(asker<Handle, Msg, Replies...>, out, std::move(dest),
-              std::move(msg));
+    check_signature<Handle, Msg, Replies...>();
+    auto out = std::make_shared<reply_log>(check_reply<Replies...>);
+    auto a = send_request(out, caf::actor_cast<caf::actor>(dest),
+                          caf::make_message(std::move(msg)));
     if (from != nullptr) *from = a;
     return out;
+  }
+
+  /// Spawns the requester for request() and ask().
+  caf::actor send_request(std::shared_ptr<reply_sink> out, caf::actor dest,
+                          caf::message msg) {
+    // Everything goes in as spawn arguments: CAF 0.17's init_fun_factory
+    // dereferences a null argument tuple for a function spawned without any
+    // (UBSan: "reference binding to null pointer").
+    return spawn(requester, std::move(out), std::move(dest), std::move(msg));
   }
 
   /// Records when `target` ends and why.

@@ -30,7 +30,7 @@ inline net_error sample_error(int code, const char* name, const char* context) {
 // One sample per message type, every field away from its default (checked
 // by every_field_of_a_sample_differs_from_its_default). There is no generic
 // definition: a type added to all_message_types without a sample here is a
-// compile error ("incomplete type sample<...>") in the typed tests below.
+// compile error ("incomplete type sample<...>") in messages_test.cpp.
 template <class T>
 struct sample;
 

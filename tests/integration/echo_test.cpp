@@ -49,6 +49,7 @@
 #include "actors/core/runtime.hpp"
 #include "actors/tcp/tcp_listener.hpp"
 #include "net/core/endpoint.hpp"
+#include "tests/actors/any_reply.hpp"
 #include "tests/integration/posix_client.hpp"
 
 using namespace netactors;
@@ -265,9 +266,12 @@ class echo_service : public ::testing::Test {
     out.listener = spawn_tcp_listener(*rt_, handler);
     listeners_.push_back(out.listener);
     caf::scoped_actor self{rt_->system()};
-    self->request(out.listener, 5s, tcp_listen{parse(address), 511, ipv6_only})
-        .receive([&](tcp_listening& ok) { out.address = ok.address; },
-                 [&](caf::error& err) { out.error = error_name(err); });
+    auto ok = netactors::testing::request_blocking_as<tcp_listening>(
+        self, out.listener, 5s, tcp_listen{parse(address), 511, ipv6_only});
+    if (ok)
+      out.address = ok->address;
+    else
+      out.error = error_name(ok.error());
     return out;
   }
 
@@ -284,11 +288,12 @@ class echo_service : public ::testing::Test {
     std::optional<tcp_connection_info> out;
     if (!conn) return out;
     caf::scoped_actor self{rt_->system()};
-    self->request(conn, 5s, tcp_get_info{})
-        .receive([&](tcp_connection_info& info) { out = info; },
-                 [&](caf::error& err) {
-                   ADD_FAILURE() << "tcp_get_info: " << error_name(err);
-                 });
+    auto info = netactors::testing::request_blocking_as<tcp_connection_info>(
+        self, conn, 5s, tcp_get_info{});
+    if (info)
+      out = std::move(*info);
+    else
+      ADD_FAILURE() << "tcp_get_info: " << error_name(info.error());
     return out;
   }
 
@@ -559,10 +564,9 @@ TEST_F(echo_service, connecting_to_a_closed_port_fails_with_econnrefused) {
   closed.set_port(local_port(holder.get()));
   caf::scoped_actor self{rt_->system()};
   auto conn = spawn_tcp_connection(*rt_, caf::actor_cast<caf::actor>(self));
-  std::string name = "no reply";
-  self->request(conn, 10s, tcp_connect{closed, 0})
-      .receive([&](tcp_connection_opened&) { name = "connected"; },
-               [&](caf::error& e) { name = error_name(e); });
+  auto opened = netactors::testing::request_blocking_as<tcp_connection_opened>(
+      self, conn, 10s, tcp_connect{closed, 0});
+  std::string name = opened ? "connected" : error_name(opened.error());
   EXPECT_EQ(name, "ECONNREFUSED");
   // The owner learns it too, and the connection actor ends.
   std::string closed_reason = "no tcp_connection_closed";
@@ -818,11 +822,10 @@ TEST_F(echo_service, a_connect_nobody_answers_times_out_with_etimedout) {
                     "an unanswered connect";
   caf::scoped_actor self{rt_->system()};
   auto conn = spawn_tcp_connection(*rt_, caf::actor_cast<caf::actor>(self));
-  std::string name = "no reply";
   auto begin = test_clock::now();
-  self->request(conn, 10s, tcp_connect{target, 300})
-      .receive([&](tcp_connection_opened&) { name = "connected"; },
-               [&](caf::error& e) { name = error_name(e); });
+  auto opened = netactors::testing::request_blocking_as<tcp_connection_opened>(
+      self, conn, 10s, tcp_connect{target, 300});
+  std::string name = opened ? "connected" : error_name(opened.error());
   auto took = test_clock::now() - begin;
   EXPECT_EQ(name, "ETIMEDOUT");
   EXPECT_GE(took, 250ms);
@@ -949,9 +952,10 @@ TEST_F(echo_service, a_connection_stops_reading_while_its_owner_holds_a_full_rea
   net::endpoint ep;
   {
     caf::scoped_actor self{rt_->system()};
-    self->request(listener, 5s, tcp_listen{parse("127.0.0.1:0"), 511, false})
-        .receive([&](tcp_listening& ok) { ep = ok.address; },
-                 [&](caf::error& err) { FAIL() << error_name(err); });
+    auto ok = netactors::testing::request_blocking_as<tcp_listening>(
+        self, listener, 5s, tcp_listen{parse("127.0.0.1:0"), 511, false});
+    ASSERT_TRUE(ok) << error_name(ok.error());
+    ep = ok->address;
   }
   std::string err;
   auto fd = connect_tcp(ep.sockaddr_ptr(), ep.sockaddr_len(), &err);

@@ -25,6 +25,7 @@
 #include "actors/messages/net_error.hpp"
 #include "actors/gateway/jsonrpc_methods.hpp"
 #include "net/core/line_framer.hpp"
+#include "tests/actors/message_table.hpp"
 
 namespace netactors {
 
@@ -116,20 +117,6 @@ std::string answer_line(const std::string& line) {
   return responses.empty() ? "" : responses.front();
 }
 
-template <class L>
-struct gtest_types;
-template <class... Ts>
-struct gtest_types<caf::detail::type_list<Ts...>> {
-  using type = ::testing::Types<Ts...>;
-};
-
-struct message_type_names {
-  template <class T>
-  static std::string GetName(int) {
-    return message_type_name(static_cast<const T*>(nullptr));
-  }
-};
-
 template <class T>
 std::string name_of() {
   return message_type_name(static_cast<const T*>(nullptr));
@@ -168,31 +155,45 @@ using not_callable_types = caf::detail::type_list<
     node_service_request, node_dns_connect, node_echo_client,
     node_dhcp_discover, node_get_peers, node_peers>;
 
-template <class T>
-class every_message_type : public ::testing::Test {};
-TYPED_TEST_SUITE(every_message_type,
-                 typename gtest_types<all_message_types>::type,
-                 message_type_names);
+// Every type in all_message_types as a row (tests/actors/message_table.hpp)
+// with its classification, worked out per type at compile time.
+struct method_case : testing::message_type_row {
+  bool request = false;       ///< in rpc::request_message_types
+  bool not_callable = false;  ///< in not_callable_types
+};
 
-TYPED_TEST(every_message_type, is_a_method_exactly_when_it_is_a_request) {
-  constexpr bool request =
-      caf::detail::tl_contains<rpc::request_message_types, TypeParam>::value;
-  constexpr bool not_callable =
-      caf::detail::tl_contains<not_callable_types, TypeParam>::value;
-  ASSERT_NE(request, not_callable)
-      << name_of<TypeParam>()
-      << (request ? " is listed as both a request and not callable"
-                  : " is not classified: add it to request_message_types "
-                    "(actors/gateway/jsonrpc_methods.hpp) or to not_callable_types");
-  auto c = only_call(R"({"jsonrpc":"2.0","id":1,"method":")" +
-                     name_of<TypeParam>() + R"("})");
-  if (request) {
+template <class T>
+method_case method_case_of() {
+  return {testing::message_type_row_of<T>(),
+          caf::detail::tl_contains<rpc::request_message_types, T>::value,
+          caf::detail::tl_contains<not_callable_types, T>::value};
+}
+
+template <class... Ts>
+std::vector<method_case> method_cases(caf::detail::type_list<Ts...>) {
+  return {method_case_of<Ts>()...};
+}
+
+class every_message_type : public ::testing::TestWithParam<method_case> {};
+INSTANTIATE_TEST_SUITE_P(all, every_message_type,
+                         ::testing::ValuesIn(method_cases(all_message_types{})),
+                         testing::row_name{});
+
+TEST_P(every_message_type, is_a_method_exactly_when_it_is_a_request) {
+  auto& t = GetParam();
+  ASSERT_NE(t.request, t.not_callable)
+      << t.name
+      << (t.request ? " is listed as both a request and not callable"
+                    : " is not classified: add it to request_message_types "
+                      "(actors/gateway/jsonrpc_methods.hpp) or to not_callable_types");
+  auto c = only_call(R"({"jsonrpc":"2.0","id":1,"method":")" + t.name + R"("})");
+  if (t.request) {
     EXPECT_TRUE(c.ok()) << c.error_message;
-    EXPECT_TRUE(c.message.template match_elements<TypeParam>());
+    EXPECT_TRUE(testing::holds_one(c.message, t));
   } else {
     EXPECT_EQ(c.error_code, rpc::method_not_found);
     EXPECT_EQ(wire(c.response)["error"]["message"],
-              "Method not found: \"" + name_of<TypeParam>() + "\"");
+              "Method not found: \"" + t.name + "\"");
   }
 }
 
@@ -208,26 +209,41 @@ TEST(method_table, holds_exactly_the_request_messages) {
   EXPECT_EQ(expected.size(), 29u);
 }
 
-template <class T>
-class every_request_type : public ::testing::Test {};
-TYPED_TEST_SUITE(every_request_type,
-                 typename gtest_types<rpc::request_message_types>::type,
-                 message_type_names);
+// Every request type as a row with its default value.
+struct request_case : testing::message_type_row {
+  caf::message default_value;  ///< T{}
+};
 
-TYPED_TEST(every_request_type, omitted_params_are_the_defaults) {
-  auto defaults = envelope_of(caf::make_message(TypeParam{}));
+template <class T>
+request_case request_case_of() {
+  return {testing::message_type_row_of<T>(), caf::make_message(T{})};
+}
+
+template <class... Ts>
+std::vector<request_case> request_cases(caf::detail::type_list<Ts...>) {
+  return {request_case_of<Ts>()...};
+}
+
+class every_request_type : public ::testing::TestWithParam<request_case> {};
+INSTANTIATE_TEST_SUITE_P(all, every_request_type,
+                         ::testing::ValuesIn(request_cases(rpc::request_message_types{})),
+                         testing::row_name{});
+
+TEST_P(every_request_type, omitted_params_are_the_defaults) {
+  auto& t = GetParam();
+  auto defaults = envelope_of(t.default_value);
   for (const std::string params : {"", R"(,"params":{})"}) {
-    auto c = only_call(R"({"jsonrpc":"2.0","id":7,"method":")" +
-                       name_of<TypeParam>() + "\"" + params + "}");
+    auto c = only_call(R"({"jsonrpc":"2.0","id":7,"method":")" + t.name + "\"" +
+                       params + "}");
     ASSERT_TRUE(c.ok()) << c.error_message;
-    ASSERT_TRUE(c.message.template match_elements<TypeParam>());
+    ASSERT_TRUE(testing::holds_one(c.message, t));
     EXPECT_EQ(envelope_of(c.message), defaults);
   }
 }
 
-TYPED_TEST(every_request_type, params_are_exactly_the_envelope_data) {
+TEST_P(every_request_type, params_are_exactly_the_envelope_data) {
   // The whole data of a message, as message_to_json writes it, is params.
-  auto envelope = envelope_of(caf::make_message(TypeParam{}));
+  auto envelope = envelope_of(GetParam().default_value);
   json request = {{"jsonrpc", "2.0"}, {"id", 1}, {"method", envelope["type"]},
                   {"params", envelope["data"]}};
   auto c = only_call(request.dump());
