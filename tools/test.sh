@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Installs what is missing, then runs the whole netactors test suite:
-#   1. bazel test --config=asan //...        (ASan + UBSan, every test, gcc)
-#   2. bazel test --config=tsan, tag "tsan"  (everything that does not link
+#   1. bazel test --config=asan //...        (ASan + UBSan, every test, clang;
+#                                             the fuzzers are built here too)
+#   2. bazel test --config=tsan, tag "tsan"  (clang; everything that does not link
 #      CAF: the loop adapter, its cross-thread queue, net/; Debian's CAF is
 #      not TSan-instrumented, see README)
 #   3. tools/check_external_workspace.sh     (a separate workspace builds, in
 #      the default configuration, and runs a program against
 #      @netactors//:netactors, as README documents)
-#   4. tools/fuzz/run_fuzzers.sh             (libFuzzer, clang, bounded time)
+#   4. tools/fuzz/run_fuzzers.sh             (libFuzzer, on the ASan build, bounded time)
 # and prints "suite: N passed, N failed" last. Exit code 0 only if all pass.
 # Every test runs once, under ASan+UBSan: compiling is most of the suite's
 # time on a 2-core machine, and a second, uninstrumented run of the same
@@ -32,12 +33,9 @@ done
 
 bash "$here/setup.sh" || { echo "test.sh: setup failed" >&2; exit 1; }
 
-# The Bazel server must not outlive us (it lingers for hours otherwise); the
-# fuzzers use their own output base and server.
-fuzz_base="/tmp/bazel-fuzz-${USER:-$(id -un)}"
+# The Bazel server must not outlive us (it lingers for hours otherwise).
 cleanup() {
   bazel shutdown >/dev/null 2>&1 || true
-  bazel --output_base="$fuzz_base" shutdown >/dev/null 2>&1 || true
 }
 trap cleanup EXIT
 
@@ -96,11 +94,11 @@ step() {
 if [ "$quick" -eq 1 ]; then
   phase "plain" //...
 else
-  phase "asan" --config=asan //...
+  mapfile -t fuzzers < <(bash "$here/fuzz/run_fuzzers.sh" --list)
+  phase "asan" --config=asan //... "${fuzzers[@]}"
   phase "tsan" --config=tsan --test_tag_filters=tsan --build_tag_filters=tsan //...
   step "external workspace" bash "$here/check_external_workspace.sh"
-  step "fuzz" env BAZEL_OUTPUT_BASE="$fuzz_base" \
-    bash "$here/fuzz/run_fuzzers.sh" "${FUZZ_SECONDS:-60}"
+  step "fuzz" bash "$here/fuzz/run_fuzzers.sh" "${FUZZ_SECONDS:-60}"
 fi
 rm -f "$log"
 

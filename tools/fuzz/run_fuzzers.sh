@@ -6,19 +6,17 @@
 #
 #   tools/fuzz/run_fuzzers.sh [SECONDS]    # total budget, default 60
 #
-# Why Bazel with clang rather than clang++ by hand: --config=clang switches
-# Bazel's autoconfigured toolchain to Debian's clang 14, and the global
-# --copt below instruments the libraries under test as well (a cc_binary's
-# own copts reach only its own sources, and libFuzzer is blind to code
-# compiled without coverage instrumentation). Bazel links with the C driver,
-# so UBSan's C++ half (std::function checks) is requested explicitly. lld replaces the toolchain's
-# gold, which prints a warning per ASan symbol.
+#   tools/fuzz/run_fuzzers.sh --list       # the fuzzers' Bazel targets
+#
+# The fuzzers build under --config=asan, the suite's own sanitizer build
+# (clang, ASan+UBSan), which also puts libFuzzer's coverage instrumentation
+# on the code they reach (see .bazelrc): a cc_binary's own copts reach only
+# its own source file, and libFuzzer is blind to code compiled without it.
+# So after `bazel test --config=asan //...` only the three fuzzer sources are
+# left to compile, in the same output base.
 #
 # Environment:
-#   BAZEL_OUTPUT_BASE  default /tmp/bazel-fuzz-$USER. A separate output base,
-#                      because --config=clang reconfigures the C++ toolchain,
-#                      which would throw away the gcc build cache of the
-#                      output base everybody else uses.
+#   BAZEL       bazel command (default: bazel)
 set -euo pipefail
 
 # One line per fuzzer: <cc_binary in tools/fuzz>:<directory in tools/fuzz/corpus>.
@@ -29,6 +27,13 @@ FUZZERS=(
   jsonrpc_parse_fuzzer:jsonrpc
 )
 
+targets=()
+for entry in "${FUZZERS[@]}"; do targets+=("//tools/fuzz:${entry%%:*}"); done
+if [[ "${1:-}" == "--list" ]]; then
+  printf '%s\n' "${targets[@]}"
+  exit 0
+fi
+
 budget="${1:-60}"
 if ! [[ "$budget" =~ ^[0-9]+$ ]] || (( budget < 1 )); then
   echo "usage: $0 [SECONDS]  (a positive whole number, default 60)" >&2
@@ -37,32 +42,12 @@ fi
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
-output_base="${BAZEL_OUTPUT_BASE:-/tmp/bazel-fuzz-${USER:-$(id -un)}}"
-# shellcheck disable=SC2054  # the commas are inside one -fsanitize= value
-bazel_flags=(
-  --config=clang
-  --copt=-fsanitize=fuzzer-no-link,address,undefined
-  --copt=-fno-sanitize-recover=undefined
-  --copt=-fno-omit-frame-pointer
-  --copt=-O1
-  --copt=-g
-  # The message catalogues instantiate CAF's serializers for every type, at
-  # the cost of most of this build: at -O0 clang takes half as long for them
-  # (tcp_catalogue: 30 s vs 65 s). They stay instrumented; only the JSON
-  # decoding paths the fuzzers reach run slower.
-  --per_file_copt=//actors/messages/.*_catalogue\.cpp@-O0
-  --linkopt=-fuse-ld=lld
-  --linkopt=-fsanitize-link-c++-runtime
-  --strip=never
-  --symlink_prefix=/
-)
-
-targets=()
-for entry in "${FUZZERS[@]}"; do targets+=("//tools/fuzz:${entry%%:*}"); done
+bazel_cmd=(${BAZEL:-bazel})
+bazel_flags=(--config=asan)
 
 cd "$root"
-bazel --output_base="$output_base" build "${bazel_flags[@]}" "${targets[@]}"
-bin_dir="$(bazel --output_base="$output_base" info "${bazel_flags[@]}" bazel-bin)"
+"${bazel_cmd[@]}" build "${bazel_flags[@]}" "${targets[@]}"
+bin_dir="$("${bazel_cmd[@]}" info "${bazel_flags[@]}" bazel-bin)"
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/netactors-fuzz.XXXXXX")"
 per_fuzzer=$(( budget / ${#FUZZERS[@]} ))
