@@ -789,7 +789,7 @@ caf::behavior gateway(gateway_actor* self, gateway_config cfg) {
           }
         for (auto serial : ended) take_request(self, serial);
       },
-      [self](tcp_write_done&) {},
+      [](tcp_write_done&) {},
       [self](tcp_write_refused& ev) {
         // Not expected (the gateway writes to its client only once open,
         // with tcp_write, whose overflow ends the connection instead; to a

@@ -119,7 +119,10 @@ void overlay(json& base, const json& params) {
   }
 }
 
-call finish(call c, int code, std::string message,
+// `c` by reference: callers build `message` from c's fields in the same
+// call, and a by-value parameter may be moved from before they are read
+// (the order of argument evaluation is unspecified; clang moves first).
+call finish(call&& c, int code, std::string message,
             const json& data = nullptr) {
   c.error_code = code;
   c.error_message = std::move(message);
@@ -127,7 +130,7 @@ call finish(call c, int code, std::string message,
   // notification); any other error of a notification is not.
   if (code == invalid_request && !c.id) c.id = json(nullptr);
   if (c.id) c.response = error_response(*c.id, code, c.error_message, data);
-  return c;
+  return std::move(c);
 }
 
 call parse_request(const json& j, const method_table& methods) {

@@ -17,6 +17,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <type_traits>
 #include <typeinfo>
 #include <unordered_map>
 #include <vector>
@@ -89,7 +90,10 @@ class loop {
   /// otherwise does it pay for dynamic_cast's walk of the class hierarchy.
   template <class T>
   T* find_as(handle_id id) const {
-    handle_base* h = find(id);
+    // `base` depends on T, so handle_base need only be complete where
+    // find_as is instantiated (clang checks non-dependent typeid at once).
+    using base = std::conditional_t<std::is_class_v<T>, handle_base, void>;
+    base* h = find(id);
     if (h == nullptr) return nullptr;
     if (typeid(*h) == typeid(T)) return static_cast<T*>(h);
     return dynamic_cast<T*>(h);

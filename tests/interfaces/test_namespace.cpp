@@ -53,8 +53,8 @@ std::string enter_test_namespace() {
            " (these tests need root, as in CI)";
   const char* steps[] = {
       "ip link set lo up",
-      "ip link add va index 10 address 02:00:00:00:00:0a type veth "
-      "peer name vb index 11 address 02:00:00:00:00:0b",
+      ("ip link add va index 10 address 02:00:00:00:00:0a type veth "
+       "peer name vb index 11 address 02:00:00:00:00:0b"),
       // No EUI-64 link-local addresses: the test adds its own, so the
       // report is exact.
       "ip link set va addrgenmode none",
