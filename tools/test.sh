@@ -5,10 +5,11 @@
 #   2. bazel test --config=tsan, tag "tsan"  (clang; everything that does not link
 #      CAF: the loop adapter, its cross-thread queue, net/; Debian's CAF is
 #      not TSan-instrumented, see README)
-#   3. tools/check_external_workspace.sh     (a separate workspace builds, in
+#   3. tools/fuzz/run_fuzzers.sh             (libFuzzer, on the ASan build, bounded time)
+#   4. tools/check_external_workspace.sh     (a separate workspace builds, in
 #      the default configuration, and runs a program against
-#      @netactors//:netactors, as README documents)
-#   4. tools/fuzz/run_fuzzers.sh             (libFuzzer, on the ASan build, bounded time)
+#      @netactors//:netactors, as README documents; started in the
+#      background at the lowest priority before step 1)
 # and prints "suite: N passed, N failed" last. Exit code 0 only if all pass.
 # Every test runs once, under ASan+UBSan: compiling is most of the suite's
 # time on a 2-core machine, and a second, uninstrumented run of the same
@@ -33,8 +34,11 @@ done
 
 bash "$here/setup.sh" || { echo "test.sh: setup failed" >&2; exit 1; }
 
-# The Bazel server must not outlive us (it lingers for hours otherwise).
+# The Bazel server must not outlive us (it lingers for hours otherwise), nor
+# the background check (step 4) if we are stopped early.
+consumer_pid=""
 cleanup() {
+  if [ -n "$consumer_pid" ]; then kill "$consumer_pid" 2>/dev/null || true; fi
   bazel shutdown >/dev/null 2>&1 || true
 }
 trap cleanup EXIT
@@ -91,16 +95,32 @@ step() {
   fi
 }
 
+# The external-workspace check builds the library again (gcc, its own
+# output base), which shares nothing with the sanitizer phases. It starts
+# first, at the lowest priority, so it takes only what they leave idle (link
+# steps, tests waiting on the network, the fuzzers' one core), and its step
+# waits for it last.
+consumer_log="$(mktemp "${TMPDIR:-/tmp}/netactors-consumer.XXXXXX")"
+wait_for_consumer() {
+  local rc=0
+  wait "$consumer_pid" || rc=$?
+  cat "$consumer_log"
+  consumer_pid=""
+  return "$rc"
+}
+
 if [ "$quick" -eq 1 ]; then
   phase "plain" //...
 else
+  nice -n 19 bash "$here/check_external_workspace.sh" >"$consumer_log" 2>&1 &
+  consumer_pid=$!
   mapfile -t fuzzers < <(bash "$here/fuzz/run_fuzzers.sh" --list)
   phase "asan" --config=asan //... "${fuzzers[@]}"
   phase "tsan" --config=tsan --test_tag_filters=tsan --build_tag_filters=tsan //...
-  step "external workspace" bash "$here/check_external_workspace.sh"
   step "fuzz" bash "$here/fuzz/run_fuzzers.sh" "${FUZZ_SECONDS:-60}"
+  step "external workspace (started first, in the background)" wait_for_consumer
 fi
-rm -f "$log"
+rm -f "$log" "$consumer_log"
 
 echo "suite: $passed passed, $failed failed ($SECONDS s)"
 [ "$failed" -eq 0 ]
