@@ -113,7 +113,7 @@ void on_open(tcp_connection_self self) {
   if (st.options->nodelay) (void)st.io->set_nodelay(true);  // best effort
   if (st.options->keepalive_seconds > 0)  // best effort too
     (void)st.io->set_keepalive(true, st.options->keepalive_seconds);
-  tell(self, st.owner, opened_event(st));
+  if (st.options->open_close_events) tell(self, st.owner, opened_event(st));
   update_reading(self);
   if (st.options->idle_timeout_ms > 0) {
     st.rare().last_traffic = self->clock().now();
@@ -418,6 +418,7 @@ tcp_connection_impl::behavior_type tcp_connection_with_shared_options(
   st.owner = std::move(owner);
   st.options = std::move(options);
   st.owner_wants_reading = st.options->start_reading;
+  st.closed_event_sent = !st.options->open_close_events;
   st.io->set_read_window(st.options->read_window);
   st.io->attach(caf::actor_cast<caf::actor>(self), st.owner);
   end_with_owner_or_exit<finish>(self, "connection actor");

@@ -100,6 +100,31 @@ TEST_F(tcp_connection_test, does_not_read_until_asked_when_start_reading_is_off)
   EXPECT_EQ(io->calls, (strings{"read_window 1048576", "attach", "read_start"}));
 }
 
+TEST_F(tcp_connection_test,
+       without_open_close_events_tells_its_owner_everything_but_opening_and_end) {
+  options.open_close_events = false;
+  start();
+  EXPECT_EQ(owner_saw(), strings{});
+  EXPECT_EQ(io->count("read_start"), 1u);
+  caf::send_as(conn, conn, tcp_io_read_end{net_error::of(UV_EOF)});
+  run();
+  EXPECT_EQ(owner_saw(), (strings{"tcp_read_closed"}));
+  EXPECT_TRUE(io->closed());
+  EXPECT_TRUE(conn_ended->ended);
+  EXPECT_FALSE(conn_ended->reason);
+}
+
+TEST_F(tcp_connection_test, without_open_close_events_still_ends_with_the_reason_of_an_error) {
+  options.open_close_events = false;
+  start();
+  caf::send_as(conn, conn, tcp_io_read_end{net_error::of(UV_ECONNRESET, "read")});
+  run();
+  EXPECT_EQ(owner_saw(), strings{});
+  EXPECT_TRUE(io->closed());
+  ASSERT_TRUE(conn_ended->ended);
+  EXPECT_EQ(to_net_error(conn_ended->reason).name, "ECONNRESET");
+}
+
 // -- writing ----------------------------------------------------------------
 
 TEST_F(tcp_connection_test, passes_written_bytes_to_the_socket_unchanged) {
