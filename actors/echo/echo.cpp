@@ -50,14 +50,20 @@ caf::behavior echo_handler(caf::stateful_actor<echo_handler_state>* self,
                               {"local", ev.local}};
       });
     },
-    [self](tcp_read_closed& ev) {
-      // Replying (empty) tells the connection that every echo write for the
-      // bytes before the FIN is already in its mailbox.
+    [self](tcp_read_closed& ev) -> caf::result<void> {
       log_event(self, [&] {
         return nlohmann::json{{"event", "peer_closed"},
                               {"id", ev.id},
                               {"reason", ev.reason.name}};
       });
+      // Every echo write for the bytes before the FIN is already in the
+      // connection's mailbox. A request (the connection ends its write side
+      // after the reply) is answered; from a half-open connection comes a
+      // plain message, and the handler ends the write side itself, behind
+      // those writes.
+      if (!self->current_message_id().is_request())
+        self->send(sender_of(self), tcp_shutdown{});
+      return handled(self);
     },
     [self](tcp_connection_closed& ev) {
       log_event(self, [&] {

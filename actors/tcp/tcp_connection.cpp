@@ -121,7 +121,13 @@ void on_open(tcp_connection_self self) {
   }
 }
 
-// The owner has seen tcp_read_closed and everything before it.
+// No write waits for libuv: a close now loses nothing.
+bool nothing_queued(const tcp_connection_state& st) {
+  return !st.writes_pending() && st.io->write_queue_size() == 0;
+}
+
+// The owner has seen tcp_read_closed and everything before it (or, with
+// allow_half_open, has been sent it and ends the write side itself).
 void after_owner_saw_eof(tcp_connection_self self) {
   auto& st = self->state;
   // Our FIN went out already: both directions are done.
@@ -133,8 +139,7 @@ void after_owner_saw_eof(tcp_connection_self self) {
   if (st.options->allow_half_open) return;
   // Nothing left to send: closing sends the FIN a shutdown would, without
   // the shutdown call and its completion message.
-  if (!st.writes_pending() && st.io->write_queue_size() == 0)
-    return finish(self, {});
+  if (nothing_queued(st)) return finish(self, {});
   if (auto err = st.io->shutdown()) return finish(self, err);
   st.shutting_down = true;
   st.finish_after_shutdown = true;
@@ -238,13 +243,54 @@ tcp_connection_impl::behavior_type connection_behavior() {
       auto& st = self->state;
       st.read_closed = true;
       st.reading = false;
-      if (ev.reason.name != "EOF") return finish(self, ev.reason);
+      if (ev.reason.name != "EOF") return finish(self, std::move(ev.reason));
+      if (st.options->allow_half_open) {
+        // The owner ends the write side itself (tcp_shutdown, tcp_close):
+        // nothing waits for its answer, so no request (~1.5k instructions
+        // per connection for the promise, the reply and its handler).
+        tell(self, st.owner, tcp_read_closed{st.io->id(), std::move(ev.reason)});
+        // Unless our own FIN is already on its way: then both ends are done.
+        return after_owner_saw_eof(self);
+      }
       // Every tcp_received went to the owner before this; the owner's reply
       // comes after any tcp_write it sent in response to them.
       self->request(st.owner, caf::infinite,
-                    tcp_read_closed{st.io->id(), ev.reason})
+                    tcp_read_closed{st.io->id(), std::move(ev.reason)})
           .then([self]() { after_owner_saw_eof(self); },
                 [self](caf::error&) { after_owner_saw_eof(self); });
+    },
+    // What a half-open connection's owner sends next (echo's answer to
+    // tcp_read_closed): right behind the FIN, ahead of the rare handlers.
+    [](tcp_shutdown&) {
+      auto self = bound_self<tcp_connection_self>();
+      auto& st = self->state;
+      // Reply only to a request; a plain send gets no empty message back.
+      caf::response_promise rp;
+      if (self->current_message_id().is_request())
+        rp = self->make_response_promise();
+      if (!st.open) {
+        rp.deliver(make_caf_error(net_error::of(UV_ENOTCONN, "shutdown")));
+        return;
+      }
+      if (st.shutting_down) {
+        if (st.shutdown_done) rp.deliver(caf::unit);
+        else if (rp.pending()) st.rare().shutdown_promises.push_back(std::move(rp));
+        return;
+      }
+      // The peer's FIN came and nothing is left to send: closing sends our
+      // FIN as a shutdown would, without its call and completion message.
+      if (st.read_closed && nothing_queued(st)) {
+        rp.deliver(caf::unit);
+        return finish(self, {});
+      }
+      if (auto err = st.io->shutdown()) {
+        rp.deliver(make_caf_error(err));
+        return finish(self, err);
+      }
+      st.shutting_down = true;
+      if (rp.pending()) st.rare().shutdown_promises.push_back(std::move(rp));
+      // Both directions done: nothing left for this connection to do.
+      st.finish_after_shutdown = st.read_closed;
     },
     [](tcp_connect& req) -> caf::result<tcp_connection_opened> {
       auto self = bound_self<tcp_connection_self>();
@@ -329,31 +375,6 @@ tcp_connection_impl::behavior_type connection_behavior() {
                                                   " ms (idle timeout)"));
       }
       schedule_idle_check(self);
-    },
-    [](tcp_shutdown&) {
-      auto self = bound_self<tcp_connection_self>();
-      auto& st = self->state;
-      // Reply only to a request; a plain send gets no empty message back.
-      caf::response_promise rp;
-      if (self->current_message_id().is_request())
-        rp = self->make_response_promise();
-      if (!st.open) {
-        rp.deliver(make_caf_error(net_error::of(UV_ENOTCONN, "shutdown")));
-        return;
-      }
-      if (st.shutting_down) {
-        if (st.shutdown_done) rp.deliver(caf::unit);
-        else if (rp.pending()) st.rare().shutdown_promises.push_back(std::move(rp));
-        return;
-      }
-      if (auto err = st.io->shutdown()) {
-        rp.deliver(make_caf_error(err));
-        return finish(self, err);
-      }
-      st.shutting_down = true;
-      if (rp.pending()) st.rare().shutdown_promises.push_back(std::move(rp));
-      // Both directions done: nothing left for this connection to do.
-      st.finish_after_shutdown = st.read_closed;
     },
     [](tcp_io_shutdown_done& ev) {
       auto self = bound_self<tcp_connection_self>();

@@ -12,7 +12,7 @@
 //   to its owner:     tcp_connection_owner below: tcp_connection_opened,
 //                     tcp_received (the window's markers as requests),
 //                     tcp_backpressure, tcp_write_refused, tcp_read_closed
-//                     (a request), tcp_connection_closed (opened and closed
+//                     (a request unless allow_half_open), tcp_connection_closed (opened and closed
 //                     only with options.open_close_events); the sender of
 //                     each is the connection actor.
 // Inbound data is bounded by the read window (actors/core/read_window.hpp): the
@@ -103,9 +103,12 @@ struct tcp_connection_options {
   uint64_t low_water = 256 * 1024;
   uint64_t write_queue_limit = 16 * 1024 * 1024;
   /// After the peer's FIN, keep the write side open until the owner sends
-  /// tcp_shutdown or tcp_close (Node's allowHalfOpen). Otherwise the
-  /// connection shuts down after the owner acknowledged tcp_read_closed
-  /// and ends when its FIN went out (closing at once if nothing is queued).
+  /// tcp_shutdown or tcp_close (Node's allowHalfOpen); tcp_read_closed then
+  /// comes as a plain message, as nothing waits for the owner's answer.
+  /// Otherwise it is a request, and the connection shuts down after the
+  /// owner answered it and ends when its FIN went out. Either way, once
+  /// both directions are closed and nothing is queued, the connection
+  /// closes (which sends the FIN) instead of shutting down first.
   bool allow_half_open = false;
   /// Start reading as soon as the connection is open.
   bool start_reading = true;

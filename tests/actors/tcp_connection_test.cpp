@@ -442,23 +442,70 @@ TEST_F(tcp_connection_test,
   start();
   caf::send_as(conn, conn, tcp_io_read_end{net_error::of(UV_EOF)});
   run();
-  ASSERT_NE(owner_log->first<tcp_read_closed>(), nullptr);
+  auto* eof = owner_log->first<tcp_read_closed>();
+  ASSERT_NE(eof, nullptr);
+  EXPECT_FALSE(eof->request);  // nothing waits for an answer
   EXPECT_EQ(io->count("shutdown"), 0u);
   EXPECT_FALSE(conn_ended->ended);
 
-  auto written = request<tcp_write_done>(conn, tcp_write{bytes_of("late reply")});
+  io->next_write_pends();
+  caf::anon_send(conn, tcp_write{bytes_of("late reply")});
   run();
-  ASSERT_TRUE(written->value) << caf::to_string(written->error);
+  ASSERT_EQ(io->writes.size(), 1u);
 
   auto shut = request<void>(conn, tcp_shutdown{});
   run();
+  // FIN behind the queued write: a shutdown, answered when it is done.
   EXPECT_EQ(io->count("shutdown"), 1u);
   EXPECT_FALSE(shut->answered);
+  EXPECT_FALSE(io->closed());
+  caf::send_as(conn, conn, io->drain(io->writes.back().token));
   caf::send_as(conn, conn, tcp_io_shutdown_done{});
   run();
   ASSERT_TRUE(shut->answered);
   EXPECT_TRUE(shut->value) << caf::to_string(shut->error);
   // Both directions are done.
+  EXPECT_TRUE(io->closed());
+  EXPECT_TRUE(conn_ended->ended);
+}
+
+TEST_F(tcp_connection_test,
+       with_allow_half_open_closes_at_once_on_tcp_shutdown_after_the_peers_fin_with_nothing_queued) {
+  options.allow_half_open = true;
+  start();
+  caf::send_as(conn, conn, tcp_io_read_end{net_error::of(UV_EOF)});
+  caf::anon_send(conn, tcp_write{bytes_of("done at once")});
+  run();
+  ASSERT_EQ(io->writes.size(), 1u);
+  auto shut = request<void>(conn, tcp_shutdown{});
+  run();
+  // Closing sends the FIN: no shutdown call, no completion to wait for.
+  ASSERT_TRUE(shut->answered);
+  EXPECT_TRUE(shut->value) << caf::to_string(shut->error);
+  EXPECT_EQ(io->count("shutdown"), 0u);
+  EXPECT_TRUE(io->closed());
+  EXPECT_TRUE(conn_ended->ended);
+  EXPECT_FALSE(conn_ended->reason);
+  auto closed = owner_log->all<tcp_connection_closed>();
+  ASSERT_EQ(closed.size(), 1u);
+  EXPECT_TRUE(closed[0].reason.ok());
+}
+
+TEST_F(tcp_connection_test,
+       with_allow_half_open_ends_at_the_peers_fin_when_its_own_shutdown_finished) {
+  options.allow_half_open = true;
+  start();
+  auto shut = request<void>(conn, tcp_shutdown{});
+  run();
+  caf::send_as(conn, conn, tcp_io_shutdown_done{});
+  run();
+  ASSERT_TRUE(shut->answered);
+  EXPECT_FALSE(conn_ended->ended);  // the peer may still send
+
+  caf::send_as(conn, conn, tcp_io_read_end{net_error::of(UV_EOF)});
+  run();
+  EXPECT_EQ(owner_saw(), (strings{"tcp_connection_opened", "tcp_read_closed",
+                                  "tcp_connection_closed"}));
   EXPECT_TRUE(io->closed());
   EXPECT_TRUE(conn_ended->ended);
 }
