@@ -47,11 +47,17 @@ void finish(tcp_connection_self self, net_error reason) {
   end_socket_actor(self, reason, tcp_connection_closed{st.io->id(), reason});
 }
 
+// The peer's FIN came: to this actor, or straight from the seam to the
+// owner (tcp_io::send_fin_to_owner).
+bool read_closed(const tcp_connection_state& st) {
+  return st.read_closed || st.io->read_ended();
+}
+
 // Reads only when the owner wants it, the write queue does not pause it and
 // the read window is open.
 void update_reading(tcp_connection_self self) {
   auto& st = self->state;
-  if (st.read_closed || !st.open) return;
+  if (read_closed(st) || !st.open) return;
   auto& win = st.io->window();
   bool want = st.owner_wants_reading && !st.paused_by_backpressure &&
               !win.blocked() && !win.marker_in_transit();
@@ -110,6 +116,7 @@ void on_open(tcp_connection_self self) {
   auto& st = self->state;
   st.open = true;
   st.keep_alive = caf::actor_cast<caf::actor>(self);
+  if (st.options->allow_half_open) st.io->send_fin_to_owner();
   if (st.options->nodelay) (void)st.io->set_nodelay(true);  // best effort
   if (st.options->keepalive_seconds > 0)  // best effort too
     (void)st.io->set_keepalive(true, st.options->keepalive_seconds);
@@ -246,8 +253,10 @@ tcp_connection_impl::behavior_type connection_behavior() {
       if (ev.reason.name != "EOF") return finish(self, std::move(ev.reason));
       if (st.options->allow_half_open) {
         // The owner ends the write side itself (tcp_shutdown, tcp_close):
-        // nothing waits for its answer, so no request (~1.5k instructions
-        // per connection for the promise, the reply and its handler).
+        // nothing waits for its answer, so no request (~1.0k instructions
+        // per connection for the promise, the reply and its handler). (Most
+        // FINs of such a connection do not even come here: the seam sends
+        // them to the owner itself, see tcp_io::send_fin_to_owner.)
         tell(self, st.owner, tcp_read_closed{st.io->id(), std::move(ev.reason)});
         // Unless our own FIN is already on its way: then both ends are done.
         return after_owner_saw_eof(self);
@@ -279,7 +288,7 @@ tcp_connection_impl::behavior_type connection_behavior() {
       }
       // The peer's FIN came and nothing is left to send: closing sends our
       // FIN as a shutdown would, without its call and completion message.
-      if (st.read_closed && nothing_queued(st)) {
+      if (read_closed(st) && nothing_queued(st)) {
         rp.deliver(caf::unit);
         return finish(self, {});
       }
@@ -290,7 +299,7 @@ tcp_connection_impl::behavior_type connection_behavior() {
       st.shutting_down = true;
       if (rp.pending()) st.rare().shutdown_promises.push_back(std::move(rp));
       // Both directions done: nothing left for this connection to do.
-      st.finish_after_shutdown = st.read_closed;
+      st.finish_after_shutdown = read_closed(st);
     },
     [](tcp_connect& req) -> caf::result<tcp_connection_opened> {
       auto self = bound_self<tcp_connection_self>();
@@ -407,7 +416,7 @@ tcp_connection_impl::behavior_type connection_behavior() {
       return tcp_connection_info{st.io->id(),
                                  st.io->local(),
                                  st.io->peer(),
-                                 st.reading,
+                                 st.reading && !read_closed(st),
                                  st.io->bytes_received(),
                                  st.bytes_sent,
                                  st.io->write_queue_size(),

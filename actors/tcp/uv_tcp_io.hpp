@@ -35,6 +35,8 @@ class uv_tcp_io final : public tcp_io,
 
   uint64_t id() const override { return id_; }
   void attach(const caf::actor& self, caf::actor owner) override;
+  void send_fin_to_owner() override;
+  bool read_ended() const override;
   net_error connect(const net::endpoint& peer) override;
   net_error read_start() override;
   net_error read_stop() override;
@@ -61,7 +63,9 @@ class uv_tcp_io final : public tcp_io,
 
   net::loop& loop_;
   net::handle_id id_;
-  net::stream* stream_ = nullptr;  // null until observed and once deleted
+  // The stream's observer, which knows its stream: null until observed and
+  // once the stream is deleted.
+  bridge* bridge_ = nullptr;
   // Kept from attach() for a stream made by connect(). Weak: the io lives in
   // its actor's state, and a seam must never keep its own actor alive.
   caf::weak_actor_ptr self_;

@@ -440,7 +440,7 @@ TEST_F(tcp_connection_test,
        with_allow_half_open_keeps_the_write_side_open_until_the_owner_shuts_it_down) {
   options.allow_half_open = true;
   start();
-  caf::send_as(conn, conn, tcp_io_read_end{net_error::of(UV_EOF)});
+  io->peer_closes(conn, owner);
   run();
   auto* eof = owner_log->first<tcp_read_closed>();
   ASSERT_NE(eof, nullptr);
@@ -473,7 +473,7 @@ TEST_F(tcp_connection_test,
        with_allow_half_open_closes_at_once_on_tcp_shutdown_after_the_peers_fin_with_nothing_queued) {
   options.allow_half_open = true;
   start();
-  caf::send_as(conn, conn, tcp_io_read_end{net_error::of(UV_EOF)});
+  io->peer_closes(conn, owner);
   caf::anon_send(conn, tcp_write{bytes_of("done at once")});
   run();
   ASSERT_EQ(io->writes.size(), 1u);
@@ -502,12 +502,48 @@ TEST_F(tcp_connection_test,
   ASSERT_TRUE(shut->answered);
   EXPECT_FALSE(conn_ended->ended);  // the peer may still send
 
-  caf::send_as(conn, conn, tcp_io_read_end{net_error::of(UV_EOF)});
+  io->peer_closes(conn, owner);
   run();
   EXPECT_EQ(owner_saw(), (strings{"tcp_connection_opened", "tcp_read_closed",
                                   "tcp_connection_closed"}));
   EXPECT_TRUE(io->closed());
   EXPECT_TRUE(conn_ended->ended);
+}
+
+TEST_F(tcp_connection_test,
+       with_allow_half_open_the_fin_goes_straight_to_the_owner_and_reading_stays_off) {
+  options.allow_half_open = true;
+  start();
+  owner_saw();
+  io->calls.clear();
+  io->peer_closes(conn, owner);
+  run();
+  // From the seam, as from the connection: the actor had nothing to do.
+  ASSERT_EQ(owner_log->types(), strings{"tcp_read_closed"});
+  EXPECT_EQ(owner_log->messages[0].sender, conn.address());
+  EXPECT_FALSE(owner_log->messages[0].request);
+  EXPECT_EQ(owner_log->messages[0].as<tcp_read_closed>().reason.name, "EOF");
+  caf::anon_send(conn, tcp_set_reading{false});
+  caf::anon_send(conn, tcp_set_reading{true});
+  run();
+  EXPECT_EQ(io->calls, strings{});  // nothing more to read
+  auto info = request<tcp_connection_info>(conn, tcp_get_info{});
+  run();
+  ASSERT_TRUE(info->value);
+  EXPECT_FALSE(info->value->reading);
+  EXPECT_FALSE(conn_ended->ended);
+}
+
+TEST_F(tcp_connection_test,
+       with_allow_half_open_a_fin_behind_a_window_marker_goes_through_the_actor) {
+  options.allow_half_open = true;
+  options.read_window = 2;
+  start();
+  owner_saw();
+  ASSERT_TRUE(io->receive(conn, owner, "xy"));  // a marker
+  io->peer_closes(conn, owner);                 // before the actor forwarded it
+  run();
+  EXPECT_EQ(owner_saw(), (strings{"tcp_received", "tcp_read_closed"}));
 }
 
 // BUG (actors/tcp/tcp_connection.cpp, after_owner_saw_eof, lines 68-71): when the
