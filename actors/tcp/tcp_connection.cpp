@@ -270,36 +270,41 @@ tcp_connection_impl::behavior_type connection_behavior() {
     },
     // What a half-open connection's owner sends next (echo's answer to
     // tcp_read_closed): right behind the FIN, ahead of the rare handlers.
-    [](tcp_shutdown&) {
+    // Answers a request through `rp` (now or when the FIN is out) and
+    // nothing else: returning `delegated` spares CAF's promise for a plain
+    // send (~500 instructions per connection).
+    [](tcp_shutdown&) -> caf::result<void> {
       auto self = bound_self<tcp_connection_self>();
       auto& st = self->state;
-      // Reply only to a request; a plain send gets no empty message back.
       caf::response_promise rp;
       if (self->current_message_id().is_request())
         rp = self->make_response_promise();
       if (!st.open) {
         rp.deliver(make_caf_error(net_error::of(UV_ENOTCONN, "shutdown")));
-        return;
+        return caf::delegated<void>{};
       }
       if (st.shutting_down) {
         if (st.shutdown_done) rp.deliver(caf::unit);
         else if (rp.pending()) st.rare().shutdown_promises.push_back(std::move(rp));
-        return;
+        return caf::delegated<void>{};
       }
       // The peer's FIN came and nothing is left to send: closing sends our
       // FIN as a shutdown would, without its call and completion message.
       if (read_closed(st) && nothing_queued(st)) {
         rp.deliver(caf::unit);
-        return finish(self, {});
+        finish(self, {});
+        return caf::delegated<void>{};
       }
       if (auto err = st.io->shutdown()) {
         rp.deliver(make_caf_error(err));
-        return finish(self, err);
+        finish(self, err);
+        return caf::delegated<void>{};
       }
       st.shutting_down = true;
       if (rp.pending()) st.rare().shutdown_promises.push_back(std::move(rp));
       // Both directions done: nothing left for this connection to do.
       st.finish_after_shutdown = read_closed(st);
+      return caf::delegated<void>{};
     },
     [](tcp_connect& req) -> caf::result<tcp_connection_opened> {
       auto self = bound_self<tcp_connection_self>();

@@ -99,9 +99,17 @@ bool uv_tcp_io::read_ended() const {
   return bridge_ != nullptr && bridge_->read_ended;
 }
 
+std::shared_ptr<uv_tcp_io> uv_tcp_io::observing(net::loop& l,
+                                               net::stream& stream) {
+  auto io = std::make_shared<uv_tcp_io>(l, stream.id());
+  io->observe(stream);
+  return io;
+}
+
 void uv_tcp_io::attach(const caf::actor& self, caf::actor owner) {
   self_ = caf::actor_cast<caf::weak_actor_ptr>(self);
   owner_ = std::move(owner);
+  if (bridge_ != nullptr) return;  // observed already (observing())
   // The only lookup in the loop's registry: from here on the bridge says
   // when the stream is gone. (The cast to the base class is a dynamic_cast
   // walk.)

@@ -25,8 +25,15 @@ namespace netactors {
 class uv_tcp_io final : public tcp_io,
                         public std::enable_shared_from_this<uv_tcp_io> {
  public:
-  /// Wraps an accepted stream on `l`.
+  /// Wraps an accepted stream on `l`; attach() looks it up by its id and
+  /// becomes its observer.
   uv_tcp_io(net::loop& l, net::handle_id stream);
+
+  /// Wraps `stream` and becomes its observer now, on the loop thread: for
+  /// a stream in hand (a listener's accepted one), attach() then has no
+  /// lookup to make. Until attach() its events have no actor to go to
+  /// (nothing is read before the actor starts reading).
+  static std::shared_ptr<uv_tcp_io> observing(net::loop& l, net::stream& stream);
 
   /// No stream yet: connect() creates one on `l` (on the loop thread, where
   /// the actor that calls it runs), TCP or Unix after the peer endpoint.
