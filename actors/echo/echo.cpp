@@ -36,19 +36,12 @@ caf::behavior echo_handler(caf::stateful_actor<echo_handler_state>* self,
   return {
     // First: CAF tries the handlers in order, and this one runs for every
     // message echoed (each handler tried before costs ~100 instructions);
-    // then the events of every connection, backpressure (rare) last.
+    // then the peer's FIN, which every connection sends; opened and closed
+    // (which only --verbose servers ask for), backpressure (rare) last.
     [self](tcp_received& ev) -> caf::result<void> {
       // The buffer libuv read into moves on into uv_write: no copy.
       self->send(sender_of(self), tcp_write{std::move(ev.data)});
       return handled(self);  // a window marker is a request: acknowledged
-    },
-    [self](tcp_connection_opened& ev) {
-      log_event(self, [&] {
-        return nlohmann::json{{"event", "connected"},
-                              {"id", ev.id},
-                              {"peer", ev.peer},
-                              {"local", ev.local}};
-      });
     },
     [self](tcp_read_closed& ev) -> caf::result<void> {
       log_event(self, [&] {
@@ -64,6 +57,14 @@ caf::behavior echo_handler(caf::stateful_actor<echo_handler_state>* self,
       if (!self->current_message_id().is_request())
         self->send(sender_of(self), tcp_shutdown{});
       return handled(self);
+    },
+    [self](tcp_connection_opened& ev) {
+      log_event(self, [&] {
+        return nlohmann::json{{"event", "connected"},
+                              {"id", ev.id},
+                              {"peer", ev.peer},
+                              {"local", ev.local}};
+      });
     },
     [self](tcp_connection_closed& ev) {
       log_event(self, [&] {
