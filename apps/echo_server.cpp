@@ -94,10 +94,15 @@ int main(int argc, char** argv) {
     // write queue passes the high-water mark (the handler's own reaction to
     // tcp_backpressure comes a mailbox round trip later).
     handler.options.pause_reading_when_full = true;
+    // The handler sends tcp_shutdown at the peer's FIN: a plain message
+    // instead of the request and reply a full-close connection needs.
+    handler.options.allow_half_open = true;
     handler.options.read_window = read_window;
     handler.options.idle_timeout_ms = static_cast<uint32_t>(idle_timeout_ms);
-    // Only the verbose log shows the addresses.
+    // Only the verbose log shows the addresses, or the connections' opening
+    // and end at all (the handler keeps nothing per connection).
     handler.options.opened_endpoints = verbose;
+    handler.options.open_close_events = verbose;
     handler.factory = [&rt, handlers](loop_context& ctx) {
       for (size_t i = 0; i < rt.loop_count(); ++i)
         if (&rt.loop_at(i) == &ctx) return handlers[i];

@@ -100,10 +100,13 @@ void owner_link::link(const caf::actor& owner, caf::actor_control_block* self) {
 }
 
 void owner_link::unlink() {
-  if (self_ == nullptr) return;  // never linked (written by this socket only)
+  // Never linked, or unlinked before (written by this socket only): the
+  // destructor after finish's unlink takes no mutex.
+  if (self_ == nullptr) return;
   // Read under the mutex too: the watch unhooks links from its owner's
   // thread.
   std::lock_guard<std::mutex> guard{watch_mutex()};
+  self_ = nullptr;  // no watch reads it once unhooked
   if (prev_ == nullptr) return;
   prev_->next_ = next_;
   next_->prev_ = prev_;

@@ -58,7 +58,7 @@ class owner_link {
   friend class owner_watch;
   owner_link* prev_ = nullptr;  // null: not linked
   owner_link* next_ = nullptr;
-  caf::actor_control_block* self_ = nullptr;  // the socket actor (weakly)
+  caf::actor_control_block* self_ = nullptr;  // the socket actor (weakly); null once unlinked
 };
 
 }  // namespace netactors

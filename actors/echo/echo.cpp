@@ -36,11 +36,27 @@ caf::behavior echo_handler(caf::stateful_actor<echo_handler_state>* self,
   return {
     // First: CAF tries the handlers in order, and this one runs for every
     // message echoed (each handler tried before costs ~100 instructions);
-    // then the events of every connection, backpressure (rare) last.
+    // then the peer's FIN, which every connection sends; opened and closed
+    // (which only --verbose servers ask for), backpressure (rare) last.
     [self](tcp_received& ev) -> caf::result<void> {
       // The buffer libuv read into moves on into uv_write: no copy.
       self->send(sender_of(self), tcp_write{std::move(ev.data)});
       return handled(self);  // a window marker is a request: acknowledged
+    },
+    [self](tcp_read_closed& ev) -> caf::result<void> {
+      log_event(self, [&] {
+        return nlohmann::json{{"event", "peer_closed"},
+                              {"id", ev.id},
+                              {"reason", ev.reason.name}};
+      });
+      // Every echo write for the bytes before the FIN is already in the
+      // connection's mailbox. A request (the connection ends its write side
+      // after the reply) is answered; from a half-open connection comes a
+      // plain message, and the handler ends the write side itself, behind
+      // those writes.
+      if (!self->current_message_id().is_request())
+        self->send(sender_of(self), tcp_shutdown{});
+      return handled(self);
     },
     [self](tcp_connection_opened& ev) {
       log_event(self, [&] {
@@ -48,15 +64,6 @@ caf::behavior echo_handler(caf::stateful_actor<echo_handler_state>* self,
                               {"id", ev.id},
                               {"peer", ev.peer},
                               {"local", ev.local}};
-      });
-    },
-    [self](tcp_read_closed& ev) {
-      // Replying (empty) tells the connection that every echo write for the
-      // bytes before the FIN is already in its mailbox.
-      log_event(self, [&] {
-        return nlohmann::json{{"event", "peer_closed"},
-                              {"id", ev.id},
-                              {"reason", ev.reason.name}};
       });
     },
     [self](tcp_connection_closed& ev) {

@@ -3,7 +3,9 @@
 // echo_handler: owns any number of connections and writes back every byte
 // each one receives. It pauses a connection's reading while that
 // connection's write queue is above its high-water mark, and acknowledges the
-// peer's half-close so the connection flushes, shuts down and ends. It keeps
+// peer's half-close so the connection flushes, shuts down and ends (a
+// half-open connection, whose tcp_read_closed is no request, is sent
+// tcp_shutdown instead). It keeps
 // no per-connection state, so one handler per loop serves every connection
 // on that loop. With `log` set, it sends one JSON line per connection event
 // to `log` (a std::string message), for --verbose servers.

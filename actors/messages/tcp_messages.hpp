@@ -183,11 +183,13 @@ struct tcp_backpressure {
 };
 NETACTORS_MESSAGE(tcp_backpressure, id, queued_bytes, above_high_water)
 
-/// Sent as a *request* when the peer half-closed (reason "EOF"; a read
-/// error ends the connection with tcp_connection_closed instead). Every
-/// tcp_received came before it. When the owner's reply (any reply, or
-/// an error) arrives, a connection that does not allow half-open
-/// connections shuts down after the owner's queued writes and ends.
+/// Sent when the peer half-closed (reason "EOF"; a read error ends the
+/// connection with tcp_connection_closed instead). Every tcp_received came
+/// before it. To a connection that does not allow half-open connections it
+/// is a *request*: when the owner's reply (any reply, or an error) arrives,
+/// the connection shuts down after the owner's queued writes and ends. With
+/// allow_half_open it is a plain message, and the owner ends the write side
+/// with tcp_shutdown or tcp_close when it is done writing.
 struct tcp_read_closed {
   uint64_t id = 0;
   net_error reason;

@@ -47,11 +47,17 @@ void finish(tcp_connection_self self, net_error reason) {
   end_socket_actor(self, reason, tcp_connection_closed{st.io->id(), reason});
 }
 
+// The peer's FIN came: to this actor, or straight from the seam to the
+// owner (tcp_io::send_fin_to_owner).
+bool read_closed(const tcp_connection_state& st) {
+  return st.read_closed || st.io->read_ended();
+}
+
 // Reads only when the owner wants it, the write queue does not pause it and
 // the read window is open.
 void update_reading(tcp_connection_self self) {
   auto& st = self->state;
-  if (st.read_closed || !st.open) return;
+  if (read_closed(st) || !st.open) return;
   auto& win = st.io->window();
   bool want = st.owner_wants_reading && !st.paused_by_backpressure &&
               !win.blocked() && !win.marker_in_transit();
@@ -110,10 +116,11 @@ void on_open(tcp_connection_self self) {
   auto& st = self->state;
   st.open = true;
   st.keep_alive = caf::actor_cast<caf::actor>(self);
+  if (st.options->allow_half_open) st.io->send_fin_to_owner();
   if (st.options->nodelay) (void)st.io->set_nodelay(true);  // best effort
   if (st.options->keepalive_seconds > 0)  // best effort too
     (void)st.io->set_keepalive(true, st.options->keepalive_seconds);
-  tell(self, st.owner, opened_event(st));
+  if (st.options->open_close_events) tell(self, st.owner, opened_event(st));
   update_reading(self);
   if (st.options->idle_timeout_ms > 0) {
     st.rare().last_traffic = self->clock().now();
@@ -121,7 +128,13 @@ void on_open(tcp_connection_self self) {
   }
 }
 
-// The owner has seen tcp_read_closed and everything before it.
+// No write waits for libuv: a close now loses nothing.
+bool nothing_queued(const tcp_connection_state& st) {
+  return !st.writes_pending() && st.io->write_queue_size() == 0;
+}
+
+// The owner has seen tcp_read_closed and everything before it (or, with
+// allow_half_open, has been sent it and ends the write side itself).
 void after_owner_saw_eof(tcp_connection_self self) {
   auto& st = self->state;
   // Our FIN went out already: both directions are done.
@@ -133,8 +146,7 @@ void after_owner_saw_eof(tcp_connection_self self) {
   if (st.options->allow_half_open) return;
   // Nothing left to send: closing sends the FIN a shutdown would, without
   // the shutdown call and its completion message.
-  if (!st.writes_pending() && st.io->write_queue_size() == 0)
-    return finish(self, {});
+  if (nothing_queued(st)) return finish(self, {});
   if (auto err = st.io->shutdown()) return finish(self, err);
   st.shutting_down = true;
   st.finish_after_shutdown = true;
@@ -238,13 +250,61 @@ tcp_connection_impl::behavior_type connection_behavior() {
       auto& st = self->state;
       st.read_closed = true;
       st.reading = false;
-      if (ev.reason.name != "EOF") return finish(self, ev.reason);
+      if (ev.reason.name != "EOF") return finish(self, std::move(ev.reason));
+      if (st.options->allow_half_open) {
+        // The owner ends the write side itself (tcp_shutdown, tcp_close):
+        // nothing waits for its answer, so no request (~1.0k instructions
+        // per connection for the promise, the reply and its handler). (Most
+        // FINs of such a connection do not even come here: the seam sends
+        // them to the owner itself, see tcp_io::send_fin_to_owner.)
+        tell(self, st.owner, tcp_read_closed{st.io->id(), std::move(ev.reason)});
+        // Unless our own FIN is already on its way: then both ends are done.
+        return after_owner_saw_eof(self);
+      }
       // Every tcp_received went to the owner before this; the owner's reply
       // comes after any tcp_write it sent in response to them.
       self->request(st.owner, caf::infinite,
-                    tcp_read_closed{st.io->id(), ev.reason})
+                    tcp_read_closed{st.io->id(), std::move(ev.reason)})
           .then([self]() { after_owner_saw_eof(self); },
                 [self](caf::error&) { after_owner_saw_eof(self); });
+    },
+    // What a half-open connection's owner sends next (echo's answer to
+    // tcp_read_closed): right behind the FIN, ahead of the rare handlers.
+    // Answers a request through `rp` (now or when the FIN is out) and
+    // nothing else: returning `delegated` spares CAF's promise for a plain
+    // send (~500 instructions per connection).
+    [](tcp_shutdown&) -> caf::result<void> {
+      auto self = bound_self<tcp_connection_self>();
+      auto& st = self->state;
+      caf::response_promise rp;
+      if (self->current_message_id().is_request())
+        rp = self->make_response_promise();
+      if (!st.open) {
+        rp.deliver(make_caf_error(net_error::of(UV_ENOTCONN, "shutdown")));
+        return caf::delegated<void>{};
+      }
+      if (st.shutting_down) {
+        if (st.shutdown_done) rp.deliver(caf::unit);
+        else if (rp.pending()) st.rare().shutdown_promises.push_back(std::move(rp));
+        return caf::delegated<void>{};
+      }
+      // The peer's FIN came and nothing is left to send: closing sends our
+      // FIN as a shutdown would, without its call and completion message.
+      if (read_closed(st) && nothing_queued(st)) {
+        rp.deliver(caf::unit);
+        finish(self, {});
+        return caf::delegated<void>{};
+      }
+      if (auto err = st.io->shutdown()) {
+        rp.deliver(make_caf_error(err));
+        finish(self, err);
+        return caf::delegated<void>{};
+      }
+      st.shutting_down = true;
+      if (rp.pending()) st.rare().shutdown_promises.push_back(std::move(rp));
+      // Both directions done: nothing left for this connection to do.
+      st.finish_after_shutdown = read_closed(st);
+      return caf::delegated<void>{};
     },
     [](tcp_connect& req) -> caf::result<tcp_connection_opened> {
       auto self = bound_self<tcp_connection_self>();
@@ -330,31 +390,6 @@ tcp_connection_impl::behavior_type connection_behavior() {
       }
       schedule_idle_check(self);
     },
-    [](tcp_shutdown&) {
-      auto self = bound_self<tcp_connection_self>();
-      auto& st = self->state;
-      // Reply only to a request; a plain send gets no empty message back.
-      caf::response_promise rp;
-      if (self->current_message_id().is_request())
-        rp = self->make_response_promise();
-      if (!st.open) {
-        rp.deliver(make_caf_error(net_error::of(UV_ENOTCONN, "shutdown")));
-        return;
-      }
-      if (st.shutting_down) {
-        if (st.shutdown_done) rp.deliver(caf::unit);
-        else if (rp.pending()) st.rare().shutdown_promises.push_back(std::move(rp));
-        return;
-      }
-      if (auto err = st.io->shutdown()) {
-        rp.deliver(make_caf_error(err));
-        return finish(self, err);
-      }
-      st.shutting_down = true;
-      if (rp.pending()) st.rare().shutdown_promises.push_back(std::move(rp));
-      // Both directions done: nothing left for this connection to do.
-      st.finish_after_shutdown = st.read_closed;
-    },
     [](tcp_io_shutdown_done& ev) {
       auto self = bound_self<tcp_connection_self>();
       if (!from_own_io(self)) return;
@@ -386,7 +421,7 @@ tcp_connection_impl::behavior_type connection_behavior() {
       return tcp_connection_info{st.io->id(),
                                  st.io->local(),
                                  st.io->peer(),
-                                 st.reading,
+                                 st.reading && !read_closed(st),
                                  st.io->bytes_received(),
                                  st.bytes_sent,
                                  st.io->write_queue_size(),
@@ -418,6 +453,7 @@ tcp_connection_impl::behavior_type tcp_connection_with_shared_options(
   st.owner = std::move(owner);
   st.options = std::move(options);
   st.owner_wants_reading = st.options->start_reading;
+  st.closed_event_sent = !st.options->open_close_events;
   st.io->set_read_window(st.options->read_window);
   st.io->attach(caf::actor_cast<caf::actor>(self), st.owner);
   end_with_owner_or_exit<finish>(self, "connection actor");

@@ -8,6 +8,9 @@
 // read_window.hpp); a read that is a window marker, and everything else,
 // goes to the connection actor itself as a sealed io event (actors/
 // io_event.hpp, declared below): only the actor's own seam can send them.
+// The peer's FIN (EOF) of a connection that allows half-open connections
+// goes to the owner as tcp_read_closed the same way, when the actor has
+// nothing to do at that moment (see fin_straight_to_owner).
 // The seam holds its actor weakly: it never keeps the actor alive.
 // Thread safety: only from the actor that holds it (on its loop thread).
 // Ownership: held by that actor's state, whose destructor calls close().
@@ -62,6 +65,16 @@ struct tcp_io_read_marker {
 };
 NETACTORS_IO_EVENT(tcp_io_read_marker, data, position)
 
+/// Whether the seam sends the peer's FIN straight to the owner as
+/// tcp_read_closed (and not tcp_io_read_end to the actor): the actor asked
+/// for it (send_fin_to_owner), has begun no shutdown (it must end the
+/// connection once both directions are closed) and no window marker is on
+/// its way through the actor (the FIN would overtake those bytes).
+inline bool fin_straight_to_owner(bool asked, bool shutdown_begun,
+                                  const read_window& window) {
+  return asked && !shutdown_begun && !window.marker_in_transit();
+}
+
 class tcp_io {
  public:
   virtual ~tcp_io() = default;
@@ -72,6 +85,16 @@ class tcp_io {
   /// Routes the socket's events (see above). Called once, from the actor's
   /// initialisation. `self` is kept weakly.
   virtual void attach(const caf::actor& self, caf::actor owner) = 0;
+
+  /// For a half-open connection (tcp_connection_options::allow_half_open),
+  /// whose owner ends the write side itself; call it once the connection is
+  /// open (connected or accepted). From then on the peer's FIN goes
+  /// to the owner as tcp_read_closed, as from the actor, whenever
+  /// fin_straight_to_owner allows, and read_ended() says it came. One
+  /// mailbox message and turn of the actor fewer per connection.
+  virtual void send_fin_to_owner() = 0;
+  /// The peer's FIN went straight to the owner.
+  virtual bool read_ended() const = 0;
 
   virtual net_error connect(const net::endpoint& peer) = 0;
   virtual net_error read_start() = 0;

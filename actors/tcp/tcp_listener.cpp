@@ -17,7 +17,8 @@ namespace {
 
 // `options`: the handler's, less what the listening socket already gave
 // every accepted socket (see inherit_socket_options).
-void spawn_connection(loop_context& ctx, net::handle_id stream,
+// `stream` was just accepted or adopted on ctx's loop (this thread).
+void spawn_connection(loop_context& ctx, net::stream& stream,
                       const tcp_connection_handler& handler,
                       const std::shared_ptr<const tcp_connection_options>& options) {
   auto owner = handler.actor ? handler.actor
@@ -25,11 +26,11 @@ void spawn_connection(loop_context& ctx, net::handle_id stream,
                                                 : caf::actor{});
   if (!owner) {
     loop_context::release_thread_logger();  // the factory may have spawned
-    if (auto* h = ctx.loop().find(stream)) h->close();  // rejected
+    stream.close();  // rejected
     return;
   }
   ctx.spawn(tcp_connection_with_shared_options,
-            std::make_shared<uv_tcp_io>(ctx.loop(), stream), std::move(owner),
+            uv_tcp_io::observing(ctx.loop(), stream), std::move(owner),
             options, true);
 }
 
@@ -97,7 +98,7 @@ class accept_bridge final : public Listener::observer {
     auto* stream = *accepted;
     auto& target = rt_->next_loop();
     if (&target == home_)
-      return spawn_connection(target, stream->id(), *handler_, options_);
+      return spawn_connection(target, *stream, *handler_, options_);
     auto fd = net::detach_socket(*stream);
     if (!fd)
       return report_accept_failure(*handler_, listener_id,
@@ -110,7 +111,7 @@ class accept_bridge final : public Listener::observer {
           if (!adopted)
             return report_accept_failure(*handler, id,
                                          net_error::from(adopted.error()));
-          spawn_connection(target, (*adopted)->id(), *handler, options);
+          spawn_connection(target, **adopted, *handler, options);
         });
     if (!posted) ::close(*fd);  // the target loop is stopping
   }

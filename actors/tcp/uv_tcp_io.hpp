@@ -25,8 +25,15 @@ namespace netactors {
 class uv_tcp_io final : public tcp_io,
                         public std::enable_shared_from_this<uv_tcp_io> {
  public:
-  /// Wraps an accepted stream on `l`.
+  /// Wraps an accepted stream on `l`; attach() looks it up by its id and
+  /// becomes its observer.
   uv_tcp_io(net::loop& l, net::handle_id stream);
+
+  /// Wraps `stream` and becomes its observer now, on the loop thread: for
+  /// a stream in hand (a listener's accepted one), attach() then has no
+  /// lookup to make. Until attach() its events have no actor to go to
+  /// (nothing is read before the actor starts reading).
+  static std::shared_ptr<uv_tcp_io> observing(net::loop& l, net::stream& stream);
 
   /// No stream yet: connect() creates one on `l` (on the loop thread, where
   /// the actor that calls it runs), TCP or Unix after the peer endpoint.
@@ -35,6 +42,8 @@ class uv_tcp_io final : public tcp_io,
 
   uint64_t id() const override { return id_; }
   void attach(const caf::actor& self, caf::actor owner) override;
+  void send_fin_to_owner() override;
+  bool read_ended() const override;
   net_error connect(const net::endpoint& peer) override;
   net_error read_start() override;
   net_error read_stop() override;
@@ -61,7 +70,9 @@ class uv_tcp_io final : public tcp_io,
 
   net::loop& loop_;
   net::handle_id id_;
-  net::stream* stream_ = nullptr;  // null until observed and once deleted
+  // The stream's observer, which knows its stream: null until observed and
+  // once the stream is deleted.
+  bridge* bridge_ = nullptr;
   // Kept from attach() for a stream made by connect(). Weak: the io lives in
   // its actor's state, and a seam must never keep its own actor alive.
   caf::weak_actor_ptr self_;

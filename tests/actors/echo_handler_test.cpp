@@ -85,6 +85,17 @@ TEST_F(echo_handler_test, acknowledges_the_peers_half_close) {
   EXPECT_TRUE(ack->value) << caf::to_string(ack->error);
 }
 
+TEST_F(echo_handler_test,
+       shuts_a_half_open_connection_down_behind_its_echoes_at_the_peers_fin) {
+  start();
+  // From a half-open connection tcp_read_closed is a plain message.
+  caf::send_as(conn, handler, tcp_received{7, net::byte_buffer::copy_of("last")});
+  caf::send_as(conn, handler, tcp_read_closed{7, net_error::of(UV_EOF)});
+  run();
+  ASSERT_EQ(conn_log->types(), (strings{"tcp_write", "tcp_shutdown"}));
+  EXPECT_FALSE(conn_log->messages[1].request);
+}
+
 TEST_F(echo_handler_test, logs_one_json_line_per_connection_event) {
   auto log_log = std::make_shared<probe_log>();
   start(spawn_probe(log_log));

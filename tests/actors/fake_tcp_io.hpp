@@ -16,6 +16,8 @@
 #include <caf/actor_cast.hpp>
 #include <caf/send.hpp>
 
+#include <uv.h>
+
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
@@ -106,6 +108,20 @@ class fake_tcp_io final : public tcp_io {
     return true;
   }
 
+  /// "The peer sent its FIN": tcp_read_closed straight to `owner` as from
+  /// `conn` when the actor asked for that and fin_straight_to_owner allows,
+  /// otherwise tcp_io_read_end to `conn`, as the real seam does.
+  void peer_closes(const caf::actor& conn, const caf::actor& owner) {
+    if (fin_straight_to_owner(fin_to_owner, count("shutdown") > 0, window_)) {
+      fin_came = true;
+      caf::send_as(conn, owner, tcp_read_closed{id_, net_error::of(UV_EOF)});
+      return;
+    }
+    caf::send_as(conn, conn, tcp_io_read_end{net_error::of(UV_EOF)});
+  }
+  bool fin_to_owner = false;  ///< set by send_fin_to_owner()
+  bool fin_came = false;      ///< what read_ended() reports
+
   /// Every call in order: "attach", "connect [::1]:80", "read_start",
   /// "read_stop", "write", "shutdown", "nodelay on", "keepalive on 30",
   /// "read_window 100", "close".
@@ -130,6 +146,9 @@ class fake_tcp_io final : public tcp_io {
     attached_self = self.address();
     attached_owner = owner.address();
   }
+
+  void send_fin_to_owner() override { fin_to_owner = true; }
+  bool read_ended() const override { return fin_came; }
 
   net_error connect(const net::endpoint& peer) override {
     calls.push_back("connect " + peer.to_string());

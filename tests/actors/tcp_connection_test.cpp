@@ -100,6 +100,31 @@ TEST_F(tcp_connection_test, does_not_read_until_asked_when_start_reading_is_off)
   EXPECT_EQ(io->calls, (strings{"read_window 1048576", "attach", "read_start"}));
 }
 
+TEST_F(tcp_connection_test,
+       without_open_close_events_tells_its_owner_everything_but_opening_and_end) {
+  options.open_close_events = false;
+  start();
+  EXPECT_EQ(owner_saw(), strings{});
+  EXPECT_EQ(io->count("read_start"), 1u);
+  caf::send_as(conn, conn, tcp_io_read_end{net_error::of(UV_EOF)});
+  run();
+  EXPECT_EQ(owner_saw(), (strings{"tcp_read_closed"}));
+  EXPECT_TRUE(io->closed());
+  EXPECT_TRUE(conn_ended->ended);
+  EXPECT_FALSE(conn_ended->reason);
+}
+
+TEST_F(tcp_connection_test, without_open_close_events_still_ends_with_the_reason_of_an_error) {
+  options.open_close_events = false;
+  start();
+  caf::send_as(conn, conn, tcp_io_read_end{net_error::of(UV_ECONNRESET, "read")});
+  run();
+  EXPECT_EQ(owner_saw(), strings{});
+  EXPECT_TRUE(io->closed());
+  ASSERT_TRUE(conn_ended->ended);
+  EXPECT_EQ(to_net_error(conn_ended->reason).name, "ECONNRESET");
+}
+
 // -- writing ----------------------------------------------------------------
 
 TEST_F(tcp_connection_test, passes_written_bytes_to_the_socket_unchanged) {
@@ -415,20 +440,26 @@ TEST_F(tcp_connection_test,
        with_allow_half_open_keeps_the_write_side_open_until_the_owner_shuts_it_down) {
   options.allow_half_open = true;
   start();
-  caf::send_as(conn, conn, tcp_io_read_end{net_error::of(UV_EOF)});
+  io->peer_closes(conn, owner);
   run();
-  ASSERT_NE(owner_log->first<tcp_read_closed>(), nullptr);
+  auto* eof = owner_log->first<tcp_read_closed>();
+  ASSERT_NE(eof, nullptr);
+  EXPECT_FALSE(eof->request);  // nothing waits for an answer
   EXPECT_EQ(io->count("shutdown"), 0u);
   EXPECT_FALSE(conn_ended->ended);
 
-  auto written = request<tcp_write_done>(conn, tcp_write{bytes_of("late reply")});
+  io->next_write_pends();
+  caf::anon_send(conn, tcp_write{bytes_of("late reply")});
   run();
-  ASSERT_TRUE(written->value) << caf::to_string(written->error);
+  ASSERT_EQ(io->writes.size(), 1u);
 
   auto shut = request<void>(conn, tcp_shutdown{});
   run();
+  // FIN behind the queued write: a shutdown, answered when it is done.
   EXPECT_EQ(io->count("shutdown"), 1u);
   EXPECT_FALSE(shut->answered);
+  EXPECT_FALSE(io->closed());
+  caf::send_as(conn, conn, io->drain(io->writes.back().token));
   caf::send_as(conn, conn, tcp_io_shutdown_done{});
   run();
   ASSERT_TRUE(shut->answered);
@@ -436,6 +467,83 @@ TEST_F(tcp_connection_test,
   // Both directions are done.
   EXPECT_TRUE(io->closed());
   EXPECT_TRUE(conn_ended->ended);
+}
+
+TEST_F(tcp_connection_test,
+       with_allow_half_open_closes_at_once_on_tcp_shutdown_after_the_peers_fin_with_nothing_queued) {
+  options.allow_half_open = true;
+  start();
+  io->peer_closes(conn, owner);
+  caf::anon_send(conn, tcp_write{bytes_of("done at once")});
+  run();
+  ASSERT_EQ(io->writes.size(), 1u);
+  auto shut = request<void>(conn, tcp_shutdown{});
+  run();
+  // Closing sends the FIN: no shutdown call, no completion to wait for.
+  ASSERT_TRUE(shut->answered);
+  EXPECT_TRUE(shut->value) << caf::to_string(shut->error);
+  EXPECT_EQ(io->count("shutdown"), 0u);
+  EXPECT_TRUE(io->closed());
+  EXPECT_TRUE(conn_ended->ended);
+  EXPECT_FALSE(conn_ended->reason);
+  auto closed = owner_log->all<tcp_connection_closed>();
+  ASSERT_EQ(closed.size(), 1u);
+  EXPECT_TRUE(closed[0].reason.ok());
+}
+
+TEST_F(tcp_connection_test,
+       with_allow_half_open_ends_at_the_peers_fin_when_its_own_shutdown_finished) {
+  options.allow_half_open = true;
+  start();
+  auto shut = request<void>(conn, tcp_shutdown{});
+  run();
+  caf::send_as(conn, conn, tcp_io_shutdown_done{});
+  run();
+  ASSERT_TRUE(shut->answered);
+  EXPECT_FALSE(conn_ended->ended);  // the peer may still send
+
+  io->peer_closes(conn, owner);
+  run();
+  EXPECT_EQ(owner_saw(), (strings{"tcp_connection_opened", "tcp_read_closed",
+                                  "tcp_connection_closed"}));
+  EXPECT_TRUE(io->closed());
+  EXPECT_TRUE(conn_ended->ended);
+}
+
+TEST_F(tcp_connection_test,
+       with_allow_half_open_the_fin_goes_straight_to_the_owner_and_reading_stays_off) {
+  options.allow_half_open = true;
+  start();
+  owner_saw();
+  io->calls.clear();
+  io->peer_closes(conn, owner);
+  run();
+  // From the seam, as from the connection: the actor had nothing to do.
+  ASSERT_EQ(owner_log->types(), strings{"tcp_read_closed"});
+  EXPECT_EQ(owner_log->messages[0].sender, conn.address());
+  EXPECT_FALSE(owner_log->messages[0].request);
+  EXPECT_EQ(owner_log->messages[0].as<tcp_read_closed>().reason.name, "EOF");
+  caf::anon_send(conn, tcp_set_reading{false});
+  caf::anon_send(conn, tcp_set_reading{true});
+  run();
+  EXPECT_EQ(io->calls, strings{});  // nothing more to read
+  auto info = request<tcp_connection_info>(conn, tcp_get_info{});
+  run();
+  ASSERT_TRUE(info->value);
+  EXPECT_FALSE(info->value->reading);
+  EXPECT_FALSE(conn_ended->ended);
+}
+
+TEST_F(tcp_connection_test,
+       with_allow_half_open_a_fin_behind_a_window_marker_goes_through_the_actor) {
+  options.allow_half_open = true;
+  options.read_window = 2;
+  start();
+  owner_saw();
+  ASSERT_TRUE(io->receive(conn, owner, "xy"));  // a marker
+  io->peer_closes(conn, owner);                 // before the actor forwarded it
+  run();
+  EXPECT_EQ(owner_saw(), (strings{"tcp_received", "tcp_read_closed"}));
 }
 
 // BUG (actors/tcp/tcp_connection.cpp, after_owner_saw_eof, lines 68-71): when the
