@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "actors/messages/message_macros.hpp"
+#include "actors/messages/message_instances.hpp"
 #include "actors/messages/net_error_json.hpp"
 #include "actors/messages/net_types.hpp"
 #include "actors/messages/untrusted_text.hpp"
@@ -135,7 +136,13 @@ inline void from_json(const nlohmann::json& j, dhcp_discovery_done& x) {
   json_detail::read_field(j, "error", x.error);
 }
 
-using dhcp_message_types =
-    caf::detail::type_list<dhcp_offer, dhcp_lease_reply, dhcp_discovery_done>;
+// The capability's message types, listed once (message_instances.hpp).
+#define NETACTORS_DHCP_MESSAGES(X) \
+    X(dhcp_offer) X(dhcp_lease_reply) X(dhcp_discovery_done)
+
+using dhcp_message_types = NETACTORS_TYPE_LIST(NETACTORS_DHCP_MESSAGES);
 
 }  // namespace netactors
+
+// CAF's per-type instances are in dhcp_catalogue.cpp.
+NETACTORS_DHCP_MESSAGES(NETACTORS_EXTERN_MESSAGE_INSTANCES)

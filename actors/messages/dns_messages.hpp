@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "actors/messages/message_macros.hpp"
+#include "actors/messages/message_instances.hpp"
 #include "actors/messages/net_error_json.hpp"
 #include "actors/messages/net_types.hpp"
 #include "actors/messages/net_error.hpp"
@@ -158,9 +159,14 @@ struct dns_connect_report {
 NETACTORS_MESSAGE(dns_connect_report, host, port, addresses, attempts,
                   connected, connection_id, error, ms)
 
-using dns_message_types =
-    caf::detail::type_list<dns_lookup, dns_addresses, dns_reverse_lookup,
-                           dns_name, dns_get_stats, dns_stats, dns_connect_to,
-                           dns_connect_report>;
+// The capability's message types, listed once (message_instances.hpp).
+#define NETACTORS_DNS_MESSAGES(X) \
+    X(dns_lookup) X(dns_addresses) X(dns_reverse_lookup) X(dns_name) \
+    X(dns_get_stats) X(dns_stats) X(dns_connect_to) X(dns_connect_report)
+
+using dns_message_types = NETACTORS_TYPE_LIST(NETACTORS_DNS_MESSAGES);
 
 }  // namespace netactors
+
+// CAF's per-type instances are in dns_catalogue.cpp.
+NETACTORS_DNS_MESSAGES(NETACTORS_EXTERN_MESSAGE_INSTANCES)

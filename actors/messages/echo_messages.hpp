@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "actors/messages/message_macros.hpp"
+#include "actors/messages/message_instances.hpp"
 
 namespace netactors {
 
@@ -22,6 +23,13 @@ struct echo_client_result {
 NETACTORS_MESSAGE(echo_client_result, messages, bytes, mismatches,
                   round_trip_us, error)
 
-using echo_message_types = caf::detail::type_list<echo_client_result>;
+// The capability's message types, listed once (message_instances.hpp).
+#define NETACTORS_ECHO_MESSAGES(X) \
+    X(echo_client_result)
+
+using echo_message_types = NETACTORS_TYPE_LIST(NETACTORS_ECHO_MESSAGES);
 
 }  // namespace netactors
+
+// CAF's per-type instances are in echo_catalogue.cpp.
+NETACTORS_ECHO_MESSAGES(NETACTORS_EXTERN_MESSAGE_INSTANCES)

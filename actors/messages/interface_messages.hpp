@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "actors/messages/message_macros.hpp"
+#include "actors/messages/message_instances.hpp"
 #include "actors/messages/net_error_json.hpp"
 #include "actors/messages/untrusted_text.hpp"
 #include "actors/messages/net_error.hpp"
@@ -183,8 +184,14 @@ struct interfaces_watch_failed {
 };
 NETACTORS_MESSAGE(interfaces_watch_failed, reason, ended)
 
-using interface_message_types = caf::detail::type_list<
-    interfaces_query, interfaces_subscribe, interfaces_unsubscribe,
-    interface_report, interfaces_changed, interfaces_watch_failed>;
+// The capability's message types, listed once (message_instances.hpp).
+#define NETACTORS_INTERFACE_MESSAGES(X) \
+    X(interfaces_query) X(interfaces_subscribe) X(interfaces_unsubscribe) \
+    X(interface_report) X(interfaces_changed) X(interfaces_watch_failed)
+
+using interface_message_types = NETACTORS_TYPE_LIST(NETACTORS_INTERFACE_MESSAGES);
 
 }  // namespace netactors
+
+// CAF's per-type instances are in interface_catalogue.cpp.
+NETACTORS_INTERFACE_MESSAGES(NETACTORS_EXTERN_MESSAGE_INSTANCES)

@@ -6,3 +6,6 @@ namespace netactors::detail {
 const message_catalogue node_catalogue = catalogue_of(node_message_types{});
 
 }  // namespace netactors::detail
+
+// CAF's per-type instances, declared extern in node_messages.hpp.
+NETACTORS_NODE_MESSAGES(NETACTORS_DEFINE_MESSAGE_INSTANCES)

@@ -15,6 +15,7 @@
 
 #include "actors/messages/dns_messages.hpp"
 #include "actors/messages/message_macros.hpp"
+#include "actors/messages/message_instances.hpp"
 #include "net/core/endpoint.hpp"
 
 namespace netactors {
@@ -91,9 +92,14 @@ struct node_peers {
 };
 NETACTORS_MESSAGE(node_peers, peers, max_peers, untracked)
 
-using node_message_types =
-    caf::detail::type_list<node_service_request, node_dns_connect,
-                           node_echo_client, node_dhcp_discover,
-                           node_get_peers, node_peers>;
+// The capability's message types, listed once (message_instances.hpp).
+#define NETACTORS_NODE_MESSAGES(X) \
+    X(node_service_request) X(node_dns_connect) X(node_echo_client) \
+    X(node_dhcp_discover) X(node_get_peers) X(node_peers)
+
+using node_message_types = NETACTORS_TYPE_LIST(NETACTORS_NODE_MESSAGES);
 
 }  // namespace netactors
+
+// CAF's per-type instances are in node_catalogue.cpp.
+NETACTORS_NODE_MESSAGES(NETACTORS_EXTERN_MESSAGE_INSTANCES)

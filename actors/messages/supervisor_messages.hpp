@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "actors/messages/message_macros.hpp"
+#include "actors/messages/message_instances.hpp"
 
 namespace netactors {
 
@@ -80,10 +81,12 @@ struct supervisor_event {
 NETACTORS_MESSAGE(supervisor_event, supervisor, child, event, reason,
                   restarts)
 
-using supervisor_message_types =
-    caf::detail::type_list<supervisor_which, supervisor_stable_handle,
-                           supervisor_get_stats, supervisor_stats,
-                           supervisor_event>;
+// The capability's message types, listed once (message_instances.hpp).
+#define NETACTORS_SUPERVISOR_MESSAGES(X) \
+    X(supervisor_which) X(supervisor_stable_handle) X(supervisor_get_stats) \
+    X(supervisor_stats) X(supervisor_event)
+
+using supervisor_message_types = NETACTORS_TYPE_LIST(NETACTORS_SUPERVISOR_MESSAGES);
 
 // -- errors -----------------------------------------------------------------
 
@@ -141,3 +144,6 @@ inline void add_supervisor_error_category(caf::actor_system_config& cfg) {
 }
 
 }  // namespace netactors
+
+// CAF's per-type instances are in supervisor_catalogue.cpp.
+NETACTORS_SUPERVISOR_MESSAGES(NETACTORS_EXTERN_MESSAGE_INSTANCES)

@@ -15,6 +15,7 @@
 #include <cstdint>
 
 #include "actors/messages/message_macros.hpp"
+#include "actors/messages/message_instances.hpp"
 #include "actors/messages/net_error_json.hpp"
 #include "actors/messages/net_types.hpp"
 #include "actors/messages/net_error.hpp"
@@ -212,11 +213,18 @@ struct tcp_connection_closed {
 };
 NETACTORS_MESSAGE(tcp_connection_closed, id, reason)
 
-using tcp_message_types = caf::detail::type_list<
-    tcp_listen, tcp_listening, tcp_accept_failed, tcp_connect, tcp_write,
-    tcp_write_done, tcp_set_reading, tcp_shutdown, tcp_close, tcp_set_nodelay,
-    tcp_set_keepalive, tcp_get_info, tcp_connection_info,
-    tcp_connection_opened, tcp_received, tcp_backpressure, tcp_read_closed,
-    tcp_connection_closed, tcp_set_read_window, tcp_write_refused, tcp_try_write>;
+// The capability's message types, listed once (message_instances.hpp).
+#define NETACTORS_TCP_MESSAGES(X) \
+    X(tcp_listen) X(tcp_listening) X(tcp_accept_failed) X(tcp_connect) \
+    X(tcp_write) X(tcp_write_done) X(tcp_set_reading) X(tcp_shutdown) \
+    X(tcp_close) X(tcp_set_nodelay) X(tcp_set_keepalive) X(tcp_get_info) \
+    X(tcp_connection_info) X(tcp_connection_opened) X(tcp_received) \
+    X(tcp_backpressure) X(tcp_read_closed) X(tcp_connection_closed) \
+    X(tcp_set_read_window) X(tcp_write_refused) X(tcp_try_write)
+
+using tcp_message_types = NETACTORS_TYPE_LIST(NETACTORS_TCP_MESSAGES);
 
 }  // namespace netactors
+
+// CAF's per-type instances are in tcp_catalogue.cpp.
+NETACTORS_TCP_MESSAGES(NETACTORS_EXTERN_MESSAGE_INSTANCES)

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "actors/messages/message_macros.hpp"
+#include "actors/messages/message_instances.hpp"
 #include "actors/messages/net_error_json.hpp"
 #include "actors/messages/net_types.hpp"
 #include "actors/messages/net_error.hpp"
@@ -151,10 +152,18 @@ struct udp_closed {
 };
 NETACTORS_MESSAGE(udp_closed, id, reason)
 
-using udp_message_types = caf::detail::type_list<
-    udp_bind, udp_bound, udp_send, udp_send_done, udp_set_receiving,
-    udp_set_broadcast, udp_set_ttl, udp_set_membership, udp_set_multicast_loop,
-    udp_set_multicast_ttl, udp_set_multicast_interface, udp_close, udp_received,
-    udp_send_failed, udp_receive_failed, udp_closed, udp_set_receive_window>;
+// The capability's message types, listed once (message_instances.hpp).
+#define NETACTORS_UDP_MESSAGES(X) \
+    X(udp_bind) X(udp_bound) X(udp_send) X(udp_send_done) \
+    X(udp_set_receiving) X(udp_set_broadcast) X(udp_set_ttl) \
+    X(udp_set_membership) X(udp_set_multicast_loop) X(udp_set_multicast_ttl) \
+    X(udp_set_multicast_interface) X(udp_close) X(udp_received) \
+    X(udp_send_failed) X(udp_receive_failed) X(udp_closed) \
+    X(udp_set_receive_window)
+
+using udp_message_types = NETACTORS_TYPE_LIST(NETACTORS_UDP_MESSAGES);
 
 }  // namespace netactors
+
+// CAF's per-type instances are in udp_catalogue.cpp.
+NETACTORS_UDP_MESSAGES(NETACTORS_EXTERN_MESSAGE_INSTANCES)
