@@ -60,7 +60,8 @@ typename Inspector::result_type inspect(Inspector& f, dhcp_lease_reply& x) {
            x.your_ip, x.subnet_mask, x.routers, x.dns, x.lease_seconds,
            x.message, x.source);
 }
-inline void to_json(nlohmann::json& j, const dhcp_lease_reply& x) {
+template <class Json, json_detail::if_json<Json> = 0>
+void to_json(Json& j, const dhcp_lease_reply& x) {
   j["type"] = x.type;
   j["server_id"] = x.server_id;
   j["your_ip"] = x.your_ip;
@@ -71,7 +72,8 @@ inline void to_json(nlohmann::json& j, const dhcp_lease_reply& x) {
   json_detail::write_text(j, "message", x.message);
   j["source"] = x.source;
 }
-inline void from_json(const nlohmann::json& j, dhcp_lease_reply& x) {
+template <class Json, json_detail::if_json<Json> = 0>
+void from_json(const Json& j, dhcp_lease_reply& x) {
   json_detail::read_field(j, "type", x.type);
   json_detail::read_field(j, "server_id", x.server_id);
   json_detail::read_field(j, "your_ip", x.your_ip);
@@ -111,7 +113,8 @@ typename Inspector::result_type inspect(Inspector& f, dhcp_discovery_done& x) {
            x.xid, x.offers, x.offers_dropped, x.ack, x.discovers_sent,
            x.requests_sent, x.ignored, x.error);
 }
-inline void to_json(nlohmann::json& j, const dhcp_discovery_done& x) {
+template <class Json, json_detail::if_json<Json> = 0>
+void to_json(Json& j, const dhcp_discovery_done& x) {
   json_detail::write_text(j, "interface", x.interface);
   j["mac"] = x.mac;
   j["xid"] = x.xid;
@@ -123,7 +126,8 @@ inline void to_json(nlohmann::json& j, const dhcp_discovery_done& x) {
   j["ignored"] = x.ignored;
   j["error"] = x.error;
 }
-inline void from_json(const nlohmann::json& j, dhcp_discovery_done& x) {
+template <class Json, json_detail::if_json<Json> = 0>
+void from_json(const Json& j, dhcp_discovery_done& x) {
   json_detail::read_text(j, "interface", x.interface);
   json_detail::read_field(j, "mac", x.mac);
   json_detail::read_field(j, "xid", x.xid);

@@ -59,7 +59,8 @@ typename Inspector::result_type inspect(Inspector& f, interface_info& x) {
   return f(caf::meta::type_name("interface_info"), x.name, x.index, x.mac,
            x.internal, x.up, x.running, x.addresses);
 }
-inline void to_json(nlohmann::json& j, const interface_info& x) {
+template <class Json, json_detail::if_json<Json> = 0>
+void to_json(Json& j, const interface_info& x) {
   json_detail::write_text(j, "name", x.name);
   j["index"] = x.index;
   j["mac"] = x.mac;
@@ -68,7 +69,8 @@ inline void to_json(nlohmann::json& j, const interface_info& x) {
   j["running"] = x.running;
   j["addresses"] = x.addresses;
 }
-inline void from_json(const nlohmann::json& j, interface_info& x) {
+template <class Json, json_detail::if_json<Json> = 0>
+void from_json(const Json& j, interface_info& x) {
   json_detail::read_text(j, "name", x.name);
   json_detail::read_field(j, "index", x.index);
   json_detail::read_field(j, "mac", x.mac);
@@ -104,12 +106,14 @@ inline std::string to_string(interface_event_kind k) {
   return "unknown";
 }
 
-inline void to_json(nlohmann::json& j, interface_event_kind k) {
+template <class Json, json_detail::if_json<Json> = 0>
+void to_json(Json& j, interface_event_kind k) {
   j = to_string(k);
 }
 
 /// Throws nlohmann::json::exception for anything but one of the five names.
-inline void from_json(const nlohmann::json& j, interface_event_kind& k) {
+template <class Json, json_detail::if_json<Json> = 0>
+void from_json(const Json& j, interface_event_kind& k) {
   if (j.is_string()) {
     for (auto candidate :
          {interface_event_kind::interface_added,
@@ -117,7 +121,7 @@ inline void from_json(const nlohmann::json& j, interface_event_kind& k) {
           interface_event_kind::interface_changed,
           interface_event_kind::address_added,
           interface_event_kind::address_removed}) {
-      if (j.get<std::string>() == to_string(candidate)) {
+      if (j.template get<std::string>() == to_string(candidate)) {
         k = candidate;
         return;
       }

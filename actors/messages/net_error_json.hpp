@@ -9,12 +9,14 @@
 
 namespace netactors {
 
-inline void to_json(nlohmann::json& j, const net_error& x) {
+template <class Json, json_detail::if_json<Json> = 0>
+void to_json(Json& j, const net_error& x) {
   NLOHMANN_JSON_EXPAND(NLOHMANN_JSON_PASTE(NETACTORS_TO_JSON_FIELD, code,
                                            name, message, context))
 }
 
-inline void from_json(const nlohmann::json& j, net_error& x) {
+template <class Json, json_detail::if_json<Json> = 0>
+void from_json(const Json& j, net_error& x) {
   NLOHMANN_JSON_EXPAND(NLOHMANN_JSON_PASTE(NETACTORS_FROM_JSON_FIELD, code,
                                            name, message, context))
 }

@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
-# Builds every libFuzzer target in tools/fuzz and runs each for its share of a
-# time budget on a scratch copy of its seed corpus; the checkout is never
-# written to. Exits non-zero if any fuzzer crashes (ASan, UBSan, abort, leak,
+# Builds every libFuzzer target in tools/fuzz and runs them side by side, each
+# on a scratch copy of its seed corpus, for a budget of CPU time shared among
+# them; the checkout is never written to. Exits non-zero if any fuzzer crashes (ASan, UBSan, abort, leak,
 # timeout), keeping the reproducer and printing where it is.
 #
-#   tools/fuzz/run_fuzzers.sh [SECONDS]    # total budget, default 60
+#   tools/fuzz/run_fuzzers.sh [SECONDS]    # total CPU budget, default 60
+#
+# All fuzzers run at once, so the wall time is SECONDS divided by the cores
+# they can use (at most one each): 30 s on a 2-core machine for the default,
+# each fuzzer getting about a third of the 60 CPU seconds.
 #
 #   tools/fuzz/run_fuzzers.sh --list       # the fuzzers' Bazel targets
 #
@@ -56,26 +60,45 @@ cd "$root"
 bin_dir="$("${bazel_cmd[@]}" info "${bazel_flags[@]}" bazel-bin)"
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/netactors-fuzz.XXXXXX")"
-per_fuzzer=$(( budget / ${#FUZZERS[@]} ))
-(( per_fuzzer >= 1 )) || per_fuzzer=1
+cores="$(nproc 2>/dev/null || echo 1)"
+(( cores <= ${#FUZZERS[@]} )) || cores=${#FUZZERS[@]}
+wall=$(( budget / cores ))
+(( wall >= 1 )) || wall=1
 
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
-failed=()
+echo "fuzzing ${#FUZZERS[@]} targets side by side for ${wall}s on $cores core(s)"
+pids=()
 for entry in "${FUZZERS[@]}"; do
   name="${entry%%:*}"
   corpus="${entry#*:}"
   mkdir -p "$work/$name/corpus" "$work/$name/artifacts"
   cp -R "$here/corpus/$corpus/." "$work/$name/corpus/"
   args=(
-    -max_total_time="$per_fuzzer"
+    -max_total_time="$wall"
     -timeout=10
     -rss_limit_mb=2048
     -print_final_stats=1
     -artifact_prefix="$work/$name/artifacts/"
   )
   if [[ -f "$here/$name.dict" ]]; then args+=(-dict="$here/$name.dict"); fi
-  echo "== $name: ${per_fuzzer}s on a copy of tools/fuzz/corpus/$corpus"
-  if ! "$bin_dir/tools/fuzz/$name" "${args[@]}" "$work/$name/corpus"; then
+  "$bin_dir/tools/fuzz/$name" "${args[@]}" "$work/$name/corpus" \
+    >"$work/$name/log" 2>&1 &
+  pids+=($!)
+done
+
+failed=()
+i=0
+for entry in "${FUZZERS[@]}"; do
+  name="${entry%%:*}"
+  rc=0
+  wait "${pids[$i]}" || rc=$?
+  i=$((i + 1))
+  echo "== $name (copy of tools/fuzz/corpus/${entry#*:}): exit $rc"
+  # The fuzzer's summary, and everything after a crash.
+  if (( rc == 0 )); then
+    grep -E '^(Done|stat::)' "$work/$name/log" || true
+  else
+    cat "$work/$name/log"
     failed+=("$name")
   fi
 done
