@@ -5,7 +5,8 @@
 #   2. bazel test --config=tsan, tag "tsan"  (clang; everything that does not link
 #      CAF: the loop adapter, its cross-thread queue, net/; Debian's CAF is
 #      not TSan-instrumented, see README)
-#   3. tools/fuzz/run_fuzzers.sh             (libFuzzer, on the ASan build, bounded time)
+#   3. tools/fuzz/run_fuzzers.sh             (libFuzzer, on the ASan build, side by
+#      side for a bounded CPU time)
 #   4. tools/check_external_workspace.sh     (a separate workspace builds, in
 #      the default configuration, and runs a program against
 #      @netactors//:netactors, as README documents; started in the
@@ -16,7 +17,7 @@
 # tests found nothing the instrumented one did not (--quick is that run).
 #
 #   tools/test.sh [--quick]   --quick: bazel test //... only (no sanitizers)
-#   FUZZ_SECONDS=60           total fuzzing budget (default 60)
+#   FUZZ_SECONDS=60           total fuzzing CPU budget (default 60)
 set -uo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -27,7 +28,7 @@ quick=0
 for arg in "$@"; do
   case "$arg" in
     --quick) quick=1 ;;
-    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
     *) echo "test.sh: unknown option $arg" >&2; exit 2 ;;
   esac
 done
@@ -98,8 +99,7 @@ step() {
 # The external-workspace check builds the library again (gcc, its own
 # output base), which shares nothing with the sanitizer phases. It starts
 # first, at the lowest priority, so it takes only what they leave idle (link
-# steps, tests waiting on the network, the fuzzers' one core), and its step
-# waits for it last.
+# steps, tests waiting on the network), and its step waits for it last.
 consumer_log="$(mktemp "${TMPDIR:-/tmp}/netactors-consumer.XXXXXX")"
 wait_for_consumer() {
   local rc=0
