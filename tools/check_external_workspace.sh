@@ -128,6 +128,19 @@ MAIN
 
 echo "check_external_workspace: building $ws against $root" >&2
 cd "$ws"
+# Run at a lower priority (tools/test.sh runs this under nice 19), the
+# build must stay there. But Bazel's server starts a session of its own, so
+# with the scheduler's autogroups (on by default in Debian's kernel) it and
+# its compilers share an autogroup at nice 0, and our own nice value counts
+# only inside our autogroup: the build would take half of the CPU from
+# whatever else runs. So the server's autogroup gets our nice value.
+own_nice="$(ps -o ni= -p $$ | tr -d ' ')"
+if [ "${own_nice:-0}" -gt 0 ]; then
+  server_pid="$(bazel --output_base="$base" info server_pid 2>/dev/null)"
+  if [ -n "$server_pid" ] && [ -w "/proc/$server_pid/autogroup" ]; then
+    echo "$own_nice" >"/proc/$server_pid/autogroup" 2>/dev/null || true
+  fi
+fi
 if ! bazel --output_base="$base" build //:consumer //:chat_server //:coordinator \
     >"$log" 2>&1; then
   grep -v 'linux-sandbox' "$log" | tail -40 >&2
