@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Builds every libFuzzer target in tools/fuzz and runs them side by side, each
 # on a scratch copy of its seed corpus, for a budget of CPU time shared among
-# them; the checkout is never written to. Exits non-zero if any fuzzer crashes (ASan, UBSan, abort, leak,
-# timeout), keeping the reproducer and printing where it is.
+# them; the checkout is never written to. Exits non-zero if any fuzzer
+# crashes (ASan, UBSan, abort, leak, timeout), keeping the reproducer and
+# printing where it is.
 #
 #   tools/fuzz/run_fuzzers.sh [SECONDS]    # total CPU budget, default 60
 #
