@@ -1,31 +1,30 @@
-// netactors::bind_shared_behavior: one behavior for every actor of a kind.
+// netactors::shared_behavior_actor: one behavior for every actor of a kind.
 //
 // CAF 0.17 builds an actor's behavior from its handlers when the actor
 // starts: one allocation holding every match case (656 bytes for the 15
 // handlers of a connection actor), per actor, because each handler captures
 // `self`. Actors with many instances (a connection per client) share one
 // behavior instead, built once with handlers that capture nothing and ask
-// bound_self<Self>() whom they are running for; each actor holds only a
-// bound_behavior (self + the shared behavior, 64 bytes), which names the
-// actor around every call into the shared one.
-// What a CAF upgrade must re-check (CAF 0.17.6, detail/behavior_impl.cpp):
-// every way a behavior is invoked goes through the virtual invoke(visitor,
-// type_erased_tuple&), invoke_empty or handle_timeout, which bound_behavior
-// overrides; and behavior_impl's begin_/end_ (left empty here) are read only
-// by behavior_impl::invoke itself.
+// bound_self<Self>() whom they are running for. The actor type names itself
+// around each of its turns (shared_behavior_actor::resume), so an actor
+// holds nothing for it: no per-actor behavior object, no allocation.
+// What a CAF upgrade must re-check (CAF 0.17.6, src/scheduled_actor.cpp):
+// an event-based actor's behavior, its response handlers and its timeouts
+// run only inside scheduled_actor::resume (activate, reactivate and consume
+// are called from nowhere else but brokers); tests/actors:shared_behavior_test
+// fails if an actor sees another's state.
 // Thread safety: the shared behavior is invoked from many threads at once;
 // its handlers must keep no state of their own (captureless lambdas). The
-// current actor is a thread_local, saved and restored around each call.
+// current actor is a thread_local, saved and restored around each turn.
 #pragma once
 
 #include <caf/behavior.hpp>
-#include <caf/detail/behavior_impl.hpp>
-#include <caf/intrusive_ptr.hpp>
-#include <caf/make_counted.hpp>
+#include <caf/resumable.hpp>
+#include <caf/stateful_actor.hpp>
 #include <caf/typed_behavior.hpp>
 
 #include <cassert>
-#include <utility>
+#include <cstddef>
 
 namespace netactors {
 
@@ -39,8 +38,8 @@ struct shared_behavior_current {
 }  // namespace detail
 
 /// The actor whose message the calling handler of a shared behavior is
-/// handling. Only valid inside such a handler (not in a continuation of
-/// request(...).then: capture the pointer there).
+/// handling (in a continuation of request(...).then too). Only valid while
+/// a shared_behavior_actor runs a turn.
 template <class Self>
 Self bound_self() noexcept {
   auto self = detail::shared_behavior_current<Self>::current;
@@ -48,59 +47,47 @@ Self bound_self() noexcept {
   return self;
 }
 
-/// One actor's behavior: `shared`, run with bound_self<Self>() == self.
-template <class Self>
-class bound_behavior final : public caf::detail::behavior_impl {
+/// An actor of type Base whose handlers find it with bound_self(): it names
+/// itself for the length of each turn.
+template <class Base>
+class shared_behavior_actor : public Base {
  public:
-  bound_behavior(Self self, caf::intrusive_ptr<caf::detail::behavior_impl> shared)
-      : caf::detail::behavior_impl(shared->timeout()),
-        self_(self),
-        shared_(std::move(shared)) {}
+  using Base::Base;
 
-  caf::match_case::result invoke_empty(
-      caf::detail::invoke_result_visitor& f) override {
-    binding scope{self_};
-    return shared_->invoke_empty(f);
-  }
-
-  caf::match_case::result invoke(caf::detail::invoke_result_visitor& f,
-                                 caf::type_erased_tuple& xs) override {
-    binding scope{self_};
-    return shared_->invoke(f, xs);
-  }
-
-  void handle_timeout() override {
-    binding scope{self_};
-    shared_->handle_timeout();
+  caf::resumable::resume_result resume(caf::execution_unit* unit,
+                                       size_t max_throughput) override {
+    binding scope{this};
+    return Base::resume(unit, max_throughput);
   }
 
  private:
-  // Sets the current actor for one call; restores the previous one, should
-  // a handler ever run another actor's behavior on the same thread.
+  // Restores the previous actor, should one actor's turn ever run inside
+  // another's on the same thread.
   struct binding {
-    explicit binding(Self self)
-        : previous(detail::shared_behavior_current<Self>::current) {
-      detail::shared_behavior_current<Self>::current = self;
+    explicit binding(shared_behavior_actor* self)
+        : previous(detail::shared_behavior_current<shared_behavior_actor*>::current) {
+      detail::shared_behavior_current<shared_behavior_actor*>::current = self;
     }
-    ~binding() { detail::shared_behavior_current<Self>::current = previous; }
-    Self previous;
+    ~binding() {
+      detail::shared_behavior_current<shared_behavior_actor*>::current = previous;
+    }
+    shared_behavior_actor* previous;
   };
-
-  Self self_;  // the actor holds this behavior, so it outlives it
-  caf::intrusive_ptr<caf::detail::behavior_impl> shared_;
 };
 
-/// `self`'s behavior: `shared` (built once, e.g. in a function-local
-/// static), bound to `self`.
-template <class Self, class... Sigs>
-caf::typed_behavior<Sigs...> bind_shared_behavior(
-    Self self, caf::typed_behavior<Sigs...>& shared) {
-  using result = caf::typed_behavior<Sigs...>;
-  auto impl = caf::make_counted<bound_behavior<Self>>(
-      self, shared.unbox().as_behavior_impl());
-  return result{typename result::unsafe_init{},
-                caf::behavior{caf::intrusive_ptr<caf::detail::behavior_impl>{
-                    std::move(impl)}}};
+/// The self pointer of a function-based actor of typed handle Handle with
+/// state State that shares its behavior (Handle::stateful_pointer<State>
+/// for actors that do not).
+template <class Handle, class State>
+using shared_stateful_pointer =
+    shared_behavior_actor<caf::stateful_actor<State, typename Handle::base>>*;
+
+/// `self`'s behavior: `shared`, built once (e.g. in a function-local
+/// static) and used by every actor of self's type.
+template <class Base, class... Sigs>
+caf::typed_behavior<Sigs...> use_shared_behavior(
+    shared_behavior_actor<Base>*, const caf::typed_behavior<Sigs...>& shared) {
+  return shared;
 }
 
 }  // namespace netactors

@@ -460,7 +460,7 @@ tcp_connection_impl::behavior_type tcp_connection_with_shared_options(
   if (connected) on_open(self);
   // Built once: its handlers find their actor with bound_self.
   static auto shared = connection_behavior();
-  return bind_shared_behavior(self, shared);
+  return use_shared_behavior(self, shared);
 }
 
 }  // namespace netactors

@@ -61,6 +61,7 @@
 #include <vector>
 
 #include "actors/core/owner_watch.hpp"
+#include "actors/core/shared_behavior.hpp"
 #include "actors/messages/tcp_messages.hpp"
 #include "actors/tcp/tcp_io.hpp"
 
@@ -220,7 +221,7 @@ struct tcp_connection_state {
 
 /// The connection actor itself (its handlers' `self`).
 using tcp_connection_self =
-    tcp_connection_impl::stateful_pointer<tcp_connection_state>;
+    shared_stateful_pointer<tcp_connection_impl, tcp_connection_state>;
 
 /// The connection actor's behavior. `connected`: the socket is already
 /// connected (accepted); otherwise the actor waits for tcp_connect.
