@@ -68,7 +68,7 @@ std::vector<caf::actor> loop_context::live_actors() {
 loop_actor_counters loop_context::counters() {
   loop_actor_counters c;
   c.actors_spawned = actors_spawned_.load(std::memory_order_relaxed);
-  c.messages = messages_.load(std::memory_order_relaxed);
+  c.messages = home_.messages.load(std::memory_order_relaxed);
   c.actor_turns = actor_turns_.load(std::memory_order_relaxed);
   std::lock_guard<std::mutex> guard{spawned_mtx_};
   for (auto& w : spawned_)

@@ -70,28 +70,33 @@ struct no_arguments<F, Trait, First, false> {
 
 }  // namespace detail
 
+/// Where one loop's actors are scheduled, and the count of messages sent
+/// to them: one per loop_context, shared by its actors (one pointer each).
+struct loop_home {
+  explicit loop_home(caf::execution_unit* u) : unit(u) {}
+  caf::execution_unit* const unit;
+  std::atomic<uint64_t> messages{0};  ///< relaxed
+};
+
 /// An actor of type Base that always runs on `home`'s loop thread.
 template <class Base>
 class loop_affine final : public Base {
  public:
-  /// `messages` counts the messages enqueued to it (relaxed).
   template <class... Ts>
-  loop_affine(caf::actor_config& cfg, caf::execution_unit* home,
-              std::atomic<uint64_t>* messages, Ts&&... xs)
-      : Base(cfg, std::forward<Ts>(xs)...), home_(home), messages_(messages) {}
+  loop_affine(caf::actor_config& cfg, loop_home* home, Ts&&... xs)
+      : Base(cfg, std::forward<Ts>(xs)...), home_(home) {}
 
   void enqueue(caf::mailbox_element_ptr ptr, caf::execution_unit*) override {
-    messages_->fetch_add(1, std::memory_order_relaxed);
-    Base::enqueue(std::move(ptr), home_);
+    home_->messages.fetch_add(1, std::memory_order_relaxed);
+    Base::enqueue(std::move(ptr), home_->unit);
   }
 
   void launch(caf::execution_unit*, bool lazy, bool hide) override {
-    Base::launch(home_, lazy, hide);
+    Base::launch(home_->unit, lazy, hide);
   }
 
  private:
-  caf::execution_unit* home_;
-  std::atomic<uint64_t>* messages_;
+  loop_home* home_;
 };
 
 /// What the actors of one loop_context have done so far (relaxed counters;
@@ -135,7 +140,7 @@ class loop_context {
       cfg.init_fun = factory(std::move(fun), std::forward<Ts>(xs)...);
     }
     auto handle = sys_.spawn_class<loop_affine<impl>, caf::no_spawn_options>(
-        cfg, static_cast<caf::execution_unit*>(&affine_unit_), &messages_);
+        cfg, &home_);
     actors_spawned_.fetch_add(1, std::memory_order_relaxed);
     release_thread_logger();
     remember(caf::actor_cast<caf::weak_actor_ptr>(handle));
@@ -183,12 +188,12 @@ class loop_context {
   size_t prune_at_ = 64;                      // guarded by spawned_mtx_
 
   std::atomic<uint64_t> actors_spawned_{0};
-  std::atomic<uint64_t> messages_{0};
   std::atomic<uint64_t> actor_turns_{0};
 
   caf::actor_system& sys_;
   net::loop& loop_;
   affine_unit affine_unit_;
+  loop_home home_{&affine_unit_};
   resume_unit resume_unit_;
 };
 

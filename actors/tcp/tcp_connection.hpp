@@ -171,18 +171,20 @@ struct tcp_connection_state {
   /// Holds the actor alive from tcp_connect or opening until it finishes
   /// (nobody else has to: the owner may keep no handle).
   caf::actor keep_alive;
-  bool open = false;
-  bool reading = false;       ///< the socket is reading now
-  bool owner_wants_reading = true;
-  bool read_closed = false;
-  bool shutting_down = false;
-  bool shutdown_done = false;
-  bool finish_after_shutdown = false;
-  bool above_high_water = false;
-  bool paused_by_backpressure = false;
+  // Flags as bits: 8 bytes less per connection, which moves the actor
+  // block (1,160 bytes) into the next smaller malloc size class.
+  bool open : 1;
+  bool reading : 1;  ///< the socket is reading now
+  bool owner_wants_reading : 1;
+  bool read_closed : 1;
+  bool shutting_down : 1;
+  bool shutdown_done : 1;
+  bool finish_after_shutdown : 1;
+  bool above_high_water : 1;
+  bool paused_by_backpressure : 1;
   /// tcp_connection_closed went to the owner, or must not go (the owner
   /// ended, or asked for no open_close_events).
-  bool closed_event_sent = false;
+  bool closed_event_sent : 1;
   uint64_t next_token = 1;
   uint64_t bytes_sent = 0;
   uint64_t max_write_queue_bytes = 0;
@@ -214,6 +216,17 @@ struct tcp_connection_state {
     return rare_ptr && !rare_ptr->connect_promises.empty();
   }
 
+  tcp_connection_state()
+      : open(false),
+        reading(false),
+        owner_wants_reading(true),
+        read_closed(false),
+        shutting_down(false),
+        shutdown_done(false),
+        finish_after_shutdown(false),
+        above_high_water(false),
+        paused_by_backpressure(false),
+        closed_event_sent(false) {}
   ~tcp_connection_state();
 
   static const char* name;
