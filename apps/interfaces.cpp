@@ -184,6 +184,12 @@ int main(int argc, char** argv) {
   cli.value("poll", "MS",
             "with --watch: poll every MS ms instead of listening to netlink",
             apps::parse_uint(&poll_ms, 1, 3600000));
+  uint64_t netlink_buffer = 0;
+  cli.value("netlink-buffer", "BYTES",
+            "with --watch: the netlink socket's receive buffer (SO_RCVBUF; "
+            "default: the system's). A burst of changes that overflows it "
+            "costs a fresh read of every interface, never a change",
+            apps::parse_uint(&netlink_buffer, 1, 1 << 30));
   apps::node_flags node;
   apps::add_node_flags(cli, &node, false);
   if (auto rc = cli.parse(argc, argv)) return *rc;
@@ -196,8 +202,22 @@ int main(int argc, char** argv) {
                  "the node watches its own interfaces\n(try --help)\n";
     return 2;
   }
+  if (node.given && netlink_buffer != 0) {
+    std::cerr << "interfaces: --netlink-buffer sets how this host watches; "
+                 "with --node the node watches its own interfaces\n(try --help)\n";
+    return 2;
+  }
   if (poll_ms != 0 && !watch) {
     std::cerr << "interfaces: --poll needs --watch\n" << cli.usage();
+    return 2;
+  }
+  if (netlink_buffer != 0 && !watch) {
+    std::cerr << "interfaces: --netlink-buffer needs --watch\n" << cli.usage();
+    return 2;
+  }
+  if (netlink_buffer != 0 && poll_ms != 0) {
+    std::cerr << "interfaces: --netlink-buffer and --poll exclude each other\n"
+              << cli.usage();
     return 2;
   }
   if (json && watch) {
@@ -223,6 +243,12 @@ int main(int argc, char** argv) {
     if (poll_ms != 0) {
       options.use = net::interface_watch_options::method::polling;
       options.poll_interval_ms = poll_ms;
+    }
+    if (netlink_buffer != 0) {
+      // Asked for netlink: a socket that cannot be opened as asked is an
+      // error, not a silent fall back to polling.
+      options.use = net::interface_watch_options::method::netlink;
+      options.netlink_receive_buffer = static_cast<int>(netlink_buffer);
     }
     // With --node the node's interface actor answers, through a local
     // stand-in that fails the request (or ends the watch) if the node goes.
