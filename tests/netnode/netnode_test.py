@@ -909,10 +909,19 @@ def test_dns_connect_write_budget(port, server):
     once the peer reads, every accepted write completes."""
     c = Client(port)
     id, _, peer = relay_connect(c, server)
+    # A fixed receive buffer (no autotuning) on the peer, so that what the
+    # kernels can take is bounded whatever this host's tcp_rmem says: the
+    # peer's buffer (Linux doubles the value set), the relay's send buffer
+    # (autotuned up to tcp_wmem's maximum) and the relay's 2 MiB queue
+    # (gateway.cpp, relay_options). Two writes past that bound must meet a
+    # refusal; each write costs the gateway a 512 KiB decode, so no more.
+    peer.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 64 << 10)
+    with open("/proc/sys/net/ipv4/tcp_wmem") as f:
+        wmem_max = int(f.read().split()[2])
     chunk = b"w" * (512 << 10)
-    # About twice what the relay's queue and the kernels take here (17
-    # writes of 512 KiB accepted): each costs the gateway a 512 KiB decode.
-    writes = [c.call("tcp_write", {"request": id, "data": b64(chunk)}) for _ in range(36)]
+    bound = peer.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF) + wmem_max + (2 << 20)
+    count = bound // len(chunk) + 2
+    writes = [c.call("tcp_write", {"request": id, "data": b64(chunk)}) for _ in range(count)]
     answers = {}
     pressure = []        # the relay's tcp_backpressure events
 
