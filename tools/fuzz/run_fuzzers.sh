@@ -69,6 +69,15 @@ wall=$(( budget / cores ))
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 echo "fuzzing ${#FUZZERS[@]} targets side by side for ${wall}s on $cores core(s)"
 pids=()
+# Interrupted or killed (Ctrl-C, a CI timeout's SIGTERM): the fuzzers end
+# with the script instead of running on to their time limit.
+stop_fuzzers() {
+  trap - INT TERM
+  if (( ${#pids[@]} > 0 )); then kill "${pids[@]}" 2>/dev/null || true; fi
+  echo "run_fuzzers: interrupted; logs in $work" >&2
+  exit 130
+}
+trap stop_fuzzers INT TERM
 for entry in "${FUZZERS[@]}"; do
   name="${entry%%:*}"
   corpus="${entry#*:}"
@@ -104,6 +113,7 @@ for entry in "${FUZZERS[@]}"; do
   fi
 done
 
+trap - INT TERM
 if (( ${#failed[@]} > 0 )); then
   echo "FAILED: ${failed[*]}; reproducers in $work/<fuzzer>/artifacts" >&2
   exit 1
