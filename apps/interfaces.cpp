@@ -13,6 +13,7 @@
 #include <iostream>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "actors/interfaces/interfaces.hpp"
@@ -197,23 +198,19 @@ int main(int argc, char** argv) {
     std::cerr << "interfaces: " << why << "\n(try --help)\n";
     return 2;
   }
-  if (node.given && poll_ms != 0) {
-    std::cerr << "interfaces: --poll sets how this host watches; with --node "
-                 "the node watches its own interfaces\n(try --help)\n";
-    return 2;
-  }
-  if (node.given && netlink_buffer != 0) {
-    std::cerr << "interfaces: --netlink-buffer sets how this host watches; "
-                 "with --node the node watches its own interfaces\n(try --help)\n";
-    return 2;
-  }
-  if (poll_ms != 0 && !watch) {
-    std::cerr << "interfaces: --poll needs --watch\n" << cli.usage();
-    return 2;
-  }
-  if (netlink_buffer != 0 && !watch) {
-    std::cerr << "interfaces: --netlink-buffer needs --watch\n" << cli.usage();
-    return 2;
+  // The options that say how this host watches: each needs --watch, and
+  // with --node the node watches its own interfaces.
+  for (auto [flag, given] : {std::pair{"--poll", poll_ms != 0},
+                             std::pair{"--netlink-buffer", netlink_buffer != 0}}) {
+    if (given && node.given) {
+      std::cerr << "interfaces: " << flag << " sets how this host watches; with "
+                << "--node the node watches its own interfaces\n(try --help)\n";
+      return 2;
+    }
+    if (given && !watch) {
+      std::cerr << "interfaces: " << flag << " needs --watch\n" << cli.usage();
+      return 2;
+    }
   }
   if (netlink_buffer != 0 && poll_ms != 0) {
     std::cerr << "interfaces: --netlink-buffer and --poll exclude each other\n"

@@ -112,6 +112,8 @@ def test_usage():
         ([netnode] + tls("node"), "need --publish"),
         ([interfaces, "--node", "127.0.0.1:1", "--insecure", "--watch",
           "--poll", "100"], "--poll"),
+        ([interfaces, "--node", "127.0.0.1:1", "--insecure", "--watch",
+          "--netlink-buffer", "4096"], "--netlink-buffer sets how this host watches"),
     ]
     for cmd, expected in cases:
         rc, out, err = run(cmd)
